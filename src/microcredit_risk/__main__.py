@@ -1,0 +1,5 @@
+"""``python -m microcredit_risk`` = ``mcr``."""
+
+from .cli.app import main
+
+main()

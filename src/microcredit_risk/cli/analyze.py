@@ -1,0 +1,1 @@
+"""`mcr analyze` (being built)."""

@@ -1,0 +1,1 @@
+"""`mcr schema` (being built)."""

@@ -1,0 +1,1 @@
+"""`mcr validate` (being built)."""

@@ -1,0 +1,1 @@
+"""Reading a bank's loan ledger into the one canonical table (see docs/ledger.md)."""

@@ -1,0 +1,130 @@
+"""The canonical loan table: the only shape every stage after reading ever sees.
+
+One row per loan per snapshot (``as_of``). Column names and values follow
+``shared/spec/LEDGER.md``; the dtypes below are the contract between the reader and the rest:
+
+* dates (``as_of``, ``origination_date``, ``maturity_date``): ``datetime64`` normalised to midnight;
+* ids and text (``loan_id``, ``customer_id``, ``industry``, ``region`` …): pandas ``str``, NaN = missing;
+* amounts (yuan), fractions and ``days_past_due``: ``float64``, NaN = missing;
+* ``five_category``: ordered categorical :data:`GRADE_DTYPE` (normal < … < loss);
+* ``renewal_flag``: nullable ``boolean``.
+
+Columns the ledger does not have are absent (never filled with NaN), so ``"industry" in frame``
+tells whether an analysis by industry can run. Unknown extra columns follow the canonical ones,
+under their (trimmed) original header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+GRADES: tuple[str, ...] = ("normal", "special_mention", "substandard", "doubtful", "loss")
+NPL_GRADES: frozenset[str] = frozenset({"substandard", "doubtful", "loss"})
+PERFORMING_GRADES: frozenset[str] = frozenset({"normal", "special_mention"})
+GRADE_DTYPE = pd.CategoricalDtype(list(GRADES), ordered=True)
+
+Kind = Literal["date", "id", "text", "money", "fraction", "grade", "days", "flag"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: Kind
+    required: bool = False
+    personal: bool = False  # personal data: pseudonymised by --anonymize
+
+
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("as_of", "date", required=True),
+    ColumnSpec("loan_id", "id", required=True),
+    ColumnSpec("customer_id", "id", required=True, personal=True),
+    ColumnSpec("customer_name", "text", personal=True),
+    ColumnSpec("customer_type", "text"),
+    ColumnSpec("industry", "text"),
+    ColumnSpec("region", "text"),
+    ColumnSpec("branch", "text"),
+    ColumnSpec("product", "text"),
+    ColumnSpec("guarantee_type", "text"),
+    ColumnSpec("loan_officer", "text"),
+    ColumnSpec("origination_date", "date"),
+    ColumnSpec("maturity_date", "date"),
+    ColumnSpec("amount", "money"),
+    ColumnSpec("balance", "money", required=True),
+    ColumnSpec("interest_rate", "fraction"),
+    ColumnSpec("five_category", "grade", required=True),
+    ColumnSpec("days_past_due", "days"),
+    ColumnSpec("provision", "money"),
+    ColumnSpec("write_off", "money"),
+    ColumnSpec("renewal_flag", "flag"),
+    ColumnSpec("risk_share_ratio", "fraction"),
+    ColumnSpec("group_id", "id"),
+)
+COLUMN_BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
+CANONICAL_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+
+# Dimensions that metrics are broken down by, in report order; each exists only where its source does.
+DIMENSIONS: tuple[str, ...] = (
+    "industry", "guarantee_type", "product", "region", "branch", "customer_type",
+    "loan_officer", "term_bucket", "size_bucket", "vintage",
+)
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """How one header of one source was understood."""
+
+    source: str          # "file" or "file › sheet"
+    header: str          # the header as written
+    canonical: str | None  # canonical name, or None for an extra column kept as is
+    how: str             # "alias", "user map", "derived", "extra"
+    unit_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One sheet (or CSV/parquet file) that contributed rows."""
+
+    file: str
+    sheet: str | None
+    header_row: int        # 1-based spreadsheet row of the header
+    rows: int              # data rows kept
+    as_of_from: str        # "column", "sheet name", "file name", "--as-of"
+
+
+@dataclass
+class Ledger:
+    """The canonical loan table plus what reading it found out."""
+
+    frame: pd.DataFrame
+    sources: list[SourceInfo] = field(default_factory=list)
+    matches: list[ColumnMatch] = field(default_factory=list)
+    issues: list = field(default_factory=list)  # list[ledger.problems.Issue] (warnings)
+    extras: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return sorted({s.file for s in self.sources})
+
+    @property
+    def snapshots(self) -> list[pd.Timestamp]:
+        return sorted(pd.to_datetime(self.frame["as_of"].unique()))
+
+    @property
+    def annual_snapshots(self) -> list[pd.Timestamp]:
+        """The last snapshot of each calendar year (METRICS.md, "annual series")."""
+        return annual_snapshots(self.frame)
+
+    def has(self, column: str) -> bool:
+        return column in self.frame.columns and bool(self.frame[column].notna().any())
+
+
+def annual_snapshots(frame: pd.DataFrame) -> list[pd.Timestamp]:
+    """Last snapshot date of each calendar year present in ``frame['as_of']``."""
+    dates = pd.Series(pd.to_datetime(frame["as_of"].unique()))
+    if dates.empty:
+        return []
+    last = dates.groupby(dates.dt.year).max()
+    return [pd.Timestamp(d) for d in sorted(last)]

@@ -1,0 +1,1 @@
+"""The metrics engine: every figure of METRICS.md, in one tidy table."""

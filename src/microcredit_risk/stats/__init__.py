@@ -1,0 +1,1 @@
+"""Statistics (statsmodels/scipy): trend, default drivers, segment tests, projection."""
