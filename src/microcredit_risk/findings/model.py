@@ -1,0 +1,70 @@
+"""Result types of the findings stage (findings.json, FINDINGS.md): shared by the rule engine and the report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..metrics.table import Skipped
+
+SEVERITIES = ("low", "medium", "high")
+STAGES = ("pre_loan", "in_loan", "post_loan", "organisation", "risk_transfer")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A computed value that fired (or supported) a finding; ``threshold`` is the line it crossed."""
+
+    metric: str
+    as_of: str | None
+    value: float | None
+    threshold: float | None = None
+    threshold_name: str | None = None
+    dimension: str | None = None
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    code: str
+    stage: str
+    text: str
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    title: str
+    as_of: str | None
+    dimension: str | None = None
+    segment: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["evidence"] = [{k: v for k, v in e.items() if v is not None or k in ("as_of", "value")}
+                         for e in d["evidence"]]
+        return d
+
+
+@dataclass
+class Findings:
+    items: list[Finding] = field(default_factory=list)
+    not_run: list[Skipped] = field(default_factory=list)   # checks that could not run, and why
+    lang: str = "zh"
+
+    def at_or_above(self, severity: str) -> list[Finding]:
+        return [f for f in self.items if severity_rank(f.severity) >= severity_rank(severity)]
