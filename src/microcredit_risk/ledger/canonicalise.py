@@ -1,0 +1,259 @@
+"""One raw table → canonical columns and values (names matched, units scaled, vocabularies mapped).
+
+Problems are recorded as they are met: errors raise :class:`LedgerError` at the first offending
+cell (file, sheet, spreadsheet row, column as written); warnings are counted into the collector.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location
+from .canonical import COLUMN_BY_NAME, ColumnMatch
+from .problems import Issue, LedgerError
+from .read import RawTable
+from .schema import ColumnMap, match_header, vocabularies
+from .values import (
+    blank,
+    parse_dates,
+    parse_flags,
+    parse_fractions,
+    parse_grades,
+    parse_industry,
+    parse_numbers,
+    parse_text,
+    parse_vocab,
+)
+
+_NAME_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*(?:[-_/.年]\s*(\d{1,2})\s*(?:[-_/.月]\s*(\d{1,2})\s*日?)?|(\d{2})(\d{2}))?")
+
+
+@dataclass
+class Collector:
+    """Warnings gathered while reading, merged by (code, source, column)."""
+
+    issues: dict[tuple[str, str | None, str | None, str | None], Issue] = field(default_factory=dict)
+
+    def add(self, code: str, count: int, location: Location, rows: list[int] | None = None, **params: object) -> None:
+        if count <= 0:
+            return
+        key = (code, location.file, location.sheet, location.column)
+        old = self.issues.get(key)
+        if old is not None:
+            count += old.count
+            rows = list(old.rows) + list(rows or [])
+        self.issues[key] = Issue(code, count, location, dict(params), tuple((rows or [])[:5]))
+
+    def as_list(self) -> list[Issue]:
+        return list(self.issues.values())
+
+
+def date_from_name(name: str | None) -> pd.Timestamp | None:
+    """``2021`` / ``2021年末`` → 2021-12-31; ``2021-06`` / ``2021年6月`` → month end; full dates as written."""
+    if not name:
+        return None
+    m = _NAME_DATE_RE.search(name)
+    if not m:
+        return None
+    year = int(m.group(1))
+    month = m.group(2) or m.group(4)
+    day = m.group(3) or m.group(5)
+    try:
+        if month and day:
+            return pd.Timestamp(year, int(month), int(day))
+        if month:
+            return pd.Timestamp(year, int(month), 1) + pd.offsets.MonthEnd(0)
+        return pd.Timestamp(year, 12, 31)
+    except ValueError:
+        return None
+
+
+def _first(mask: pd.Series, rows: pd.Series) -> int | None:
+    idx = np.flatnonzero(mask.to_numpy())
+    return int(rows.iloc[idx[0]]) if len(idx) else None
+
+
+def _rows(mask: pd.Series, rows: pd.Series, n: int = 5) -> list[int]:
+    idx = np.flatnonzero(mask.to_numpy())[:n]
+    return [int(r) for r in rows.iloc[idx]]
+
+
+def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
+    words = vocabularies()["totals"]["words"]
+    pattern = "|".join(re.escape(w) for w in words)
+    mask = pd.Series(False, index=frame.index)
+    for h in text_headers[:3]:
+        col = frame[h]
+        if col.dtype.kind in "biufM":
+            continue
+        t = col.astype("str").str.replace(r"\s", "", regex=True).str.casefold()
+        mask |= t.str.fullmatch(f"(?:{pattern})(?:[:：].*)?", na=False) | t.str.startswith(tuple(words), na=False) & \
+            (t.str.len() <= 8)
+    return mask
+
+
+def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.Timestamp | None,
+                 collector: Collector) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
+    """Return the canonical part of one table, how its columns were matched, and where as_of came from."""
+    frame, rows = table.frame, table.row_numbers
+    src = table.source
+    matches: list[ColumnMatch] = []
+    chosen: dict[str, str] = {}   # canonical → header
+    scales: dict[str, float] = {}
+    extras: list[str] = []
+    for h in frame.columns:
+        m = match_header(str(h), cmap)
+        if m.canonical and m.canonical not in chosen:
+            chosen[m.canonical] = str(h)
+            scales[m.canonical] = m.scale
+            matches.append(ColumnMatch(src, str(h), m.canonical, m.how, m.scale))
+        else:
+            extras.append(str(h))
+            matches.append(ColumnMatch(src, str(h), None, "extra" if not m.canonical else f"duplicate of {m.canonical}"))
+
+    def loc(column: str | None = None, row: int | None = None) -> Location:
+        return Location(table.file, table.sheet, row, chosen.get(column, column) if column else None)
+
+    # blank and total rows are dropped first
+    all_blank = pd.Series(True, index=frame.index)
+    for h in frame.columns:
+        all_blank &= blank(frame[h])
+    text_like = [chosen[c] for c in ("loan_id", "customer_id", "customer_name") if c in chosen] + \
+        [str(h) for h in frame.columns[:2]]
+    drop = all_blank | _total_rows(frame, list(dict.fromkeys(text_like)))
+    if drop.any():
+        collector.add("W101", int(drop.sum()), loc(), _rows(drop, rows))
+        frame, rows = frame.loc[~drop], rows.loc[~drop]
+
+    # required columns (with the two documented substitutes)
+    seen = [str(h) for h in table.frame.columns]
+    for req in ("loan_id", "balance"):
+        if req not in chosen:
+            _missing(req, seen, table)
+    if "customer_id" not in chosen:
+        if "customer_name" not in chosen:
+            _missing("customer_id", seen, table)
+        collector.add("W108", 1, loc())
+    if "five_category" not in chosen and "days_past_due" not in chosen:
+        _missing("five_category", seen, table)
+
+    out: dict[str, pd.Series] = {}
+    as_of_from = "column"
+    if "as_of" in chosen:
+        values, bad = parse_dates(frame[chosen["as_of"]])
+        bad |= values.isna()
+        if bad.any():
+            r = _first(bad, rows)
+            raw = frame[chosen["as_of"]].iloc[int(np.flatnonzero(bad.to_numpy())[0])]
+            raise LedgerError("E008", loc("as_of", r), value=raw)
+        out["as_of"] = values
+    else:
+        when, as_of_from = forced_as_of, "--as-of"
+        if when is None:
+            when, as_of_from = date_from_name(table.sheet), "sheet name"
+        if when is None:
+            from pathlib import Path
+
+            when, as_of_from = date_from_name(Path(table.file).stem), "file name"
+        if when is None:
+            raise LedgerError("E009", loc())
+        out["as_of"] = pd.Series(when, index=frame.index, dtype="datetime64[ns]")
+
+    for canonical, header in chosen.items():
+        if canonical == "as_of":
+            continue
+        out[canonical] = _convert(canonical, frame[header], rows, scales[canonical], cmap, loc, collector)
+
+    if "customer_id" not in out:
+        out["customer_id"] = out["customer_name"]
+    result = pd.DataFrame(out, index=frame.index)
+    for h in extras:
+        result[h] = frame[h]
+    result["_src"] = np.int32(index)
+    result["_row"] = rows.astype("int64")
+    return result, matches, as_of_from
+
+
+def _missing(column: str, seen: list[str], table: RawTable) -> None:
+    from .schema import alias_table
+
+    aliases = alias_table()[column]
+    raise LedgerError("E004", Location(table.file, table.sheet, table.header_row), column=column,
+                      headers=", ".join(seen[:20]) + (" …" if len(seen) > 20 else ""),
+                      aliases=", ".join(aliases[:10]))
+
+
+def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap: ColumnMap, loc,
+             collector: Collector) -> pd.Series:
+    kind = COLUMN_BY_NAME[canonical].kind
+    extra = cmap.values.get(canonical)
+    if kind == "money":
+        values, bad = parse_numbers(raw)
+        if scale != 1.0:  # 万元 → yuan: round to the fen so 1.23万 is exactly 12300.0
+            values = (values * scale).round(2)
+        if canonical == "balance":
+            wrong = bad | values.isna() | (values < 0)
+            if wrong.any():
+                i = int(np.flatnonzero(wrong.to_numpy())[0])
+                raise LedgerError("E006", loc("balance", int(rows.iloc[i])), value=_shown(raw.iloc[i]))
+        elif bad.any():
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        return values
+    if kind == "fraction":
+        if scale != 1.0:
+            values, bad = parse_numbers(raw)
+            values = values * scale
+        else:
+            values, bad = parse_fractions(raw)
+        if bad.any():
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        if canonical == "interest_rate":
+            out_of_range = values.notna() & ((values < 0) | (values > 0.36))
+            collector.add("W106", int(out_of_range.sum()), loc(canonical), _rows(out_of_range, rows))
+        return values
+    if kind == "days":
+        values, bad = parse_numbers(raw)
+        bad = bad | (values < 0)
+        if bad.any():
+            collector.add("W103", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        return values.where(~bad)
+    if kind == "date":
+        values, bad = parse_dates(raw)
+        if bad.any():
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        return values
+    if kind == "grade":
+        values, bad = parse_grades(raw, extra)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise LedgerError("E007", loc("five_category", int(rows.iloc[i])), value=_shown(raw.iloc[i]))
+        return values
+    if kind == "flag":
+        values, bad = parse_flags(raw, extra)
+        if bad.any():
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        return values
+    if canonical == "industry":
+        return parse_industry(raw, extra)
+    if canonical in ("guarantee_type", "customer_type"):
+        values, bad = parse_vocab(raw, canonical, extra, default="other")
+        if bad.any():
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+        return values
+    values = parse_text(raw)
+    if extra:
+        from .schema import normalise
+
+        mapped = values.map(lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)
+        values = mapped.astype("str").where(mapped.notna())
+    return values
+
+
+def _shown(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value

@@ -1,0 +1,69 @@
+"""``load_ledger``: files → the one canonical table (read → canonicalise → validate)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Location
+from ..profile import BankProfile, default_thresholds
+from .canonical import CANONICAL_NAMES, ColumnMatch, Ledger, SourceInfo
+from .canonicalise import Collector, canonicalise
+from .problems import LedgerError
+from .read import read_tables
+from .schema import load_column_map
+from .validate import check_ledger
+from .values import parse_dates
+
+
+def parse_as_of_option(value: str | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    parsed, bad = parse_dates(pd.Series([value], dtype=object))
+    if bad.any() or parsed.isna().any():
+        raise LedgerError("E008", Location(column="--as-of"), value=value)
+    return pd.Timestamp(parsed.iloc[0])
+
+
+def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path | None = None,
+                as_of: str | None = None, profile: BankProfile | None = None) -> Ledger:
+    """Read, canonicalise and validate one or more ledger files (all sheets), stacked.
+
+    Raises :class:`~microcredit_risk.ledger.problems.LedgerError` on the first error; warnings are
+    on ``Ledger.issues``. ``profile`` only supplies the classification-floor day limits.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if not paths:
+        raise LedgerError("E010")
+    cmap = load_column_map(columns)
+    forced = parse_as_of_option(as_of)
+    thresholds = profile.thresholds if profile else default_thresholds()
+    collector = Collector()
+    parts: list[pd.DataFrame] = []
+    sources: list[SourceInfo] = []
+    matches: list[ColumnMatch] = []
+    headers: dict[tuple[int, str], str] = {}
+    for path in paths:
+        for table in read_tables(Path(path), cmap):
+            index = len(sources)
+            part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector)
+            sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
+            matches.extend(tmatches)
+            headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
+            if len(part):
+                parts.append(part)
+    if not parts:
+        s = sources[0] if sources else None
+        raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
+    frame = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    frame = check_ledger(frame, sources, headers, thresholds, collector)
+    canonical = [c for c in CANONICAL_NAMES if c in frame.columns]
+    extras = [c for c in frame.columns if c not in canonical and c not in ("_src", "_row")]
+    frame = frame[canonical + extras]
+    if "five_category" in frame and frame["five_category"].dtype.name != "category":  # pragma: no cover
+        raise AssertionError("five_category must be categorical")
+    frame = frame.sort_values(["as_of", "loan_id"], kind="stable").reset_index(drop=True)
+    return Ledger(frame=frame, sources=sources, matches=matches, issues=collector.as_list(), extras=extras)

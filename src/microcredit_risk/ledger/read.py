@@ -1,0 +1,324 @@
+"""Readers: every supported file becomes a list of raw tables (one per sheet) with a found header.
+
+Speed: ``.xlsx`` is read by fastexcel (calamine, Rust) in one pass; the header row is first found by
+peeking at the first rows of the sheet's XML, so the sheet is parsed once. CSV is read by pyarrow.
+Every column is type-inferred over all rows (never a sample) so that a text cell far down a numeric
+column is parsed by us, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pandas as pd
+
+from ..errors import Location
+from .canonical import COLUMN_BY_NAME
+from .problems import LedgerError
+from .schema import ColumnMap, header_score, match_header
+
+PEEK_ROWS = 30
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_TEXT_KINDS = {"id", "text", "grade", "flag"}
+
+
+@dataclass
+class RawTable:
+    """One sheet (or CSV/parquet file) as read: original headers, values not yet canonical."""
+
+    file: str
+    sheet: str | None
+    header_row: int          # 1-based spreadsheet row of the header
+    frame: pd.DataFrame      # one column per header, in file order
+    row_numbers: pd.Series   # 1-based spreadsheet row of each frame row
+
+    @property
+    def source(self) -> str:
+        return f"{self.file} › {self.sheet}" if self.sheet else self.file
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def find_header(rows: list[list[Any]], cmap: ColumnMap) -> tuple[int, int] | None:
+    """(0-based index of the best header row, its score) among the first rows, or None below 2."""
+    best: tuple[int, int] | None = None
+    for i, cells in enumerate(rows[:PEEK_ROWS]):
+        score = header_score(cells, cmap)
+        if score >= 2 and (best is None or score > best[1]):
+            best = (i, score)
+    return best
+
+
+def unique_headers(cells: list[Any]) -> list[str]:
+    """Header texts, blank ones named by position, repeats suffixed (``余额``, ``余额.2``)."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for j, c in enumerate(cells):
+        name = _cell_text(c) or f"column_{j + 1}"
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        out.append(name if n == 1 else f"{name}.{n}")
+    return out
+
+
+def _text_headers(headers: list[str], cmap: ColumnMap) -> list[str]:
+    """Headers whose canonical column must be read as text (ids keep leading zeros)."""
+    out = []
+    for h in headers:
+        m = match_header(h, cmap)
+        if m.canonical and COLUMN_BY_NAME[m.canonical].kind in _TEXT_KINDS:
+            out.append(h)
+    return out
+
+
+# -- xlsx -------------------------------------------------------------------------------------------
+def _check_zip(path: Path) -> None:
+    """Tell an encrypted workbook (an OLE container) from a corrupt one."""
+    if zipfile.is_zipfile(path):
+        return
+    loc = Location(file=str(path))
+    try:
+        import msoffcrypto
+
+        with path.open("rb") as fh:
+            office = msoffcrypto.OfficeFile(fh)
+            if office.is_encrypted():
+                raise LedgerError("E002", loc)
+    except LedgerError:
+        raise
+    except Exception:  # noqa: BLE001 - not an OLE file either: corrupt
+        pass
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise LedgerError("E001", loc, detail="not a valid .xlsx workbook (corrupt or not Excel)")
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out: dict[str, str] = {}
+    for s in wb.iter(f"{_NS}sheet"):
+        target = targets.get(s.get(f"{_REL_NS}id"), "")
+        target = target.lstrip("/")
+        out[s.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
+    return out
+
+
+def _shared_strings(zf: zipfile.ZipFile, needed: int) -> list[str]:
+    """The first ``needed + 1`` shared strings, streamed (the table of a big sheet is large)."""
+    out: list[str] = []
+    if needed < 0 or "xl/sharedStrings.xml" not in zf.namelist():
+        return out
+    with zf.open("xl/sharedStrings.xml") as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag == f"{_NS}si":
+                out.append("".join(t.text or "" for t in el.iter(f"{_NS}t")))
+                el.clear()
+                if len(out) > needed:
+                    break
+    return out
+
+
+_REF_RE = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROWS) -> list[list[Any]]:
+    """The first ``n`` sheet rows (row 1 first, blank rows included) from the XML, without parsing the rest."""
+    raw: dict[int, dict[int, tuple[str | None, str | None]]] = {}
+    with zf.open(sheet_xml) as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag != f"{_NS}row":
+                continue
+            r = int(el.get("r", len(raw) + 1))
+            if r > n:
+                break
+            cells: dict[int, tuple[str | None, str | None]] = {}
+            for j, c in enumerate(el.iter(f"{_NS}c")):
+                ref = _REF_RE.match(c.get("r", ""))
+                col = _col_index(ref.group(1)) if ref else j
+                kind = c.get("t")
+                if kind == "inlineStr":
+                    value = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
+                else:
+                    v = c.find(f"{_NS}v")
+                    value = v.text if v is not None else None
+                cells[col] = (kind, value)
+            raw[r] = cells
+            el.clear()
+    needed = max((int(v) for cells in raw.values() for k, v in cells.values() if k == "s" and v), default=-1)
+    sst = _shared_strings(zf, needed)
+    rows: list[list[Any]] = []
+    for r in range(1, (max(raw) if raw else 0) + 1):
+        cells = raw.get(r, {})
+        width = max(cells) + 1 if cells else 0
+        row: list[Any] = [None] * width
+        for col, (kind, value) in cells.items():
+            row[col] = sst[int(value)] if kind == "s" and value is not None and int(value) < len(sst) else value
+        rows.append(row)
+    return rows
+
+
+def _read_excel_sheets(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:
+    import fastexcel
+
+    loc = Location(file=str(path))
+    _check_zip(path)
+    try:
+        reader = fastexcel.read_excel(str(path))
+        names = list(reader.sheet_names)
+    except Exception as exc:  # noqa: BLE001 - calamine's errors are not typed
+        raise LedgerError("E001", loc, detail=str(exc).splitlines()[0][:200]) from None
+    zf = zipfile.ZipFile(path) if zipfile.is_zipfile(path) else None
+    sheet_xml = _sheet_paths(zf) if zf is not None else {}
+    try:
+        for name in names:
+            if zf is not None and name in sheet_xml:
+                rows = peek_xlsx(path, sheet_xml[name], zf)
+            else:  # .xls/.ods: peek with calamine (small files by nature)
+                from python_calamine import CalamineWorkbook
+
+                rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(
+                    skip_empty_area=False, nrows=PEEK_ROWS)
+            found = find_header(rows, cmap)
+            if found is None:
+                first = next((r for r in rows if any(_cell_text(c) for c in r)), [])
+                yield name, first
+                continue
+            h = found[0]
+            headers = unique_headers(rows[h])
+            try:
+                sheet = reader.load_sheet(name, header_row=h, column_names=None, schema_sample_rows=None,
+                                          dtypes={hd: "string" for hd in _text_headers(headers, cmap)
+                                                  if hd in set(headers)})
+                frame = sheet.to_pandas()
+            except Exception as exc:  # noqa: BLE001
+                raise LedgerError("E001", Location(str(path), name),
+                                  detail=str(exc).splitlines()[0][:200]) from None
+            frame.columns = unique_headers(list(frame.columns))[: frame.shape[1]]
+            rename = {}
+            for a, b in zip(frame.columns, headers, strict=False):
+                if a.startswith("__UNNAMED__") or a != b:
+                    rename[a] = b
+            frame = frame.rename(columns=rename)
+            rows_no = pd.Series(range(h + 2, h + 2 + len(frame)), index=frame.index, dtype="int64")
+            yield RawTable(str(path), name, h + 1, frame, rows_no)
+    finally:
+        if zf is not None:
+            zf.close()
+
+
+# -- csv --------------------------------------------------------------------------------------------
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) if it decodes, else GB18030 (a superset of GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _read_csv(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:
+    loc = Location(file=str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError("E001", loc, detail=exc.strerror or str(exc)) from None
+    encoding = detect_encoding(data)
+    try:
+        text_head = data[: 256 * 1024].decode(encoding, errors="ignore")
+    except LookupError:  # pragma: no cover
+        text_head = data[: 256 * 1024].decode("utf-8", errors="ignore")
+    head_lines = text_head.splitlines()[:PEEK_ROWS]
+    rows = list(csv.reader(head_lines))
+    found = find_header(rows, cmap)
+    if found is None:
+        yield "", next((r for r in rows if any(_cell_text(c) for c in r)), [])
+        return
+    h = found[0]
+    headers = unique_headers(rows[h])
+    text_cols = _text_headers(headers, cmap)
+    stream = io.BytesIO(data)
+    kwargs: dict[str, Any] = {"skiprows": h, "header": 0, "encoding": encoding.replace("-sig", "") if
+                              encoding == "utf-8-sig" else encoding, "skip_blank_lines": False}
+    try:
+        frame = pd.read_csv(stream, engine="pyarrow", dtype={c: "str" for c in text_cols},
+                            **{k: v for k, v in kwargs.items() if k != "skip_blank_lines"})
+    except Exception:  # noqa: BLE001 - mixed column or ragged rows: read everything as text
+        stream.seek(0)
+        try:
+            frame = pd.read_csv(stream, dtype="str", keep_default_na=False, na_values=[""], **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise LedgerError("E001", loc, detail=str(exc).splitlines()[0][:200]) from None
+    if encoding == "utf-8-sig" and len(frame.columns) and str(frame.columns[0]).startswith("\ufeff"):
+        frame = frame.rename(columns={frame.columns[0]: str(frame.columns[0]).lstrip("\ufeff")})
+    frame.columns = unique_headers(list(frame.columns))
+    rows_no = pd.Series(range(h + 2, h + 2 + len(frame)), index=frame.index, dtype="int64")
+    yield RawTable(str(path), None, h + 1, frame, rows_no)
+
+
+def _read_parquet(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001
+        raise LedgerError("E001", Location(file=str(path)), detail=str(exc).splitlines()[0][:200]) from None
+    if header_score(list(frame.columns), cmap) < 2:
+        yield "", list(frame.columns)
+        return
+    frame.columns = unique_headers(list(frame.columns))
+    rows_no = pd.Series(range(2, 2 + len(frame)), index=frame.index, dtype="int64")
+    yield RawTable(str(path), None, 1, frame.reset_index(drop=True), rows_no)
+
+
+def read_tables(path: Path, cmap: ColumnMap) -> list[RawTable]:
+    """All tables of one file that have a recognisable header; E003 if none has."""
+    loc = Location(file=str(path))
+    if not path.exists():
+        raise LedgerError("E012", loc)
+    if path.is_dir():
+        raise LedgerError("E001", loc, detail="is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        items = _read_excel_sheets(path, cmap)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        items = _read_csv(path, cmap)
+    elif suffix in (".parquet", ".pq"):
+        items = _read_parquet(path, cmap)
+    else:
+        raise LedgerError("E011", loc, suffix=suffix or "(none)")
+    if path.stat().st_size == 0:
+        raise LedgerError("E010", loc)
+    tables: list[RawTable] = []
+    seen: list[str] = []
+    for item in items:
+        if isinstance(item, RawTable):
+            tables.append(item)
+        else:
+            seen.extend(str(c) for c in item[1] if _cell_text(c))
+    if not tables:
+        shown = ", ".join(seen[:12]) + (" …" if len(seen) > 12 else "") if seen else "(nothing)"
+        raise LedgerError("E003", loc, headers=shown)
+    return tables
