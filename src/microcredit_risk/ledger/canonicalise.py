@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import Location
 from .canonical import COLUMN_BY_NAME, ColumnMatch
 from .problems import Issue, LedgerError
-from .read import RawTable
+from .read import RawTable, formula_in_cell
 from .schema import ColumnMap, match_header, vocabularies
 from .values import (
     blank,
@@ -86,7 +86,7 @@ def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
     words = vocabularies()["totals"]["words"]
     pattern = "|".join(re.escape(w) for w in words)
     mask = pd.Series(False, index=frame.index)
-    for h in text_headers[:3]:
+    for h in text_headers:
         col = frame[h]
         if col.dtype.kind in "biufM":
             continue
@@ -199,7 +199,10 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
             wrong = bad | values.isna() | (values < 0)
             if wrong.any():
                 i = int(np.flatnonzero(wrong.to_numpy())[0])
-                raise LedgerError("E006", loc("balance", int(rows.iloc[i])), value=_shown(raw.iloc[i]))
+                where = loc("balance", int(rows.iloc[i]))
+                if _shown(raw.iloc[i]) == "" and formula_in_cell(where):
+                    raise LedgerError("E014", where)
+                raise LedgerError("E006", where, value=_shown(raw.iloc[i]))
         elif bad.any():
             collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
         return values
@@ -254,6 +257,8 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
 
 
 def _shown(value: object) -> object:
+    if hasattr(value, "item"):  # numpy scalar → plain Python for the message
+        value = value.item()
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return value

@@ -322,3 +322,25 @@ def read_tables(path: Path, cmap: ColumnMap) -> list[RawTable]:
         shown = ", ".join(seen[:12]) + (" …" if len(seen) > 12 else "") if seen else "(nothing)"
         raise LedgerError("E003", loc, headers=shown)
     return tables
+
+
+def formula_in_cell(location: Location) -> bool:
+    """Whether an empty cell of an .xlsx holds a formula whose value was never saved (error path only)."""
+    if not location.file or location.sheet is None or location.row is None or location.column is None:
+        return False
+    path = Path(location.file)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            ws = wb[location.sheet]
+            for row in ws.iter_rows(min_row=location.row, max_row=location.row, values_only=True):
+                return any(isinstance(v, str) and v.startswith("=") for v in row)
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return False
+    return False
