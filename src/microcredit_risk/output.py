@@ -1,0 +1,73 @@
+"""Writing a run folder completely or not at all: build in a temporary folder beside it, then rename."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import MCRError
+
+RUN_MARKER = "run.json"
+
+
+class OutputError(MCRError):
+    """The output folder cannot be written or would overwrite something that is not an mcr run."""
+
+
+def _check_target(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / RUN_MARKER).exists():
+        raise OutputError(f"{target}: folder is not empty and is not an earlier mcr run; "
+                          "choose another --out (mcr only replaces its own run folders)")
+
+
+@contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` in one rename.
+
+    On any exception the temporary folder is removed and ``target`` is left as it was.
+    """
+    target = Path(target).absolute()
+    _check_target(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot write here ({exc.strerror})") from None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """``folder / relative``, refusing anything that would land outside ``folder``."""
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise OutputError(f"refusing to write outside the output folder: {relative}")
+    return path
+
+
+def write_text(folder: Path, relative: str, text: str) -> Path:
+    path = inside(folder, relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+Writer = Callable[[Path], None]
