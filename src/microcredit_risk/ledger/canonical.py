@@ -3,7 +3,8 @@
 One row per loan per snapshot (``as_of``). Column names and values follow
 ``shared/spec/LEDGER.md``; the dtypes below are the contract between the reader and the rest:
 
-* dates (``as_of``, ``origination_date``, ``maturity_date``): ``datetime64`` normalised to midnight;
+* dates (``as_of``, ``origination_date``, ``maturity_date``): ``datetime64[us]`` normalised to midnight
+  (microseconds, not nanoseconds: banks write 9999-12-31 for open-ended maturities);
 * ids and text (``loan_id``, ``customer_id``, ``industry``, ``region`` …): pandas ``str``, NaN = missing;
 * amounts (yuan), fractions and ``days_past_due``: ``float64``, NaN = missing;
 * ``five_category``: ordered categorical :data:`GRADE_DTYPE` (normal < … < loss);

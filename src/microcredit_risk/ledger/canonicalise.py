@@ -161,7 +161,7 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
             when, as_of_from = date_from_name(Path(table.file).stem), "file name"
         if when is None:
             raise LedgerError("E009", loc())
-        out["as_of"] = pd.Series(when, index=frame.index, dtype="datetime64[ns]")
+        out["as_of"] = pd.Series(when, index=frame.index, dtype="datetime64[us]")
 
     for canonical, header in chosen.items():
         if canonical == "as_of":

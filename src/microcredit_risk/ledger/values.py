@@ -67,10 +67,10 @@ def _date_regex() -> re.Pattern[str]:
 
 def _parse_date_uniques(u: pd.Series) -> pd.Series:
     """Parse unique raw date cells (of any type) to Timestamps (NaT where impossible)."""
-    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[us]")
     is_dt = u.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")).astype(bool)
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(u[is_dt], errors="coerce").astype("datetime64[ns]")
+        out[is_dt] = pd.to_datetime(u[is_dt], errors="coerce").astype("datetime64[us]")
     nums = pd.to_numeric(u.where(~is_dt), errors="coerce")
     # 8-digit integers are yyyymmdd; small positive numbers are Excel serial days.
     ymd = nums.between(19000101, 21001231) & (nums == nums.round())
@@ -89,7 +89,7 @@ def _parse_date_uniques(u: pd.Series) -> pd.Series:
                               "month": pd.to_numeric(month, errors="coerce"),
                               "day": pd.to_numeric(day, errors="coerce")})
         ok = frame.notna().all(axis=1)
-        parsed = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+        parsed = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]")
         if ok.any():
             parsed[ok] = pd.to_datetime(frame[ok], errors="coerce")
         # a bare year ("2021") means its 31 December
@@ -104,12 +104,12 @@ def _parse_date_uniques(u: pd.Series) -> pd.Series:
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates stored as dates, Excel serials, ``20211231``, ``2021-12-31``, ``2021/12/31``, ``2021年12月31日``."""
     if s.dtype.kind == "M":
-        return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
+        return s.astype("datetime64[us]").dt.normalize(), pd.Series(False, index=s.index)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     parsed_u = _parse_date_uniques(pd.Series(uniques, dtype=object))
     values = parsed_u.to_numpy()
     out = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT")),
-                    index=s.index, dtype="datetime64[ns]")
+                    index=s.index, dtype="datetime64[us]")
     bad = out.isna() & ~blank(s)
     return out, bad
 
