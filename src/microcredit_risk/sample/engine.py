@@ -39,7 +39,7 @@ class Calendar:
     @classmethod
     def build(cls, years: tuple[int, ...], lead: int = 3) -> Calendar:
         cal = np.arange(years[0] - lead, years[-1] + 1)
-        return cls(cal, np.array([day(y, 1, 1) for y in cal]), np.array([day(y + 1, 1, 1) for y in cal]),
+        return cls(cal, np.array([day(int(y), 1, 1) for y in cal]), np.array([day(int(y) + 1, 1, 1) for y in cal]),
                    np.isin(cal, years), np.array([day(y) for y in years]))
 
     def per_year(self, values: Any) -> np.ndarray:

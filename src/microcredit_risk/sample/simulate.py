@@ -131,7 +131,8 @@ def _frame(eng: Engine, p: dict[str, Any], cust: Customers, book: Loans, rows: R
     names[firm] = firm_names(rng, sections[cust.industry[firm]])
     officers = np.asarray(officer_names(rng, p["officers"]), dtype=object)
     branches = np.asarray(p["branches"], dtype=object)
-    group = np.where(cust.group >= 0, "G" + pd.Series(cust.group).astype(str).str.zfill(5), None)
+    group = ("G" + pd.Series(cust.group).astype(str).str.zfill(5)).to_numpy(dtype=object)
+    group[cust.group < 0] = None
 
     def text(values: np.ndarray) -> pd.Series:
         return pd.Series(values, dtype="str")

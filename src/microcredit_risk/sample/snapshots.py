@@ -76,7 +76,7 @@ def snapshot(loans: Loans, cal: Calendar, p: dict[str, Any], rng: np.random.Gene
     lag = cal.per_year(p["grade_lag"])[cal.study][snap]
     lagging = (floor >= SUB) & (rng.random(n) < lag)
     grade[lagging] = np.where(rng.random(int(lagging.sum())) < 0.7, SPECIAL, NORMAL)
-    masked = loans.renewed[loan] & (dpd > 0) & (rng.random(n) < p["renewal_mask"])
+    masked = loans.renewed[loan] & (floor == SPECIAL) & (rng.random(n) < p["renewal_mask"])
     grade[masked] = NORMAL
     grade[gone] = LOSS
 
