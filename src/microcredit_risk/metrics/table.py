@@ -45,9 +45,9 @@ def normalise_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out["metric"] = out["metric"].astype(object)
     out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[ns]")
     for col in ("dimension", "segment"):
-        s = out[col].astype(object)
-        out[col] = s.where(s.notna(), None)
-        out[col] = out[col].map(lambda v: None if v is None else str(v))
+        # object dtype with None for "no dimension": pandas 3 would otherwise infer str with NaN
+        values = [None if (v is None or v != v) else str(v) for v in out[col].tolist()]
+        out[col] = pd.Series(values, index=out.index, dtype=object)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
     out["unit"] = out["unit"].astype(object)
     return out.reset_index(drop=True)
