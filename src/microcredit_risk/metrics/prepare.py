@@ -77,9 +77,16 @@ def _grade_codes(s: pd.Series) -> np.ndarray:
     return np.asarray(s.cat.codes, dtype=np.int64)
 
 
+def _label(value: object) -> str:
+    """Segment name: integral numbers (years) without a trailing .0."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _factorize(values: pd.Series, missing: str) -> Segments:
     codes, uniques = pd.factorize(values, sort=True)
-    labels = np.asarray([str(u) for u in uniques], dtype=object)
+    labels = np.asarray([_label(u) for u in uniques], dtype=object)
     codes = np.asarray(codes, dtype=np.int64)
     if (codes < 0).any():
         if missing in set(labels):
@@ -114,14 +121,13 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
     out: dict[str, Segments] = {}
     for dim in DIMENSIONS:
         if dim in frame.columns and frame[dim].notna().any():
-            out[dim] = _factorize(frame[dim].astype(object), missing)
+            out[dim] = _factorize(frame[dim], missing)
     if "origination_date" in frame.columns and frame["origination_date"].notna().any():
         orig = pd.to_datetime(frame["origination_date"])
         if "maturity_date" in frame.columns and frame["maturity_date"].notna().any():
             months = _months(orig, frame["maturity_date"])
             out["term_bucket"] = _bucket(months, d["term_bucket_months"], d["term_bucket_labels"], missing)
-        years = orig.dt.year.astype("Int64").astype(str).where(orig.notna())
-        out["vintage"] = _factorize(years.astype(object), missing)
+        out["vintage"] = _factorize(orig.dt.year, missing)
     size = balance
     if "amount" in frame.columns:
         amount = frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
