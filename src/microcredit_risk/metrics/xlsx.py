@@ -64,6 +64,11 @@ def _label(dimension: str, segment: str, lang: str) -> tuple[str, str]:
 
 def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh") -> None:
     """Write the workbook to ``path`` (one sheet per family; see module docstring)."""
+    Path(path).write_bytes(metrics_xlsx_bytes(metrics, lang))
+
+
+def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
+    """The workbook's bytes (deterministic)."""
     cat = catalogue()
     wb = Workbook(write_only=True)
     wb.properties.created = FIXED_DATE
@@ -114,7 +119,7 @@ def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh") -> 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
-    Path(path).write_bytes(_fixed_zip_times(buf.getvalue()))
+    return _fixed_zip_times(buf.getvalue())
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
