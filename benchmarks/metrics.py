@@ -77,9 +77,15 @@ def synthetic_frame(loans: int = 200_000, years: int = 5, seed: int = 7) -> pd.D
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--loans", type=int, default=200_000)
+    ap.add_argument("--sample", metavar="KIND", help="use microcredit_risk.sample.simulate(KIND, …) instead")
     args = ap.parse_args()
     t = time.perf_counter()
-    frame = synthetic_frame(args.loans)
+    if args.sample:
+        from microcredit_risk.sample import simulate  # type: ignore[attr-defined]
+
+        frame = simulate(args.sample, 7, loans=args.loans).frame
+    else:
+        frame = synthetic_frame(args.loans)
     print(f"frame: {len(frame):,} rows, {frame.memory_usage(deep=True).sum() / 2**20:,.0f} MiB, "
           f"built in {time.perf_counter() - t:.1f} s")
     profile = BankProfile(net_capital={y: 2e9 for y in range(2019, 2024)},

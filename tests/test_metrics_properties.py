@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from microcredit_risk.ledger.canonical import GRADE_DTYPE
 from microcredit_risk.metrics import compute_metrics
+from microcredit_risk.metrics.export import ledger_info, metrics_json
 from microcredit_risk.metrics.table import Metrics
 
 
@@ -111,3 +114,19 @@ def test_split_by_year_and_concatenated(frame: pd.DataFrame) -> None:
     back = pd.concat(parts[::-1], ignore_index=True)
     _same(compute_metrics(frame), compute_metrics(back))
 
+
+
+@SETTINGS
+@given(ledgers())
+def test_json_has_no_nan(frame: pd.DataFrame) -> None:
+    frame = frame.copy()
+    frame.loc[frame.index[0], "balance"] = 0.0  # zero denominators somewhere
+    m = compute_metrics(frame)
+    text = metrics_json(m, ledger_info(frame))
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in metrics.json")
+
+    doc = json.loads(text, parse_constant=refuse)
+    assert len(doc["metrics"]) == len(m.frame)
+    assert all(r["value"] is None or np.isfinite(r["value"]) for r in doc["metrics"])

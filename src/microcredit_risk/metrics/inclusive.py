@@ -42,6 +42,8 @@ def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame]
     codes = base.annual_codes
     if len(codes) > 1:
         prev, cur = codes[:-1], codes[1:]
+        seen = any_stock[prev] | any_stock[cur]
+        prev, cur = prev[seen], cur[seen]
         out.append(rows({"inclusive_balance_growth": (div(bal[cur], bal[prev]) - 1, "ratio"),
                          "inclusive_customers_change": (customers[cur] - customers[prev], "count")},
                         dates[cur]))

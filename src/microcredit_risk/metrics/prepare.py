@@ -138,6 +138,8 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
 
 def prepare(ledger: Ledger | pd.DataFrame, thresholds: dict[str, float]) -> Base:
     frame = _frame_of(ledger)
+    if frame.empty:
+        raise AnalysisError("the ledger has no rows")
     as_of = pd.to_datetime(frame["as_of"]).dt.normalize()
     codes, uniq = pd.factorize(as_of, sort=True)
     dates = [pd.Timestamp(d) for d in uniq]
