@@ -66,6 +66,20 @@ def render() -> str:
         "the annual series (the last snapshot of each calendar year). Undefined values (a zero",
         "denominator) are null. A metric whose input is missing is absent and listed as skipped.",
         "",
+        "Details where the contract leaves a choice:",
+        "",
+        "- Per-segment metrics are the portfolio metrics inside each segment, except `category_*` (its",
+        "  segment is the grade, so it is reported for the whole portfolio only).",
+        "- `write_off` sums every row of the period, including rows with balance 0 (a written-off loan",
+        "  usually has none left); the first annual period is the snapshots of its calendar year.",
+        "- Growth per segment is reported where the segment has loans at t−1 or t (null when x(t−1) = 0).",
+        "- `migration_rate` and the transition rows are reported for the grades that have loans at t0;",
+        "  a transition row always lists all five grades and `exited`.",
+        "- `vintage_default_rate` is reported at annual snapshots; `single_group_concentration` uses the",
+        "  loans that carry a `group_id`.",
+        "- Concentration ratios to net capital, and `inclusive_npl_gap`, are reported for the years the bank",
+        "  profile gives `net_capital` / `total_npl_ratio`; other years are listed as skipped.",
+        "",
     ]
     cat = catalogue()
     for fam in families():
