@@ -106,6 +106,9 @@ def test_xlsx_layout_formats_and_determinism(m: Metrics, tmp_path: Path) -> None
     bal = next(r for r in wb["贷款规模"].iter_rows(min_row=2) if r[0].value == "balance" and not r[3].value)
     assert bal[6].value == 13_000_000 and bal[6].number_format == "#,##0"
     assert ws.column_dimensions["B"].width > 10
+    shares = [(r[4].value, r[6].value) for r in ws.iter_rows(min_row=2) if r[0].value == "category_share"]
+    assert [s for s, _ in shares] == ["正常", "关注", "次级", "可疑", "损失"]  # grade order, not A→Z
+    assert shares[0][1] == pytest.approx(800 / 1300)
 
 
 def test_xlsx_years_as_headers(tmp_path: Path) -> None:

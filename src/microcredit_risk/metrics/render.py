@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from .catalogue import catalogue, dimension_name, families, family_name, grade_name
+from .order import wide
 from .table import Metrics
 
 
@@ -43,30 +44,25 @@ def metrics_table(metrics: Metrics, lang: str = "zh") -> list[RenderableType]:
     dates = [pd.Timestamp(d) for d in sorted(f["as_of"].unique())]
     by_year = len({d.year for d in dates}) == len(dates)
     family = f["metric"].map(lambda m: cat[m].family if m in cat else "other")
-    order = {name: i for i, name in enumerate(cat)}
     out: list[RenderableType] = []
     currency = "" if lang == "zh" else " (CNY)"
     for fam in [*families(), "other"]:
         part = f[family == fam]
         if part.empty:
             continue
-        part = part.assign(_o=part["metric"].map(lambda m: order.get(m, len(order))),
-                           dimension=part["dimension"].fillna(""), segment=part["segment"].fillna(""))
-        long = part.set_index(["_o", "metric", "dimension", "segment", "unit", "as_of"])["value"]
-        wide = long.unstack("as_of").sort_index()
-        cols = [d for d in dates if d in set(wide.columns)]
-        wide = wide.reindex(columns=cols)
+        grid = wide(part)
+        cols = [pd.Timestamp(d) for d in grid.columns]
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
         table.add_column("指标" if lang == "zh" else "metric")
         table.add_column("维度" if lang == "zh" else "dimension")
         table.add_column("分组" if lang == "zh" else "segment")
         for d in cols:
             table.add_column(_date_label(d, by_year), justify="right")
-        for (_o, metric, dim, seg, unit), values in zip(wide.index, wide.to_numpy(), strict=True):
+        for (metric, dim, seg, unit), values in zip(grid.index, grid.to_numpy(), strict=True):
             info = cat.get(metric)
             name = info.label(lang) if info else metric
             table.add_row(name, dimension_name(dim, lang) if dim else "", grade_name(seg, lang) if seg else "",
                           *[format_value(None if pd.isna(v) else float(v), unit, lang) for v in values])
-        out.append(Panel(table, title=family_name(fam, lang) + (currency if fam in ("portfolio",) else ""),
-                         title_align="left"))
+        money = bool((part["unit"] == "yuan").any())
+        out.append(Panel(table, title=family_name(fam, lang) + (currency if money else ""), title_align="left"))
     return out

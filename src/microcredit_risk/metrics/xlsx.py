@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from .catalogue import catalogue, dimension_name, families, family_name, grade_name
+from .order import wide
 from .table import Metrics
 
 FIXED_DATE = dt.datetime(2000, 1, 1)
@@ -46,12 +47,10 @@ def _sheet_frames(metrics: Metrics) -> list[tuple[str, pd.DataFrame]]:
     cat = catalogue()
     f = metrics.frame
     family = f["metric"].map(lambda m: cat[m].family if m in cat else "other")
-    order = {name: i for i, name in enumerate(cat)}
     out = []
     for fam in [*families(), "other"]:
         part = f[family == fam]
         if not part.empty:
-            part = part.assign(_order=part["metric"].map(lambda m: order.get(m, len(order))))
             out.append((fam, part))
     return out
 
@@ -78,14 +77,11 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
     for fam, part in _sheet_frames(metrics):
         ws = wb.create_sheet(title=family_name(fam, lang)[:31])
         heads = _headers(part)
-        keyed = part.assign(dimension=part["dimension"].fillna(""), segment=part["segment"].fillna(""))
-        long = keyed.set_index(["_order", "metric", "dimension", "segment", "unit", "as_of"])["value"]
-        wide = long.unstack("as_of").sort_index()
-        wide = wide.reindex(columns=sorted(heads))
+        table = wide(part)
         names = list(LABELS[lang if lang == "zh" else "en"])
         header = [*names, *heads.values()]
         body = []
-        for (_o, metric, dim, seg, unit), values in zip(wide.index, wide.to_numpy(), strict=True):
+        for (metric, dim, seg, unit), values in zip(table.index, table.to_numpy(), strict=True):
             info = cat.get(metric)
             dim_label, seg_label = _label(dim, seg, lang)
             left = [metric, info.zh if info else metric, info.en if info else metric,
