@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 TIDY_COLUMNS = ("metric", "as_of", "dimension", "segment", "value", "unit")
@@ -45,8 +46,10 @@ def normalise_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out["metric"] = out["metric"].astype(object)
     out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[ns]")
     for col in ("dimension", "segment"):
-        # object dtype with None for "no dimension": pandas 3 would otherwise infer str with NaN
-        values = [None if (v is None or v != v) else str(v) for v in out[col].tolist()]
+        # an explicit object array: pandas 3 would infer its "str" dtype and turn None back into NaN
+        missing = out[col].isna().to_numpy()
+        values = np.array([str(v) for v in out[col].tolist()], dtype=object)
+        values[missing] = None
         out[col] = pd.Series(values, index=out.index, dtype=object)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
     out["unit"] = out["unit"].astype(object)

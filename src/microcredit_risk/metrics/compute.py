@@ -1,0 +1,43 @@
+"""``compute_metrics``: the ledger → the tidy metrics table of METRICS.md.
+
+Derived columns are computed once (:mod:`.prepare`); the portfolio and each dimension are one
+grouping each, summed with ``np.bincount``; concentration reuses those groupings. Stock metrics
+are reported for every snapshot; growth, write_off, migration, vintage and inclusive changes use
+the annual series (last snapshot of each calendar year).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..ledger.canonical import Ledger
+from ..profile import BankProfile
+from .concentration import concentration_rows
+from .dimensions import dimension_aggregates, dimension_rows
+from .inclusive import inclusive_rows
+from .migration import migration_rows
+from .portfolio import aggregate, portfolio_rows, values
+from .prepare import prepare
+from .table import Metrics, Skipped
+from .vintage import vintage_rows
+
+
+def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None = None) -> Metrics:
+    """Every metric of METRICS.md that the ledger's columns and the profile's facts allow.
+
+    Whatever cannot be computed is absent from the table and listed in ``Metrics.skipped``.
+    """
+    profile = profile or BankProfile()
+    base = prepare(ledger, profile.thresholds)
+    vals = values(base)
+    skipped: list[Skipped] = list(vals.skipped)
+    total = aggregate(base, vals)
+    parts: list[pd.DataFrame] = portfolio_rows(base, total)
+    dims = dimension_aggregates(base, vals)
+    for agg in dims.values():
+        parts.extend(dimension_rows(base, agg, total))
+    for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base),
+                       vintage_rows(base), inclusive_rows(base, profile)):
+        parts.extend(more)
+        skipped.extend(skip)
+    return Metrics.concat(parts, skipped)

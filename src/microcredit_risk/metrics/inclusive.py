@@ -1,0 +1,59 @@
+"""Inclusive small/micro lending (普惠型小微企业贷款) per as_of.
+
+A customer is inclusive at an as_of when the Σ amount (else balance) of its loans with balance > 0
+is ≤ the ``inclusive_ceiling`` threshold. Stock figures for every snapshot; growth and the change
+in customers against the previous annual snapshot; the gap to the whole bank's NPL ratio needs
+the profile's total_npl_ratio for the year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..profile import BankProfile
+from .prepare import NPL_CODE, Base
+from .table import Skipped
+from .tidy import distinct_count, div, rows
+
+
+def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame], list[Skipped]]:
+    ceiling = profile.thresholds["inclusive_ceiling"]
+    size = base.balance
+    if "amount" in base.frame.columns:
+        amount = pd.to_numeric(base.frame["amount"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        size = np.where(np.isnan(amount), base.balance, amount)
+    m = base.stock & (base.customer >= 0)
+    key = base.date_code * np.int64(base.n_customers) + base.customer
+    total = pd.Series(size[m]).groupby(key[m]).transform("sum").to_numpy()
+    incl = np.zeros(len(size), dtype=bool)
+    incl[np.flatnonzero(m)] = total <= ceiling
+    n_dates = len(base.dates)
+    bal = np.bincount(base.date_code[incl], weights=base.balance[incl], minlength=n_dates)
+    npl_rows = incl & (base.grade >= NPL_CODE)
+    npl = np.bincount(base.date_code[npl_rows], weights=base.balance[npl_rows], minlength=n_dates)
+    customers = distinct_count(base.date_code, base.customer, base.n_customers, incl, n_dates)
+    any_stock = np.bincount(base.date_code[base.stock], minlength=n_dates) > 0
+    ratio = div(npl, bal)
+    dates = np.asarray(base.dates, dtype="datetime64[ns]")
+    out = [rows({"inclusive_balance": (bal[any_stock], "yuan"),
+                 "inclusive_customers": (customers[any_stock], "count"),
+                 "inclusive_npl_ratio": (ratio[any_stock], "ratio")}, dates[any_stock])]
+    codes = base.annual_codes
+    if len(codes) > 1:
+        prev, cur = codes[:-1], codes[1:]
+        seen = any_stock[prev] | any_stock[cur]
+        prev, cur = prev[seen], cur[seen]
+        out.append(rows({"inclusive_balance_growth": (div(bal[cur], bal[prev]) - 1, "ratio"),
+                         "inclusive_customers_change": (customers[cur] - customers[prev], "count")},
+                        dates[cur]))
+    skipped: list[Skipped] = []
+    bank = np.array([np.nan if (r := profile.total_npl_ratio.get(d.year)) is None else r for d in base.dates])
+    have = any_stock & ~np.isnan(bank)
+    if have.any():
+        out.append(rows({"inclusive_npl_gap": ((ratio - bank)[have], "ratio")}, dates[have]))
+    lacking = sorted({base.dates[i].year for i in np.flatnonzero(any_stock & np.isnan(bank))})
+    if lacking:
+        skipped.append(Skipped("inclusive_npl_gap", f"profile bank.total_npl_ratio[{', '.join(map(str, lacking))}]",
+                               "the gap compares with the whole bank's NPL ratio for that year"))
+    return out, skipped

@@ -1,0 +1,54 @@
+"""Small helpers shared by the families: safe division and building tidy rows from arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+Columns = dict[str, tuple[np.ndarray, str]]  # metric name → (values, unit)
+
+
+def div(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """a / b with NaN where b is 0 or NaN (an undefined ratio is null, never inf)."""
+    a_arr = np.asarray(a, dtype="float64")
+    b_arr = np.asarray(b, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(b_arr != 0, a_arr / np.where(b_arr != 0, b_arr, 1.0), np.nan)
+    return np.asarray(out, dtype="float64")
+
+
+def rows(columns: Columns, as_of: np.ndarray | list, dimension: str | None = None,
+         segment: np.ndarray | list | None = None) -> pd.DataFrame:
+    """Tidy rows: every metric of ``columns`` over the same (as_of, segment) positions."""
+    as_of_arr = np.asarray(pd.to_datetime(np.asarray(as_of)), dtype="datetime64[ns]")
+    n = len(as_of_arr)
+    seg = np.full(n, None, dtype=object) if segment is None else np.asarray(segment, dtype=object)
+    names = list(columns)
+    k = len(names)
+    if not k or not n:
+        return pd.DataFrame(columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
+    return pd.DataFrame({
+        "metric": np.repeat(np.asarray(names, dtype=object), n),
+        "as_of": np.tile(as_of_arr, k),
+        "dimension": np.full(n * k, dimension, dtype=object),
+        "segment": np.tile(seg, k),
+        "value": np.concatenate([np.asarray(columns[m][0], dtype="float64") for m in names]),
+        "unit": np.repeat(np.asarray([columns[m][1] for m in names], dtype=object), n),
+    })
+
+
+def bincount_sums(group: np.ndarray, values: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+    """Σ of each value column per group code (codes < 0 are ignored)."""
+    keep = group >= 0
+    g = group if keep.all() else group[keep]
+    out = {}
+    for name, v in values.items():
+        out[name] = np.bincount(g, weights=v if keep.all() else v[keep], minlength=size)[:size]
+    return out
+
+
+def distinct_count(group: np.ndarray, item: np.ndarray, n_items: int, mask: np.ndarray, size: int) -> np.ndarray:
+    """Number of distinct ``item`` per group over rows where ``mask`` (items < 0 are ignored)."""
+    m = mask & (item >= 0) & (group >= 0)
+    keys = pd.unique(group[m].astype(np.int64) * np.int64(n_items) + item[m])
+    return np.bincount(keys // n_items, minlength=size)[:size].astype("float64")
