@@ -103,6 +103,8 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
     values = s.astype(object).where(s.notna(), MISSING).astype(str)
     codes, levels = pd.factorize(values, sort=True)
     n = len(codes)
+    if n == 0:
+        return None
     counts = np.bincount(codes, minlength=len(levels)).astype("float64")
     events = np.bincount(codes, weights=y, minlength=len(levels))
     rare = (counts < rare_share * n) | (np.minimum(events, counts - events) < rare_events)

@@ -46,6 +46,8 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
     if not terms:
         return DriverModel(text, False, reason="no driver column in the ledger (guarantee_type, industry, amount …)")
     sample = model_sample(frame, [t.column for t in terms])
+    if len(sample.y) == 0:
+        return DriverModel(text, False, reason=f"no loan to model ({sample.description})")
     if sample.periods > 1:
         text += f" + C({PERIOD})"
     design = build_design(sample, terms, th["model_rare_share"], th["model_rare_events"])
