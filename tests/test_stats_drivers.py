@@ -1,12 +1,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from stats_fixtures import TRUE, canonical, simulated_panel, single_snapshot
 
 from microcredit_risk.errors import AnalysisError
 from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.drivers import fit_driver_model
 from microcredit_risk.stats.logit import auc_ks
-from stats_fixtures import TRUE, canonical, simulated_panel, single_snapshot
 
 NO_MERGE = BankProfile(overrides={"model_rare_share": 0.0, "model_rare_events": 0.0})
 
@@ -74,12 +74,20 @@ def test_level_with_all_npl_falls_back_to_firth():
     assert np.isfinite(pledge.coef) and pledge.coef > 2   # large, but finite
 
 
-def test_level_with_no_npl_is_merged_by_default_then_penalised():
+def test_rare_levels_without_npl_are_merged_by_default_then_penalised():
+    grades = ["normal"] * 40 + ["normal"] * 280 + ["substandard"] * 30
+    guarantee = (["pledge"] * 20 + ["bill"] * 20 + ["mortgage"] * 150 + ["credit"] * 130
+                 + ["mortgage"] * 15 + ["credit"] * 15)
+    m = fit_driver_model(single_snapshot(grades, guarantee))
+    assert m.merged_levels == {"guarantee_type": ["bill", "pledge"]}
+    assert m.fitted and "separation" in m.reason and "guarantee_type[other]" in m.reason
+
+
+def test_a_lone_rare_level_keeps_its_name():
     grades = ["normal"] * 40 + ["normal"] * 280 + ["substandard"] * 30
     guarantee = ["pledge"] * 40 + ["mortgage"] * 150 + ["credit"] * 130 + ["mortgage"] * 15 + ["credit"] * 15
     m = fit_driver_model(single_snapshot(grades, guarantee))
-    assert m.merged_levels == {"guarantee_type": ["pledge"]}
-    assert m.fitted and "separation" in m.reason and "guarantee_type[other]" in m.reason
+    assert m.merged_levels == {} and "guarantee_type[pledge]" in m.reason
 
 
 def test_numeric_perfect_separation_never_crashes():

@@ -2,10 +2,10 @@ import math
 
 import pandas as pd
 from scipy import stats
+from stats_fixtures import rows
 
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.stats.trend import annual_series, npl_trend
-from stats_fixtures import rows
 
 SERIES = {"2019-12-31": 0.020, "2020-12-31": 0.025, "2021-12-31": 0.027, "2022-12-31": 0.035,
           "2023-12-31": 0.038}

@@ -112,6 +112,8 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
     ref = next((int(i) for i in order if not rare[i]), int(order[0]))
     rare[ref] = False
     labels = np.array([str(v) for v in levels], dtype=object)
+    if rare.sum() == 1:
+        rare[:] = False            # nothing to pool: a lone rare level keeps its own name
     if rare.any():
         other = OTHER if OTHER not in set(labels[~rare]) else f"{OTHER} (merged)"
         design.merged[name] = sorted(str(v) for v in labels[rare])
