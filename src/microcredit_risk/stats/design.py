@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.canonical import NPL_GRADES, PERFORMING_GRADES, annual_snapshots
+from ..ledger.canonical import GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
 from .formula import TARGET, Term
 
 PERIOD = "period"          # fixed effect of the period (t1's year) when several periods are pooled
@@ -59,26 +59,38 @@ def model_sample(frame: pd.DataFrame, columns: list[str]) -> Sample:
     raw = [c for c in columns if c in frame.columns]
     keep = list(dict.fromkeys(["as_of", "loan_id", "five_category", *raw,
                                *(["origination_date", "maturity_date"] if "term" in columns else [])]))
-    f = frame.loc[frame["as_of"].isin(snaps) & (frame["balance"] > 0) & frame["five_category"].notna(), keep]
+    valid = (frame["as_of"].isin(snaps) & (frame["balance"] > 0) & frame["five_category"].notna()).to_numpy()
     if len(snaps) < 2:
-        data = f.reset_index(drop=True)
+        data = frame.loc[valid, keep].reset_index(drop=True)
         y = data["five_category"].isin(NPL_GRADES).to_numpy(dtype="float64")
         when = snaps[0].date().isoformat() if snaps else "—"
         return _with_derived(data, y, 0, f"NPL at the single annual snapshot {when}", columns)
-    k = np.searchsorted(np.asarray(snaps, dtype="datetime64[ns]"), f["as_of"].to_numpy(dtype="datetime64[ns]"))
-    f = f.assign(_k=k)
-    t1 = (f.loc[:, ["loan_id", "_k", "five_category"]].drop_duplicates(["loan_id", "_k"])
-          .rename(columns={"five_category": "_grade_t1"}))
-    t1["_k"] = t1["_k"] - 1
-    t0 = f.loc[f["five_category"].isin(PERFORMING_GRADES)].drop_duplicates(["loan_id", "_k"])
-    data = t0.merge(t1, on=["loan_id", "_k"], how="inner", sort=False)
+    rows = np.flatnonzero(valid)
+    k = np.searchsorted(np.asarray(snaps, dtype="datetime64[ns]"),
+                        frame["as_of"].to_numpy(dtype="datetime64[ns]")[rows])
+    # one int64 key per (loan, snapshot): matching t0 to t1 is an index lookup, not a string merge;
+    # only the matched t0 rows are then copied out of the ledger
+    loan = pd.factorize(frame["loan_id"].iloc[rows])[0].astype("int64")
+    key = loan * (len(snaps) + 1) + k
+    uniq, first_at = np.unique(key, return_index=True)      # a loan counted once per snapshot
+    first = np.zeros(len(key), dtype=bool)
+    first[first_at] = True
+    grade_codes = pd.Categorical(frame["five_category"], categories=list(GRADES)).codes[rows]
+    at_t0 = first & np.isin(grade_codes, [GRADES.index(g) for g in PERFORMING_GRADES])
+    target = key[at_t0] + 1                                 # the same loan at the next snapshot
+    pos = np.minimum(np.searchsorted(uniq, target), len(uniq) - 1)
+    matched = uniq[pos] == target
+    grade_t1 = grade_codes[first_at[pos[matched]]]
+    k0 = k[at_t0][matched]
+    data = frame[keep].take(rows[at_t0][matched])
     years = np.array([d.year for d in snaps])
-    data[PERIOD] = pd.Series(years[data["_k"].to_numpy() + 1].astype(str), index=data.index)
-    y = data["_grade_t1"].isin(NPL_GRADES).to_numpy(dtype="float64")
+    period = pd.Categorical.from_codes(k0 + 1, categories=[str(y) for y in years])
+    data = data.assign(**{PERIOD: period, "_k": k0})
+    y = np.isin(grade_t1, [GRADES.index(g) for g in NPL_GRADES]).astype("float64")
     n_periods = int(data["_k"].nunique())
     desc = (f"NPL at t1 for loans performing at t0, {n_periods} annual period(s) "
             f"{snaps[0].year}–{snaps[-1].year} pooled")
-    return _with_derived(data.drop(columns=["_k", "_grade_t1"]), y, n_periods, desc, columns)
+    return _with_derived(data.drop(columns=["_k"]), y, n_periods, desc, columns)
 
 
 def _with_derived(data: pd.DataFrame, y: np.ndarray, periods: int, desc: str, columns: list[str]) -> Sample:
@@ -100,8 +112,11 @@ def _numeric(s: pd.Series) -> np.ndarray | None:
 def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: float,
                   name: str, design: Design) -> tuple[np.ndarray, list[str]] | None:
     """Level codes after merging rare levels, and the non-reference level names (columns)."""
-    values = s.astype(object).where(s.notna(), MISSING).astype(str)
-    codes, levels = pd.factorize(values, sort=True)
+    codes, uniques = pd.factorize(s, sort=True)
+    levels = [str(v) for v in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(levels), codes)
+        levels.append(MISSING)
     n = len(codes)
     if n == 0:
         return None
@@ -118,7 +133,8 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
         other = OTHER if OTHER not in set(labels[~rare]) else f"{OTHER} (merged)"
         design.merged[name] = sorted(str(v) for v in labels[rare])
         labels = np.where(rare, other, labels)
-    merged_codes, merged_levels = pd.factorize(pd.Series(labels[codes]), sort=True)
+    level_map, merged_levels = pd.factorize(pd.Series(labels), sort=True)   # over levels, not rows
+    merged_codes = level_map[codes]
     names = [str(v) for v in merged_levels]
     if len(names) < 2:
         design.notes.append(f"{name} has a single level after merging rare levels; left out")
@@ -164,11 +180,10 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
         if coded is not None:
             blocks.append((name, coded))
     width = 1 + sum(1 if isinstance(b, np.ndarray) else len(b[1]) - 1 for _, b in blocks)
-    X = np.zeros((len(y), width), dtype="float64")
+    X = np.empty((len(y), width), dtype="float64", order="F")   # column-major: each column written once
     X[:, 0] = 1.0
     names = ["Intercept"]
     col = 1
-    rows = np.arange(len(y))
     for name, b in blocks:
         if isinstance(b, np.ndarray):
             X[:, col] = b
@@ -177,14 +192,11 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
             continue
         codes, levels = b
         ref = levels.index(design.reference[name])
-        dummy_of = np.full(len(levels), -1)
-        others = [i for i in range(len(levels)) if i != ref]
-        dummy_of[others] = np.arange(col, col + len(others))
-        target = dummy_of[codes]
-        hit = target >= 0
-        X[rows[hit], target[hit]] = 1.0
-        names.extend(f"{name}[{levels[i]}]" for i in others)
-        col += len(others)
+        for i in range(len(levels)):            # one dummy column per non-reference level
+            if i != ref:
+                np.equal(codes, i, out=X[:, col], casting="unsafe")
+                names.append(f"{name}[{levels[i]}]")
+                col += 1
     design.X, design.y, design.names = X, y, names
     return design
 
