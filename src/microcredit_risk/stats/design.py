@@ -84,7 +84,7 @@ def model_sample(frame: pd.DataFrame, columns: list[str]) -> Sample:
     k0 = k[at_t0][matched]
     data = frame[keep].take(rows[at_t0][matched])
     years = np.array([d.year for d in snaps])
-    period = pd.Categorical.from_codes(k0 + 1, categories=[str(y) for y in years])
+    period = pd.Categorical.from_codes(k0 + 1, categories=pd.Index([str(y) for y in years]))
     data = data.assign(**{PERIOD: period, "_k": k0})
     y = np.isin(grade_t1, [GRADES.index(g) for g in NPL_GRADES]).astype("float64")
     n_periods = int(data["_k"].nunique())
