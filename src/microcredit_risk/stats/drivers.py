@@ -31,8 +31,8 @@ def _separated_levels(X: np.ndarray, y: np.ndarray, names: list[str]) -> list[st
     dummies = np.array(["[" in n for n in names])
     if not dummies.any():
         return []
-    counts = X[:, dummies].sum(axis=0)
-    events = X[:, dummies].T @ y
+    counts = X.sum(axis=0)[dummies]
+    events = (y @ X)[dummies]
     bad = (events == 0) | (events == counts)
     return [n for n, b in zip(np.array(names)[dummies], bad, strict=True) if b]
 
