@@ -80,7 +80,7 @@ def test_text_summary_names_terms_and_reference(panel):
 def test_cli_model_json_and_text(panel, monkeypatch, tmp_path):
     # load_ledger / compute_metrics belong to other stages; stand-ins give this command its inputs
     load = types.ModuleType("microcredit_risk.ledger.load")
-    load.load_ledger = lambda paths, columns=None, as_of=None: Ledger(frame=panel)
+    load.load_ledger = lambda paths, columns=None, as_of=None, profile=None: Ledger(frame=panel)
     comp = types.ModuleType("microcredit_risk.metrics.compute")
     comp.compute_metrics = lambda ledger, profile: _metrics()
     monkeypatch.setitem(__import__("sys").modules, "microcredit_risk.ledger.load", load)

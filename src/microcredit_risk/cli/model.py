@@ -33,7 +33,7 @@ def model(
     if fmt not in ("text", "json"):
         raise MCRError(f"--format must be text or json, got {fmt!r}")
     bank = load_profile(profile)
-    loaded = load_ledger(ledger, columns=columns, as_of=as_of)
+    loaded = load_ledger(ledger, columns=columns, as_of=as_of, profile=bank)
     metrics = compute_metrics(loaded, bank)
     stats = compute_statistics(loaded, metrics, bank, formula=formula)
     if fmt == "json":
