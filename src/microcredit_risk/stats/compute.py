@@ -1,0 +1,49 @@
+"""The statistics stage in one call: trend, projection, driver model and segment tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import AnalysisError
+from ..ledger.canonical import Ledger, annual_snapshots
+from ..metrics.table import Metrics, Skipped
+from ..profile import BankProfile
+from .drivers import fit_driver_model
+from .projection import project_npl
+from .results import Statistics
+from .segments import chi_square_by_dimension, segment_tests
+from .trend import npl_trend
+
+# Dimensions tested segment by segment (raw ledger columns; FINDINGS.md hotspots and officers).
+TESTED_DIMENSIONS = ("industry", "guarantee_type", "product", "region", "branch", "customer_type",
+                     "loan_officer")
+
+
+def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics, profile: BankProfile | None,
+                       formula: str | None = None) -> Statistics:
+    """Everything statistical about one ledger. Only a wrong ``formula`` raises (AnalysisError).
+
+    Rows go to ``Statistics.metrics`` (without skipped records); every analysis that could not run
+    is listed once, in ``Statistics.skipped``.
+    """
+    profile = profile or BankProfile()
+    frame = ledger_or_frame.frame if isinstance(ledger_or_frame, Ledger) else ledger_or_frame
+    parts = [npl_trend(metrics), project_npl(metrics, profile.thresholds["stress_factor"])]
+    skipped: list[Skipped] = [s for p in parts for s in p.skipped]
+    out = Statistics(metrics=Metrics.concat([p.frame for p in parts]), skipped=skipped)
+    out.driver_model = fit_driver_model(frame, formula, profile)
+    if not out.driver_model.fitted:
+        skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))
+    snaps = annual_snapshots(frame) if "as_of" in frame.columns else []
+    if not snaps:
+        return out
+    latest = frame.loc[frame["as_of"] == snaps[-1]]
+    for dim in TESTED_DIMENSIONS:
+        if dim not in latest.columns or not latest[dim].notna().any():
+            continue
+        out.segment_tests.extend(segment_tests(latest, dim))
+        try:
+            out.chi_square.append(chi_square_by_dimension(latest, dim))
+        except AnalysisError as exc:
+            skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", str(exc)))
+    return out

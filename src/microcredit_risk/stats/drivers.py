@@ -1,0 +1,110 @@
+"""The loan-level default-driver model (models.json): fit it, or say in one line why not.
+
+Target: NPL at t1 for loans performing at t0 (consecutive annual snapshots, pooled, with period
+fixed effects); a single snapshot gives NPL at that snapshot. Separation, few events and
+collinearity never raise: the fit falls back to Firth's penalised logit, drops the collinear
+columns, or returns ``fitted=False`` with the reason. Only a wrong ``formula`` raises
+:class:`~microcredit_risk.errors.AnalysisError` (the user can fix it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..profile import BankProfile
+from .design import PERIOD, available_columns, build_design, default_terms, model_sample
+from .formula import Term, formula_text, parse_formula
+from .logit import auc_ks, collinear_columns, fit_firth, fit_ml, loglik, null_loglik, wald
+from .results import DriverModel, ModelTerm
+
+
+def resolve_terms(frame: pd.DataFrame, formula: str | None) -> list[Term]:
+    """The default drivers, or the terms of the user's formula (AnalysisError if it is wrong)."""
+    if formula is None or not formula.strip():
+        return default_terms(frame)
+    return parse_formula(formula, available_columns(frame))
+
+
+def _separated_levels(X: np.ndarray, y: np.ndarray, names: list[str]) -> list[str]:
+    """Dummy columns whose loans are all NPL or all performing (quasi-complete separation)."""
+    dummies = np.array(["[" in n for n in names])
+    if not dummies.any():
+        return []
+    counts = X.sum(axis=0)[dummies]
+    events = (y @ X)[dummies]
+    bad = (events == 0) | (events == counts)
+    return [n for n, b in zip(np.array(names)[dummies], bad, strict=True) if b]
+
+
+def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
+                     profile: BankProfile | None = None) -> DriverModel:
+    """Fit the logistic default-driver model on the canonical loan table ``frame``."""
+    th = (profile or BankProfile()).thresholds
+    terms = resolve_terms(frame, formula)
+    text = formula_text(terms)
+    if not terms:
+        return DriverModel(text, False, reason="no driver column in the ledger (guarantee_type, industry, amount …)")
+    sample = model_sample(frame, [t.column for t in terms])
+    if len(sample.y) == 0:
+        return DriverModel(text, False, reason=f"no loan to model ({sample.description})")
+    if sample.periods > 1:
+        text += f" + C({PERIOD})"
+    design = build_design(sample, terms, th["model_rare_share"], th["model_rare_events"])
+    X, y = design.X, design.y
+    n, events = len(y), int(y.sum())
+    model = DriverModel(text, False, n=n, events=events, reference=dict(design.reference),
+                        merged_levels=dict(design.merged))
+    notes = list(design.notes)
+    min_events = int(th["model_min_events"])
+    if n == 0:
+        model.reason = f"no loan to model ({sample.description})"
+        return model
+    if events < min_events or n - events < min_events:
+        what, k = ("events (NPL outcomes)", events) if events < min_events else ("non-events", n - events)
+        model.reason = f"too few {what}: {k} among {n} loans (need at least {min_events})"
+        return model
+    dropped = collinear_columns(X)
+    if dropped:
+        notes.append("collinear columns left out: " + ", ".join(design.names[j] for j in dropped))
+        keep = [j for j in range(X.shape[1]) if j not in set(dropped)]
+        X = X[:, keep]
+        names = [design.names[j] for j in keep]
+    else:
+        names = list(design.names)
+
+    why: str | None
+    separated = _separated_levels(X, y, names)
+    if separated:
+        why = "quasi-separation: all or none NPL in " + ", ".join(separated)
+        fit = None
+    elif events < X.shape[1]:
+        why = f"fewer events ({events}) than parameters ({X.shape[1]})"
+        fit = None
+    else:
+        fit, why = fit_ml(X, y)
+    if fit is None:
+        fit = fit_firth(X, y)
+        if fit is None:
+            model.reason = "; ".join([f"{why}; the penalised fit failed too", *notes])
+            return model
+        notes.insert(0, f"{why}: Firth-penalised fit")
+    pvalues, low, high = wald(fit)
+    eta = X @ fit.params
+    llf, ll0 = loglik(y, eta), null_loglik(y)
+    auc, ks = auc_ks(y, eta)
+    with np.errstate(over="ignore"):
+        odds = np.exp(fit.params)
+    model.terms = [
+        ModelTerm(term=name, coef=float(c), odds_ratio=float(o), ci_low=float(lo), ci_high=float(hi),
+                  pvalue=float(p) if np.isfinite(p) else None)
+        for name, c, o, lo, hi, p in zip(names, fit.params, odds, low, high, pvalues, strict=True)
+    ]
+    model.fitted = True
+    model.method = fit.method
+    model.pseudo_r2 = float(1.0 - llf / ll0) if ll0 < 0 else None
+    model.auc, model.ks = auc, ks
+    if not fit.converged:
+        notes.append("did not fully converge")
+    model.reason = "; ".join(notes) if notes else None
+    return model

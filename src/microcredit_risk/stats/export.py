@@ -1,0 +1,73 @@
+"""models.json and the readable model summary (`mcr model`). Deterministic, no NaN in JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from typing import Any
+
+from .results import DriverModel, Statistics
+
+SCHEMA = "mcr.models/1"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf → None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def models_dict(stats: Statistics) -> dict[str, Any]:
+    return _clean({
+        "schema": SCHEMA,
+        "driver_model": asdict(stats.driver_model) if stats.driver_model is not None else None,
+        "segment_tests": [asdict(t) for t in stats.segment_tests],
+        "chi_square": [asdict(t) for t in stats.chi_square],
+        "metrics": stats.metrics.to_records(),
+        "skipped": [asdict(s) for s in stats.skipped],
+    })
+
+
+def models_json(stats: Statistics) -> str:
+    """models.json: the driver model, segment tests, χ² tests, statistics rows, skipped analyses."""
+    return json.dumps(models_dict(stats), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def _num(v: float | None, fmt: str = ".4f") -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    if fmt == "p":
+        return "<0.0001" if v < 1e-4 else f"{v:.4f}"
+    if fmt == "or" and (abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-3)):
+        return f"{v:.3g}"
+    return format(v, ".4f" if fmt in ("or", "p") else fmt)
+
+
+def driver_model_text(model: DriverModel) -> str:
+    """A statsmodels-like summary for people."""
+    lines = ["Default-driver model (logistic regression)", f"formula:    {model.formula}",
+             f"method:     {model.method}", f"fitted:     {'yes' if model.fitted else 'no'}"]
+    if model.reason:
+        lines.append(f"note:       {model.reason}")
+    lines.append(f"n = {model.n}   events = {model.events}   pseudo-R² (McFadden) = {_num(model.pseudo_r2)}   "
+                 f"AUC = {_num(model.auc)}   KS = {_num(model.ks)}")
+    if model.terms:
+        width = max(len("term"), *(len(t.term) for t in model.terms))
+        head = f"{'term':<{width}}  {'coef':>9}  {'odds ratio':>10}  {'95% CI of OR':>23}  {'p':>8}"
+        lines += ["", head, "-" * len(head)]
+        for t in model.terms:
+            ci = f"[{_num(t.ci_low, 'or')}, {_num(t.ci_high, 'or')}]"
+            lines.append(f"{t.term:<{width}}  {t.coef:>9.4f}  {_num(t.odds_ratio, 'or'):>10}  {ci:>23}  "
+                         f"{_num(t.pvalue, 'p'):>8}")
+    if model.reference:
+        lines += ["", "reference levels: " + ", ".join(f"{k} = {v}" for k, v in sorted(model.reference.items()))]
+    if model.merged_levels:
+        lines.append("merged into 'other': " + "; ".join(
+            f"{k}: {', '.join(v)}" for k, v in sorted(model.merged_levels.items())))
+    return "\n".join(lines) + "\n"
