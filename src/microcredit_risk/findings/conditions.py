@@ -182,7 +182,10 @@ def metric_leaf(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     rows = ctx.rows_of(metric, dimension, segment, any_segment=dimension is not None and segment is None)
     if rows.empty:
         return Outcome("unknown", missing=[ctx.missing_metric(what, metric, dimension)])
-    segs = [segment] if segment is not None or dimension is None else sorted(rows["segment"].dropna().unique())
+    segs: list[str | None] = [segment]
+    if segment is None and dimension is not None:      # every segment of the dimension (or its one null row)
+        named = rows["segment"].dropna()
+        segs = [None] * bool(rows["segment"].isna().any()) + sorted({str(x) for x in named})
     hits: list[Hit] = []
     missing: list[Skipped] = []
     for seg in segs:
