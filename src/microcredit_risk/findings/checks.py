@@ -14,6 +14,7 @@ import pandas as pd
 from ..metrics.table import Skipped
 from ..stats.results import SegmentTest
 from .conditions import Context, Hit, Leaf, Outcome, clean, far_past, iso
+from .model import Evidence
 
 
 def _tests(ctx: Context, dimension: str) -> list[SegmentTest] | None:
@@ -112,10 +113,11 @@ def segment_group(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     limit = factor * o_ratio
     if not (g_share >= share_max and g_ratio > 0 and g_ratio >= limit):
         return Outcome("clear")
-    evidence = [ctx.evidence("balance_share", when, frame.at[s, "s"], dimension, s)
-                for s in sorted(frame.index) if s in group]
-    evidence += [ctx.evidence("npl_ratio", when, frame.at[s, "r"], dimension, s)
-                 for s in sorted(frame.index) if s in group + others]
+    share_of, ratio_of = frame["s"].to_dict(), frame["r"].to_dict()
+    evidence = [ctx.evidence("balance_share", when, share_of[s], dimension, s)
+                for s in sorted(share_of) if s in group]
+    evidence += [ctx.evidence("npl_ratio", when, ratio_of[s], dimension, s)
+                 for s in sorted(ratio_of) if s in group + others]
     evidence += [ctx.evidence("balance_share", when, g_share, dimension, "+".join(group), share_max, sname),
                  ctx.evidence("npl_ratio", when, g_ratio, dimension, "+".join(group), limit, fname)]
     facts = {"value": g_ratio, "threshold": limit, "share": g_share, "others": o_ratio, "others_share": o_share,
@@ -214,8 +216,10 @@ def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     Row counts of different warnings are added up (a row with two warnings counts twice)."""
     exclude = set(cond.get("exclude", ()))
     limit, name = ctx.threshold(cond.get("threshold", "data_warning_max"))
-    evidence, missing, facts = [], [], {}
-    states = []
+    evidence: list[Evidence] = []
+    missing: list[Skipped] = []
+    facts: dict[str, Any] = {}
+    states: list[bool] = []
     counted = [i for i in ctx.issues if i.code not in exclude and i.count > 0]
     total = sum(i.count for i in counted)
     if ctx.rows > 0:

@@ -208,10 +208,11 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
         compared = v
     else:
         s = ctx.annual_series(metric, dimension, segment)
-        if s is None or ctx.latest not in s.index:
+        latest = ctx.latest
+        if s is None or latest is None or latest not in s.index:
             return Outcome("unknown", missing=[Skipped(what, "a value at the latest annual snapshot",
-                                                       f"{metric} has no value at {iso(ctx.latest)}")])
-        when, v = ctx.latest, clean(s.loc[ctx.latest])
+                                                       f"{metric} has no value at {iso(latest)}")])
+        when, v = pd.Timestamp(latest), clean(s.loc[latest])
         compared = v
         if at in ("first", "change_from_first", "change_from_previous", "mean_growth"):
             known = s.dropna()
@@ -228,7 +229,7 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
             elif v is None:
                 compared = None
             elif at == "mean_growth":
-                years = when.year - t0.year
+                years = pd.Timestamp(when).year - pd.Timestamp(t0).year
                 compared = (v / v0) ** (1.0 / years) - 1.0 if v0 > 0 and v >= 0 and years > 0 else None
             else:
                 compared = v - v0

@@ -45,11 +45,16 @@ class RuleBook:
     dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+# a condition is replaced as a whole: merging two conditions key by key would make a third nobody wrote
+WHOLE = frozenset({"when", "escalate"})
+
+
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` on top of ``base``: tables merge key by key, anything else (arrays too) is replaced."""
+    """``over`` on top of ``base``: tables merge key by key, anything else (arrays, conditions) is replaced."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        merge = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in WHOLE
+        out[k] = deep_merge(out[k], v) if merge else v
     return out
 
 
