@@ -113,7 +113,8 @@ def segment_group(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     limit = factor * o_ratio
     if not (g_share >= share_max and g_ratio > 0 and g_ratio >= limit):
         return Outcome("clear")
-    share_of, ratio_of = frame["s"].to_dict(), frame["r"].to_dict()
+    share_of = {str(k): float(v) for k, v in frame["s"].items()}
+    ratio_of = {str(k): float(v) for k, v in frame["r"].items()}
     evidence = [ctx.evidence("balance_share", when, share_of[s], dimension, s)
                 for s in sorted(share_of) if s in group]
     evidence += [ctx.evidence("npl_ratio", when, ratio_of[s], dimension, s)
