@@ -1,0 +1,255 @@
+"""Named checks: the rules that need a test statistic or a computation the condition language lacks.
+
+Each takes the context, the condition table from the rules file (its parameters) and the rule code,
+and returns an :class:`~.conditions.Outcome`. Thresholds are read by name from the profile.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..metrics.table import Skipped
+from ..stats.results import SegmentTest
+from .conditions import Context, Hit, Leaf, Outcome, clean, far_past, iso
+from .model import Evidence
+
+
+def _tests(ctx: Context, dimension: str) -> list[SegmentTest] | None:
+    if ctx.stats is None:
+        return None
+    tests = [t for t in ctx.stats.segment_tests if t.dimension == dimension]
+    return tests or None
+
+
+def _no_tests(what: str, dimension: str, ctx: Context) -> Skipped:
+    why = "no statistics were given" if ctx.stats is None else f"no segment tests by {dimension}"
+    return Skipped(what, f"statistics segment tests by {dimension}", why)
+
+
+def _lack_column(ctx: Context, column: str) -> bool:
+    return ctx.columns is not None and column not in ctx.columns
+
+
+def hotspot_hits(ctx: Context, dimension: str, code: str) -> Outcome:
+    """Segments with npl_ratio ≥ hotspot_factor × the rest's, balance_share ≥ hotspot_min_share, and BH-adjusted
+    one-sided Fisher p < hotspot_alpha (statistics stage); the rest's ratio is derived from the table."""
+    what = f"{code}: {dimension}"
+    if _lack_column(ctx, dimension):
+        return Outcome("unknown", missing=[Skipped(what, f"column {dimension}", f"the ledger has no {dimension} column")])
+    tests = _tests(ctx, dimension)
+    if tests is None:
+        return Outcome("unknown", missing=[_no_tests(what, dimension, ctx)])
+    when = ctx.latest
+    total = ctx.value("npl_ratio", when) if when is not None else "absent"
+    ratios = ctx.segments_at("npl_ratio", dimension, when) if when is not None else pd.Series(dtype=float)
+    shares = ctx.segments_at("balance_share", dimension, when) if when is not None else pd.Series(dtype=float)
+    if total == "absent" or ratios.empty or shares.empty:
+        gone = "npl_ratio" if total == "absent" or ratios.empty else "balance_share"
+        return Outcome("unknown", missing=[ctx.missing_metric(what, gone, dimension)])
+    factor, fname = ctx.threshold("hotspot_factor")
+    min_share, sname = ctx.threshold("hotspot_min_share")
+    alpha, aname = ctx.threshold("hotspot_alpha")
+    hits = []
+    for t in sorted(tests, key=lambda t: str(t.segment)):
+        seg = str(t.segment)
+        r, sh = clean(ratios.get(seg)), clean(shares.get(seg))
+        if r is None or sh is None or total is None or sh >= 1.0:
+            continue
+        rest = (total - sh * r) / (1.0 - sh)
+        limit = factor * max(rest, 0.0)
+        if not (r > 0 and r >= limit and sh >= min_share and t.padj < alpha):
+            continue
+        evidence = [
+            ctx.evidence("npl_ratio", when, total),
+            ctx.evidence("npl_ratio", when, r, dimension, seg, limit, fname),
+            ctx.evidence("balance_share", when, sh, dimension, seg, min_share, sname),
+            ctx.evidence("npl_count_ratio", when, t.npl_count_ratio, dimension, seg),
+            ctx.evidence("fisher_padj", when, t.padj, dimension, seg, alpha, aname),
+        ]
+        facts = {"value": r, "threshold": limit, "rest": rest, "share": sh, "padj": t.padj,
+                 "as_of": iso(when), "metric": "npl_ratio"}
+        hits.append(Hit(evidence, dimension, seg, far_past(r, ">=", limit, 0.0, ctx.escalate_factor),
+                        facts=facts))
+    return Outcome("fired", hits) if hits else Outcome("clear")
+
+
+def hotspot(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    outs = [hotspot_hits(ctx, d, code) for d in cond.get("dimensions", [cond.get("dimension")])]
+    hits = [h for o in outs for h in o.hits]
+    missing = [m for o in outs for m in o.missing]
+    if hits:
+        return Outcome("fired", hits, missing)
+    return Outcome("unknown" if all(o.state == "unknown" for o in outs) else "clear", [], missing)
+
+
+def segment_group(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """A group of segments (e.g. credit + guarantee loans, renewed loans) holding ≥ share_threshold of balance
+    with an npl_ratio ≥ factor_threshold × that of the other group (both balance-weighted from the table)."""
+    dimension = cond["dimension"]
+    what = f"{code}: {dimension}"
+    when = ctx.latest
+    ratios = ctx.segments_at("npl_ratio", dimension, when) if when is not None else pd.Series(dtype=float)
+    shares = ctx.segments_at("balance_share", dimension, when) if when is not None else pd.Series(dtype=float)
+    if ratios.empty or shares.empty:
+        gone = "npl_ratio" if ratios.empty else "balance_share"
+        return Outcome("unknown", missing=[ctx.missing_metric(what, gone, dimension)])
+    group, others = [str(s) for s in cond["group"]], [str(s) for s in cond["others"]]
+    frame = pd.DataFrame({"r": ratios, "s": shares}).dropna()
+
+    def pooled(names: list[str]) -> tuple[float, float | None]:
+        part = frame[frame.index.isin(names)]
+        share = float(part["s"].sum())
+        return share, (float((part["r"] * part["s"]).sum()) / share if share > 0 else None)
+
+    g_share, g_ratio = pooled(group)
+    o_share, o_ratio = pooled(others)
+    share_max, sname = ctx.threshold(cond["share_threshold"])
+    factor, fname = ctx.threshold(cond["factor_threshold"])
+    if g_ratio is None or o_ratio is None:
+        return Outcome("clear")
+    limit = factor * o_ratio
+    if not (g_share >= share_max and g_ratio > 0 and g_ratio >= limit):
+        return Outcome("clear")
+    share_of = {str(k): float(v) for k, v in frame["s"].items()}
+    ratio_of = {str(k): float(v) for k, v in frame["r"].items()}
+    evidence = [ctx.evidence("balance_share", when, share_of[s], dimension, s)
+                for s in sorted(share_of) if s in group]
+    evidence += [ctx.evidence("npl_ratio", when, ratio_of[s], dimension, s)
+                 for s in sorted(ratio_of) if s in group + others]
+    evidence += [ctx.evidence("balance_share", when, g_share, dimension, "+".join(group), share_max, sname),
+                 ctx.evidence("npl_ratio", when, g_ratio, dimension, "+".join(group), limit, fname)]
+    facts = {"value": g_ratio, "threshold": limit, "share": g_share, "others": o_ratio, "others_share": o_share,
+             "as_of": iso(when), "metric": "npl_ratio"}
+    return Outcome("fired", [Hit(evidence, dimension, None,
+                                 far_past(g_ratio, ">=", limit, 0.0, ctx.escalate_factor), facts=facts)])
+
+
+def officer_outliers(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """Officers whose NPL count ratio is ≥ hotspot_factor × the other officers' loans', BH p < hotspot_alpha."""
+    dimension = cond.get("dimension", "loan_officer")
+    tests = _tests(ctx, dimension)
+    if tests is None:
+        return Outcome("unknown", missing=[_no_tests(f"{code}: {dimension}", dimension, ctx)])
+    factor, fname = ctx.threshold("hotspot_factor")
+    alpha, aname = ctx.threshold("hotspot_alpha")
+    when = ctx.latest
+    evidence, names = [], []
+    for t in sorted(tests, key=lambda t: str(t.segment)):
+        limit = factor * t.rest_npl_count_ratio
+        if t.npl_count_ratio > 0 and t.npl_count_ratio >= limit and t.padj < alpha:
+            names.append(str(t.segment))
+            evidence += [ctx.evidence("npl_count_ratio", when, t.npl_count_ratio, dimension, str(t.segment), limit, fname),
+                         ctx.evidence("fisher_padj", when, t.padj, dimension, str(t.segment), alpha, aname)]
+    if not names:
+        return Outcome("clear")
+    facts = {"segments": ", ".join(names), "count": len(names), "as_of": iso(when), "metric": "npl_count_ratio",
+             "value": evidence[0].value, "threshold": evidence[0].threshold}
+    return Outcome("fired", [Hit(evidence, dimension, None, facts=facts)])
+
+
+def _year(segment: Any) -> int | None:
+    try:
+        y = float(str(segment))
+    except ValueError:
+        return None
+    return int(y) if math.isfinite(y) and y == int(y) else None
+
+
+def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """The newest cohort's default rate at one year on book (the annual snapshot of the year after its
+    origination year) ≥ vintage_factor × the mean of the older cohorts' (two or more needed)."""
+    metric, dimension = cond.get("metric", "vintage_default_rate"), cond.get("dimension", "vintage")
+    what = f"{code}: {metric}"
+    rows = ctx.rows_of(metric, dimension, None, any_segment=True)
+    if rows.empty:
+        return Outcome("unknown", missing=[ctx.missing_metric(what, metric, dimension)])
+    annual_by_year = {t.year: t for t in ctx.annual}
+    points: list[tuple[int, str, pd.Timestamp, float]] = []
+    for seg, part in rows.groupby("segment", sort=True):
+        y = _year(seg)
+        at = annual_by_year.get(y + 1) if y is not None else None
+        if at is None:
+            continue
+        v = part.loc[part["as_of"] == at, "value"]
+        if len(v) and clean(v.iloc[0]) is not None:
+            points.append((y, str(seg), at, float(v.iloc[0])))   # type: ignore[arg-type]
+    points.sort()
+    if len(points) < 3:
+        return Outcome("unknown", missing=[Skipped(what, "three cohorts seen one year after origination",
+                                                   f"only {len(points)} cohort(s) have a value at one year on book")])
+    *older, newest = points
+    mean = sum(p[3] for p in older) / len(older)
+    factor, fname = ctx.threshold("vintage_factor")
+    limit = factor * mean
+    if not (newest[3] > 0 and newest[3] >= limit):
+        return Outcome("clear")
+    evidence = [ctx.evidence(metric, at, v, dimension, seg) for _, seg, at, v in older]
+    evidence.append(ctx.evidence(metric, newest[2], newest[3], dimension, newest[1], limit, fname))
+    facts = {"value": newest[3], "threshold": limit, "mean": mean, "as_of": iso(newest[2]), "metric": metric}
+    return Outcome("fired", [Hit(evidence, dimension, newest[1],
+                                 far_past(newest[3], ">=", limit, 0.0, ctx.escalate_factor), facts=facts)])
+
+
+def risk_sharing(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """Product hotspots among the products whose loans carry risk_share_ratio > 0 (risk_shared_balance > 0)."""
+    dimension, metric = cond.get("dimension", "product"), cond.get("metric", "risk_shared_balance")
+    when = ctx.latest
+    shared = ctx.segments_at(metric, dimension, when) if when is not None else pd.Series(dtype=float)
+    if shared.empty:
+        return Outcome("unknown", missing=[ctx.missing_metric(f"{code}: {metric}", metric, dimension)])
+    spots = hotspot_hits(ctx, dimension, code)
+    if spots.state != "fired":
+        return spots
+    hits = []
+    for h in spots.hits:
+        v = clean(shared.get(h.segment))
+        if v is not None and v > 0:
+            h.evidence.insert(0, ctx.evidence(metric, when, v, dimension, h.segment))
+            hits.append(h)
+    return Outcome("fired", hits) if hits else Outcome("clear")
+
+
+def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """Validation warnings (other than the excluded codes) touching > threshold of rows; key columns missing.
+    Row counts of different warnings are added up (a row with two warnings counts twice)."""
+    exclude = set(cond.get("exclude", ()))
+    limit, name = ctx.threshold(cond.get("threshold", "data_warning_max"))
+    evidence: list[Evidence] = []
+    missing: list[Skipped] = []
+    facts: dict[str, Any] = {}
+    states: list[bool] = []
+    counted = [i for i in ctx.issues if i.code not in exclude and i.count > 0]
+    total = sum(i.count for i in counted)
+    if ctx.rows > 0:
+        share = total / ctx.rows
+        if share > limit:
+            evidence += [ctx.evidence("validation_warning_rows", None, float(i.count), segment=i.code)
+                         for i in sorted(counted, key=lambda i: i.code)]
+            evidence.append(ctx.evidence("validation_warning_share", None, share, threshold=limit, threshold_name=name))
+            facts.update(value=share, threshold=limit, metric="validation_warning_share")
+        states.append(share > limit)
+    else:
+        missing.append(Skipped(f"{code}: validation warnings", "ledger row count", "the number of ledger rows was not given"))
+    if ctx.columns is not None:
+        gone = [c for c in cond.get("columns", ()) if c not in ctx.columns]
+        evidence += [ctx.evidence("column_missing", None, None, segment=c) for c in gone]
+        if gone:
+            facts.update(segments=", ".join(gone), count=len(gone))
+        states.append(bool(gone))
+    else:
+        missing.append(Skipped(f"{code}: columns", "the ledger's column list", "the ledger's columns were not given"))
+    if not states:
+        return Outcome("unknown", missing=missing)
+    if not any(states):
+        return Outcome("clear", missing=missing)
+    escalate = "value" in facts and far_past(facts["value"], ">", limit, 0.0, ctx.escalate_factor)
+    return Outcome("fired", [Hit(evidence, None, None, escalate, facts=facts)], missing)
+
+
+CHECKS: dict[str, Leaf] = {
+    "hotspot": hotspot, "segment_group": segment_group, "officer_outliers": officer_outliers,
+    "vintage": vintage, "risk_sharing": risk_sharing, "data_quality": data_quality,
+}

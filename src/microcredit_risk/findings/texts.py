@@ -1,0 +1,110 @@
+"""Filling the texts of the rule book (titles, causes, recommendations) from a finding's evidence.
+
+A template names the facts it cites (``{segment}``, ``{value:.1%}``, ``{cite}``); a fact that is
+absent prints as "n/a" and a format spec that does not fit the value falls back to plain text, so a
+user's text can never stop a run.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from .model import Cause, Evidence, Recommendation
+from .rules import RuleBook
+
+MISSING = "n/a"
+
+
+class _Safe(string.Formatter):
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        return kwargs.get(str(key))
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if value is None:
+            return MISSING
+        try:
+            return format(value, format_spec)
+        except (TypeError, ValueError):
+            return str(value)
+
+
+_FORMATTER = _Safe()
+
+
+def fill(template: str, facts: Mapping[str, Any]) -> str:
+    try:
+        return _FORMATTER.vformat(template, (), dict(facts))
+    except (IndexError, KeyError, ValueError, AttributeError):
+        return template
+
+
+def pick(table: Mapping[str, Any] | str | None, lang: str) -> str:
+    """The text in ``lang`` (falling back to the other language) of a {zh, en} table or a plain string."""
+    if table is None:
+        return ""
+    if isinstance(table, str):
+        return table
+    return str(table.get(lang) or table.get("en") or table.get("zh") or "")
+
+
+def dimension_label(book: RuleBook, dimension: str | None, lang: str) -> str:
+    if dimension is None:
+        return ""
+    return pick(book.dimensions.get(dimension), lang) or dimension
+
+
+def format_value(value: float | None, unit: str, lang: str) -> str:
+    if value is None:
+        return MISSING
+    if unit == "ratio":
+        return f"{value:.2%}"
+    if unit == "yuan":
+        return f"{value:,.0f} 元" if lang == "zh" else f"{value:,.0f} yuan"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "pvalue":
+        return f"{value:.3g}"
+    return f"{value:.3g}"
+
+
+def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
+    """One evidence record as a phrase a reader can check against the tables."""
+    label_spec = book.labels.get(e.metric, {})
+    dim = dimension_label(book, e.dimension, lang)
+    label = fill(pick(label_spec, lang) or e.metric, {"dimension_label": dim})
+    unit = str(label_spec.get("unit") or units.get(e.metric) or "number")
+    where = [] if e.segment is None else [f"{dim} {e.segment}".strip()]
+    if e.as_of:
+        where.append(e.as_of)
+    if e.threshold is not None:
+        limit = format_value(e.threshold, unit, lang)
+        where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
+    value = "" if e.value is None else f" {format_value(e.value, unit, lang)}"
+    if not where:
+        return f"{label}{value}"
+    sep = "；" if lang == "zh" else "; "
+    return f"{label}{value}（{sep.join(where)}）" if lang == "zh" else f"{label}{value} ({sep.join(where)})"
+
+
+def texts_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[Evidence],
+              units: Mapping[str, str], lang: str) -> tuple[str, list[Cause], list[Recommendation]]:
+    """Title, causes and recommendations of one finding, every placeholder filled from its evidence."""
+    phrases = [describe(book, e, units, lang) for e in evidence]
+    main = [describe(book, e, units, lang) for e in evidence if e.threshold is not None] or phrases[-1:]
+    sep = "；" if lang == "zh" else "; "
+    ctx = {"cite": sep.join(main), "evidence": sep.join(phrases),
+           "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts}
+    problem = book.problems[code]
+    title = fill(pick(problem.get("title"), lang), ctx)
+    causes: list[Cause] = []
+    rec_codes: list[str] = list(problem.get("recommendations", ()))
+    for c in problem.get("causes", ()):
+        spec = book.causes[c]
+        causes.append(Cause(code=c, text=fill(pick(spec, lang), ctx)))
+        rec_codes += [r for r in spec.get("recommendations", ()) if r not in rec_codes]
+    recs = [Recommendation(code=r, stage=book.recommendations[r]["stage"],
+                           text=fill(pick(book.recommendations[r], lang), ctx))
+            for r in dict.fromkeys(rec_codes)]
+    return title, causes, recs

@@ -1,0 +1,146 @@
+"""User rules files, texts and findings.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from findings_support import ALL_COLUMNS, LATEST, clean_book, clean_stats
+
+from microcredit_risk.errors import MCRError, ProfileError
+from microcredit_risk.findings import diagnose, findings_from_json, findings_json
+from microcredit_risk.findings.model import STAGES
+from microcredit_risk.findings.rules import load_rules
+from microcredit_risk.profile import BankProfile
+
+PROFILE = BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015})
+CODES = {
+    "NPL_LEVEL_HIGH", "NPL_RISING", "SPECIAL_MENTION_BUILDUP", "MIGRATION_DETERIORATION", "CLASSIFICATION_DEVIATION",
+    "PROVISION_SHORTFALL", "CUSTOMER_CONCENTRATION", "INDUSTRY_CONCENTRATION", "INDUSTRY_HOTSPOT", "PRODUCT_HOTSPOT",
+    "REGION_HOTSPOT", "GUARANTEE_WEAKNESS", "OFFICER_OUTLIERS", "VINTAGE_DETERIORATION", "RENEWAL_RISK",
+    "RAPID_EXPANSION", "INCLUSIVE_TARGET_MISS", "RISK_SHARING_STRAIN", "PROJECTED_DETERIORATION", "DATA_QUALITY",
+}
+
+
+def test_shipped_rule_book_covers_every_code_with_texts_in_both_languages() -> None:
+    book = load_rules()
+    assert {r.code for r in book.rules} == CODES
+    for code in CODES:
+        p = book.problems[code]
+        assert p["title"]["zh"] and p["title"]["en"] and p["causes"]
+    for rec in book.recommendations.values():
+        assert rec["stage"] in STAGES and rec["zh"] and rec["en"]
+    assert {r["stage"] for r in book.recommendations.values()} == set(STAGES)
+
+
+def test_recommendations_cite_the_evidence() -> None:
+    b = clean_book().every_year("npl_ratio", 0.06)
+    f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="zh")
+    [finding] = f.items
+    assert finding.title == "不良贷款率偏高（6.00%，2023-12-31）"
+    assert finding.recommendations
+    for r in finding.recommendations:
+        assert "不良贷款率 6.00%" in r.text and "2023-12-31" in r.text and "5.00%" in r.text
+    en = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en")
+    assert en.items[0].title == "NPL ratio too high (6.00% at 2023-12-31)"
+    assert "NPL ratio 6.00% (2023-12-31; line 5.00%)" in en.items[0].recommendations[0].text
+
+
+def test_user_rules_file_adds_a_rule_and_overrides_a_text(tmp_path: Path) -> None:
+    user = tmp_path / "rules.toml"
+    user.write_text('''
+[rules.SLOW_GROWTH]
+severity = "low"
+when = { metric = "balance_growth", at = "latest", op = "<", threshold = 0.15 }
+
+[problems.SLOW_GROWTH]
+title = { zh = "增长放缓（{value:.0%}）", en = "Slow growth ({value:.0%})" }
+causes = ["C_MY_CAUSE"]
+
+[causes.C_MY_CAUSE]
+zh = "自定义原因"
+en = "A cause of our own"
+recommendations = ["R_MINE"]
+
+[recommendations.R_MINE]
+stage = "organisation"
+zh = "自定义建议：{cite}"
+en = "Our advice: {cite}"
+
+[problems.NPL_LEVEL_HIGH]
+title.en = "Too many bad loans: {value:.1%}"
+''', encoding="utf-8")
+    b = clean_book().every_year("npl_ratio", 0.06)
+    f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en", rules_path=user)
+    assert [x.code for x in f.items] == ["NPL_LEVEL_HIGH", "SLOW_GROWTH"]
+    assert f.items[0].title == "Too many bad loans: 6.0%"
+    assert f.items[0].causes[0].code == "C_EXTERNAL_SHOCK"          # the rest of the shipped entry is kept
+    slow = f.items[1]
+    assert slow.title == "Slow growth (10%)"
+    assert [(r.code, r.stage) for r in slow.recommendations] == [("R_MINE", "organisation")]
+    assert slow.recommendations[0].text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
+
+
+def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:
+    user = tmp_path / "rules.toml"
+    user.write_text('[rules.NPL_LEVEL_HIGH]\nseverity = "medium"\n', encoding="utf-8")
+    b = clean_book().every_year("npl_ratio", 0.06)
+    f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, rules_path=user)
+    assert [(x.code, x.severity) for x in f.items] == [("NPL_LEVEL_HIGH", "medium")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[rules.X]\nseverity = "urgent"\nwhen = { metric = "npl_ratio", op = ">", threshold = 0.1 }\n', "severity"),
+    ('[rules.X]\nwhen = { metric = "npl_ratio", op = "=>", threshold = 0.1 }\n', "op"),
+    ('[rules.X]\nwhen = { check = "magic" }\n', "unknown check"),
+    ('[rules.X]\nwhen = { metric = "npl_ratio", op = ">", threshold = 0.1 }\n', r"has no \[problems\.X\] title"),
+    ('[recommendations.R_CREDIT_RATING]\nstage = "someday"\n', "stage"),
+    ('[mystery]\na = 1\n', "unknown section"),
+    ('not toml = = 1', "not a valid TOML"),
+])
+def test_a_broken_user_rules_file_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    user = tmp_path / "rules.toml"
+    user.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_rules(user)
+
+
+def test_unknown_threshold_name_in_a_rule_is_reported(tmp_path: Path) -> None:
+    user = tmp_path / "rules.toml"
+    user.write_text('[rules.NPL_LEVEL_HIGH]\nwhen = { metric = "npl_ratio", at = "latest", op = ">", '
+                    'threshold = "npl_max_typo" }\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="npl_max_typo"):
+        diagnose(clean_book().metrics(), clean_stats(), PROFILE, rules_path=user)
+
+
+def _rich_findings(lang: str = "zh"):
+    b = clean_book().every_year("npl_ratio", 0.06).set("npl_ratio", LATEST, 0.08)
+    b.set("provision_coverage", LATEST, float("nan"))        # undefined: never fires, never NaN in JSON
+    return diagnose(b.metrics(), clean_stats(), BankProfile(), columns=set(ALL_COLUMNS) - {"industry"},
+                    rows=1000, lang=lang)
+
+
+def test_json_round_trip_is_exact_and_deterministic() -> None:
+    f = _rich_findings()
+    text = findings_json(f)
+    assert "NaN" not in text and "Infinity" not in text
+    data = json.loads(text)
+    assert set(data) == {"lang", "findings", "not_run"}
+    first = data["findings"][0]
+    assert list(first) == ["code", "severity", "title", "as_of", "dimension", "segment", "evidence", "causes",
+                           "recommendations"]
+    assert first["evidence"][0] == {"metric": "npl_ratio", "as_of": LATEST, "value": 0.08, "threshold": 0.05,
+                                    "threshold_name": "npl_ratio_max"}
+    assert data["not_run"] and set(data["not_run"][0]) == {"what", "needs", "reason"}
+    back = findings_from_json(text)
+    assert back == f
+    assert findings_json(back) == text
+    assert findings_json(_rich_findings()) == text
+
+
+def test_findings_from_json_rejects_garbage() -> None:
+    with pytest.raises(MCRError):
+        findings_from_json("{\"findings\": [{\"code\": 1}]}")
+    with pytest.raises(MCRError):
+        findings_from_json("not json")
