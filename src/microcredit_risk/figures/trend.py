@@ -1,0 +1,201 @@
+"""Portfolio over the years: NPL trend, five-category mix, deviation ratio, NPL projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..ledger.canonical import GRADES
+from ..metrics.table import Metrics
+from ..stats.results import Statistics
+from .base import (
+    FigureOptions,
+    MissingInput,
+    annual,
+    figure,
+    money_axis,
+    new_figure,
+    pct,
+    percent_axis,
+    portfolio_series,
+    threshold_text,
+    year_labels,
+)
+from .style import BLUE, DARK, GRADE_COLOURS, LIMIT_COLOUR, ORANGE, SKY, VERMILION
+
+
+def _require(s: pd.Series, metric: str) -> pd.Series:
+    if s.empty:
+        raise MissingInput(f"metric {metric}", f"the metrics table has no portfolio {metric}")
+    return s
+
+
+def _legend_below(fig: Figure, handles: list, labels: list[str], ncol: int) -> None:
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol)
+
+
+@figure("npl_trend")
+def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Balance and NPL balance bars by year, NPL ratio on a twin axis, the NPL ratio limit."""
+    t = opts.texts
+    balance = _require(portfolio_series(metrics, "balance"), "balance")
+    npl = portfolio_series(metrics, "npl_balance").reindex(balance.index)
+    ratio = portfolio_series(metrics, "npl_ratio").reindex(balance.index)
+    fig = new_figure(opts, t.title("npl_trend"))
+    ax = fig.add_subplot()
+    x = np.arange(len(balance))
+    divisor, unit = t.money_scale(float(balance.abs().max()))
+    w = 0.38
+    b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.label("balance"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    ax.set_xticks(x, year_labels(balance.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("amount_axis", unit=unit))
+    money_axis(ax.yaxis, divisor)
+    ax2 = ax.twinx()
+    ax2.grid(False)
+    ax2.spines["right"].set_visible(True)
+    (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.label("npl_ratio"))
+    for xi, v in zip(x, ratio.to_numpy(), strict=True):
+        if np.isfinite(v):
+            ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
+                         fontsize=7, color=VERMILION)
+    handles, labels = [b1, b2, line], [t.label("balance"), t.label("npl_balance"), t.label("npl_ratio")]
+    limit = opts.threshold("npl_ratio_max")
+    if limit is not None:
+        lim = ax2.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        handles.append(lim)
+        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+    top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
+    ax2.set_ylim(0, top * 1.3 if top > 0 else 0.01)
+    ax2.set_ylabel(t.label("npl_ratio"))
+    percent_axis(ax2.yaxis)
+    _legend_below(fig, handles, labels, ncol=len(handles))
+    return fig
+
+
+@figure("category_mix")
+def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """100 % stacked bars of the five grades' balance shares, one bar per year."""
+    t = opts.texts
+    rows = metrics.select("category_share").dropna(subset=["value"])
+    if rows.empty:
+        raise MissingInput("metric category_share", "the metrics table has no category_share")
+    table = rows.pivot_table(index="as_of", columns="segment", values="value", aggfunc="first")
+    table = table.loc[annual(pd.Series(0.0, index=table.index)).index].reindex(columns=[g for g in GRADES if g in table.columns])
+    fig = new_figure(opts, t.title("category_mix"))
+    ax = fig.add_subplot()
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for grade in table.columns:
+        vals = table[grade].fillna(0.0).to_numpy()
+        ax.bar(x, vals, 0.6, bottom=bottom, color=GRADE_COLOURS[grade], label=t.grade(grade),
+               edgecolor="white", linewidth=0.4)
+        for xi, b, v in zip(x, bottom, vals, strict=True):
+            if v >= 0.04:
+                ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
+                        color="white" if grade in ("normal", "doubtful", "loss") else DARK)
+        bottom += vals
+    ax.set_xticks(x, year_labels(table.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("share_axis"))
+    ax.set_ylim(0, 1)
+    percent_axis(ax.yaxis, 0)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
+    return fig
+
+
+@figure("deviation")
+def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Overdue-90 balance against NPL balance by year; the deviation ratio and its supervisory line."""
+    t = opts.texts
+    od = _require(portfolio_series(metrics, "overdue90_balance"), "overdue90_balance")
+    npl = _require(portfolio_series(metrics, "npl_balance"), "npl_balance").reindex(od.index)
+    ratio = portfolio_series(metrics, "deviation_ratio").reindex(od.index)
+    fig = new_figure(opts, t.title("deviation"))
+    ax = fig.add_subplot()
+    x = np.arange(len(od))
+    divisor, unit = t.money_scale(float(np.nanmax([od.abs().max(), npl.abs().max()])))
+    w = 0.38
+    b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.label("overdue90"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    ax.set_xticks(x, year_labels(od.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("amount_axis", unit=unit))
+    money_axis(ax.yaxis, divisor)
+    handles, labels = [b1, b2], [t.label("overdue90"), t.label("npl_balance")]
+    if ratio.notna().any():
+        ax2 = ax.twinx()
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.label("deviation_ratio"))
+        for xi, v in zip(x, ratio.to_numpy(), strict=True):
+            if np.isfinite(v):
+                ax2.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                             fontsize=7, color=DARK)
+        handles.append(line)
+        labels.append(t.label("deviation_ratio"))
+        line_at = opts.threshold("deviation_max")
+        if line_at is not None:
+            handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
+            labels.append(t.label("deviation_line", value=f"{line_at:g}"))
+        top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
+        ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
+        ax2.set_ylabel(t.label("deviation_ratio"))
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
+    return fig
+
+
+@figure("projection")
+def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """NPL ratio history with the base and stress projections one year ahead (dashed connectors)."""
+    t = opts.texts
+    hist = _require(portfolio_series(metrics, "npl_ratio"), "npl_ratio")
+    proj = _projected(metrics, stats)
+    fig = new_figure(opts, t.title("projection"))
+    ax = fig.add_subplot()
+    (h,) = ax.plot(hist.index, hist.to_numpy(), color=BLUE, marker="o", label=t.label("history"))
+    handles, labels = [h], [t.label("history")]
+    last_t, last_v = hist.index[-1], float(hist.iloc[-1])
+    for scenario, colour, marker in (("base", SKY, "s"), ("stress", VERMILION, "^")):
+        if scenario not in proj.index:
+            continue
+        when, v = proj.loc[scenario, "as_of"], float(proj.loc[scenario, "value"])
+        ax.plot([last_t, when], [last_v, v], color=colour, linestyle="--", linewidth=1.1)
+        (p,) = ax.plot([when], [v], color=colour, marker=marker, markersize=7, linestyle="none",
+                       label=t.label(scenario))
+        ax.annotate(pct(v, 2), (when, v), textcoords="offset points", xytext=(8, 0), va="center", fontsize=7.5,
+                    color=colour)
+        handles.append(p)
+        labels.append(t.label(scenario))
+    for when, v in hist.items():
+        ax.annotate(pct(float(v), 2), (when, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                    fontsize=7, color=BLUE)
+    limit = opts.threshold("npl_ratio_max")
+    if limit is not None:
+        handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
+        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+    ticks = [*hist.index, *proj["as_of"].tolist()]
+    ticks = sorted(set(ticks))
+    ax.set_xticks(ticks, year_labels(ticks))
+    pad = pd.Timedelta(days=120)
+    ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
+    top = np.nanmax([*hist.to_numpy(), *proj["value"].to_numpy(), limit or 0.0])
+    ax.set_ylim(0, top * 1.25)
+    ax.set_xlabel(t.text("as_of"))
+    ax.set_ylabel(t.label("npl_ratio"))
+    percent_axis(ax.yaxis)
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
+    return fig
+
+
+def _projected(metrics: Metrics, stats: Statistics | None) -> pd.DataFrame:
+    rows = metrics.select("projected_npl_ratio").dropna(subset=["value"])
+    if rows.empty and stats is not None:
+        rows = stats.metrics.select("projected_npl_ratio").dropna(subset=["value"])
+    if rows.empty:
+        raise MissingInput("metric projected_npl_ratio", "no projected_npl_ratio (needs two annual snapshots)")
+    rows = rows[rows["as_of"] == rows["as_of"].max()]
+    return rows.set_index("segment")[["as_of", "value"]]
