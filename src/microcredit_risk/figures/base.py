@@ -81,6 +81,13 @@ def new_figure(opts: FigureOptions, title: str, height_cm: float = 9.0) -> Figur
     return fig
 
 
+def legend_above(ax: Any, handles: list[Any], labels: list[str], ncol: int | None = None) -> None:
+    """A legend row just above the axes (part of the axes' box, so constrained layout keeps it clear
+    of the title; the bottom strip belongs to the source note)."""
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.01), ncol=ncol or len(handles),
+              borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+
+
 # -- readers: select, never recompute ---------------------------------------------------------
 def need(frame: pd.DataFrame, metric: str, what: str = "") -> pd.DataFrame:
     rows = frame.dropna(subset=["value"])

@@ -10,7 +10,7 @@ from scipy.stats import norm
 
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
-from .base import FigureOptions, MissingInput, figure, new_figure, pct, percent_axis
+from .base import FigureOptions, MissingInput, figure, legend_above, new_figure, pct, percent_axis
 from .style import BLUE, COHORT_CMAP, DARK, GREY, VERMILION
 from .texts import common
 
@@ -124,5 +124,6 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     ax.set_xlim(0, n_max * 1.08)
     ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
     percent_axis(ax.yaxis, 0)
-    ax.legend(loc="upper right", fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    legend_above(ax, handles, labels, ncol=3)
     return fig

@@ -76,7 +76,7 @@ def _structure(dimension: str) -> FigureFunc:
         right.set_xlabel(t.label("segment_npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)
-        right.legend(loc="lower right", fontsize=7)
+        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7)
         return fig
 
     draw.__name__ = draw.__qualname__ = name

@@ -14,6 +14,7 @@ from .base import (
     MissingInput,
     annual,
     figure,
+    legend_above,
     money_axis,
     new_figure,
     pct,
@@ -22,17 +23,13 @@ from .base import (
     threshold_text,
     year_labels,
 )
-from .style import BLUE, DARK, GRADE_COLOURS, LIMIT_COLOUR, ORANGE, SKY, VERMILION
+from .style import BLUE, DARK, GRADE_COLOURS, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
 
 
 def _require(s: pd.Series, metric: str) -> pd.Series:
     if s.empty:
         raise MissingInput(f"metric {metric}", f"the metrics table has no portfolio {metric}")
     return s
-
-
-def _legend_below(fig: Figure, handles: list, labels: list[str], ncol: int) -> None:
-    fig.legend(handles, labels, loc="outside lower center", ncol=ncol)
 
 
 @figure("npl_trend")
@@ -60,7 +57,7 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     for xi, v in zip(x, ratio.to_numpy(), strict=True):
         if np.isfinite(v):
             ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
-                         fontsize=7, color=VERMILION)
+                         fontsize=7, color=VERMILION, bbox=LABEL_BOX)
     handles, labels = [b1, b2, line], [t.label("balance"), t.label("npl_balance"), t.label("npl_ratio")]
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
@@ -71,7 +68,7 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ax2.set_ylim(0, top * 1.3 if top > 0 else 0.01)
     ax2.set_ylabel(t.label("npl_ratio"))
     percent_axis(ax2.yaxis)
-    _legend_below(fig, handles, labels, ncol=len(handles))
+    legend_above(ax, handles, labels)
     return fig
 
 
@@ -134,7 +131,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
             if np.isfinite(v):
                 ax2.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
-                             fontsize=7, color=DARK)
+                             fontsize=7, color=DARK, bbox=LABEL_BOX)
         handles.append(line)
         labels.append(t.label("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
@@ -144,7 +141,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.label("deviation_ratio"))
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
+    legend_above(ax, handles, labels)
     return fig
 
 
@@ -172,7 +169,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
         labels.append(t.label(scenario))
     for when, v in hist.items():
         ax.annotate(pct(float(v), 2), (when, v), textcoords="offset points", xytext=(0, 6), ha="center",
-                    fontsize=7, color=BLUE)
+                    fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
         handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
@@ -187,7 +184,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     ax.set_xlabel(t.text("as_of"))
     ax.set_ylabel(t.label("npl_ratio"))
     percent_axis(ax.yaxis)
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
+    legend_above(ax, handles, labels)
     return fig
 
 
