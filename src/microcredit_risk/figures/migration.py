@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from ..ledger.canonical import GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
-from .base import FigureOptions, MissingInput, figure, new_figure, pct
+from .base import FigureOptions, MissingInput, annual, figure, new_figure, pct
 from .style import DARK, HEATMAP_CMAP
 
 EXITED = "exited"
@@ -33,8 +33,8 @@ def transition_matrix(metrics: Metrics, metric: str, as_of: pd.Timestamp | None 
 
 
 def _period_start(metrics: Metrics, metric: str, when: pd.Timestamp) -> pd.Timestamp | None:
-    """The period's start is the previous annual date the metrics table knows (balance's as_of)."""
-    dates = sorted(metrics.series("balance").index)
+    """The period's start: the previous annual snapshot (year-end of balance's as_of) in the table."""
+    dates = sorted(annual(metrics.series("balance").dropna()).index)
     if metric == "transition_share_pooled":
         return dates[0] if dates else None
     earlier = [d for d in dates if d < when]
