@@ -61,9 +61,9 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     lo = np.array([tm.ci_low for tm in terms])
     hi = np.array([tm.ci_high for tm in terms])
     significant = np.array([tm.pvalue is not None and tm.pvalue < 0.05 for tm in terms])
-    colours = np.where((lo > 1) | (hi < 1), VERMILION, BLUE)
+    colours = [VERMILION if (a > 1 or b < 1) else BLUE for a, b in zip(lo, hi, strict=True)]
     ax.hlines(y, lo, hi, colors=colours, linewidth=1.4)
-    ax.scatter(ors, y, c=list(colours), s=np.where(significant, 30, 22), marker="s", zorder=3)
+    ax.scatter(ors, y, c=colours, s=np.where(significant, 30, 22), marker="s", zorder=3)
     ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1, label=t.label("no_effect"))
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))

@@ -65,7 +65,7 @@ def rc(lang: str) -> dict[str, Any]:
 @contextmanager
 def styled(lang: str) -> Iterator[None]:
     """Build and save figures inside this context: tick labels are made at draw time."""
-    with mpl.rc_context(rc(lang)):
+    with mpl.rc_context(rc(lang)):  # type: ignore[arg-type]
         yield
 
 

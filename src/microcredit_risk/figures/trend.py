@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -89,7 +91,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
         vals = table[grade].fillna(0.0).to_numpy()
         ax.bar(x, vals, 0.6, bottom=bottom, color=GRADE_COLOURS[grade], label=t.grade(grade),
                edgecolor="white", linewidth=0.4)
-        for xi, b, v in zip(x, bottom, vals, strict=True):
+        for xi, b, v in zip(x.tolist(), bottom.tolist(), vals.tolist(), strict=True):
             if v >= 0.04:
                 ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
                         color="white" if grade in ("normal", "doubtful", "loss") else DARK)
@@ -122,7 +124,8 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
-    handles, labels = [b1, b2], [t.label("overdue90"), t.label("npl_balance")]
+    handles: list[Any] = [b1, b2]
+    labels = [t.label("overdue90"), t.label("npl_balance")]
     if ratio.notna().any():
         ax2 = ax.twinx()
         ax2.grid(False)
@@ -154,32 +157,32 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     fig = new_figure(opts, t.title("projection"))
     ax = fig.add_subplot()
     (h,) = ax.plot(hist.index, hist.to_numpy(), color=BLUE, marker="o", label=t.label("history"))
-    handles, labels = [h], [t.label("history")]
+    handles: list[Any] = [h]
+    labels = [t.label("history")]
     last_t, last_v = hist.index[-1], float(hist.iloc[-1])
     for scenario, colour, marker in (("base", SKY, "s"), ("stress", VERMILION, "^")):
-        if scenario not in proj.index:
+        if scenario not in proj:
             continue
-        when, v = proj.loc[scenario, "as_of"], float(proj.loc[scenario, "value"])
-        ax.plot([last_t, when], [last_v, v], color=colour, linestyle="--", linewidth=1.1)
-        (p,) = ax.plot([when], [v], color=colour, marker=marker, markersize=7, linestyle="none",
+        when, v = proj[scenario]
+        ax.plot(np.array([last_t, when], dtype="datetime64[ns]"), [last_v, v], color=colour, linestyle="--", linewidth=1.1)
+        (p,) = ax.plot(np.array([when], dtype="datetime64[ns]"), [v], color=colour, marker=marker, markersize=7, linestyle="none",
                        label=t.label(scenario))
         ax.annotate(pct(v, 2), (when, v), textcoords="offset points", xytext=(8, 0), va="center", fontsize=7.5,
                     color=colour)
         handles.append(p)
         labels.append(t.label(scenario))
-    for when, v in hist.items():
-        ax.annotate(pct(float(v), 2), (when, v), textcoords="offset points", xytext=(0, 6), ha="center",
+    for stamp, v in zip(hist.index, hist.to_numpy(dtype=float), strict=True):
+        ax.annotate(pct(v, 2), (stamp, v), textcoords="offset points", xytext=(0, 6), ha="center",
                     fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
         handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
         labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
-    ticks = [*hist.index, *proj["as_of"].tolist()]
-    ticks = sorted(set(ticks))
+    ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
     ax.set_xticks(ticks, year_labels(ticks))
     pad = pd.Timedelta(days=120)
     ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
-    top = np.nanmax([*hist.to_numpy(), *proj["value"].to_numpy(), limit or 0.0])
+    top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
     ax.set_ylim(0, top * 1.25)
     ax.set_xlabel(t.text("as_of"))
     ax.set_ylabel(t.label("npl_ratio"))
@@ -188,11 +191,13 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     return fig
 
 
-def _projected(metrics: Metrics, stats: Statistics | None) -> pd.DataFrame:
+def _projected(metrics: Metrics, stats: Statistics | None) -> dict[str, tuple[pd.Timestamp, float]]:
+    """projected_npl_ratio by scenario (base, stress): (as_of, value), from metrics or the stats rows."""
     rows = metrics.select("projected_npl_ratio").dropna(subset=["value"])
     if rows.empty and stats is not None:
         rows = stats.metrics.select("projected_npl_ratio").dropna(subset=["value"])
     if rows.empty:
         raise MissingInput("metric projected_npl_ratio", "no projected_npl_ratio (needs two annual snapshots)")
     rows = rows[rows["as_of"] == rows["as_of"].max()]
-    return rows.set_index("segment")[["as_of", "value"]]
+    return {str(seg): (pd.Timestamp(when), float(v))
+            for seg, when, v in zip(rows["segment"], rows["as_of"], rows["value"], strict=True)}
