@@ -95,10 +95,16 @@ def save_figures(rendered: RenderedFigures, outdir: str | Path, formats: Sequenc
     written: dict[str, dict[str, Path]] = {}
     for item in rendered.figures:
         paths: dict[str, Path] = {}
-        with styled(item.lang):
-            for fmt in formats:
-                path = folder / f"{item.name}.{fmt}"
-                item.figure.savefig(path, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
-                paths[fmt] = path
+        engine = item.figure.get_layout_engine()
+        try:
+            with styled(item.lang):
+                for k, fmt in enumerate(formats):
+                    path = folder / f"{item.name}.{fmt}"
+                    item.figure.savefig(path, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
+                    paths[fmt] = path
+                    if k == 0:  # the layout is in figure units: lay out once, not once per format
+                        item.figure.set_layout_engine("none")
+        finally:
+            item.figure.set_layout_engine(engine)
         written[item.name] = paths
     return written
