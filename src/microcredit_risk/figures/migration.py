@@ -76,8 +76,11 @@ def migration_heatmap(metrics: Metrics, stats: Statistics | None, opts: FigureOp
     height = 5.5 + 0.9 * max(len(p.index) for p, _ in panels)
     fig = new_figure(opts, t.title("migration_heatmap"), height_cm=height)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (table, key) in zip(axes, panels, strict=True):
+    for k, (ax, (table, key)) in enumerate(zip(axes, panels, strict=True)):
         start, end = table.attrs.get("start"), table.attrs["as_of"]
         label = t.label(key, start="" if start is None else f"{start.year}", end=f"{end.year}")
         _panel(ax, table, opts, label)
+        if k > 0 and list(table.index) == list(panels[0][0].index):  # same rows: name them once, on the left
+            ax.tick_params(axis="y", left=False, labelleft=False)
+            ax.set_ylabel("")
     return fig

@@ -96,10 +96,17 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
                 ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
                         color="white" if grade in ("normal", "doubtful", "loss") else DARK)
         bottom += vals
+    # the NPL grades are thin slices at this scale: print the NPL ratio above each bar
+    npl = portfolio_series(metrics, "npl_ratio").reindex(table.index)
+    for xi, v in zip(x.tolist(), npl.to_numpy(dtype=float).tolist(), strict=True):
+        if np.isfinite(v):
+            ax.text(xi, 1.01, t.label("npl_on_bar", value=pct(v, 2)), ha="center", va="bottom", fontsize=7,
+                    color=GRADE_COLOURS["doubtful"])
     ax.set_xticks(x, year_labels(table.index))
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("share_axis"))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.07)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     percent_axis(ax.yaxis, 0)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
