@@ -212,3 +212,23 @@ def test_failed_model_is_skipped_with_its_reason():
     o = opts()
     assert driver_forest(metrics(), stats, o) is None
     assert "too few events (3)" in o.skipped[0].reason
+
+
+def test_category_mix_prints_the_npl_ratio_over_each_bar():
+    fig = category_mix(metrics(), None, opts())
+    assert {"不良 3.00%", "不良 4.00%"} <= set(all_texts(fig))
+
+
+@given(largest=st.floats(0, 1e13, allow_nan=False), lang=st.sampled_from(["zh", "en"]))
+def test_money_scale_keeps_scaled_values_at_least_one(largest, lang):
+    divisor, unit = texts_for(lang).money_scale(largest)
+    assert unit
+    assert largest / divisor >= 1 or divisor == 1.0
+
+
+def test_cli_format_list_is_checked():
+    from microcredit_risk.cli.figures import parse_formats
+
+    assert parse_formats("png, svg,png") == ("png", "svg")
+    with pytest.raises(AnalysisError, match="gif"):
+        parse_formats("png,gif")

@@ -56,7 +56,7 @@ def rc(lang: str) -> dict[str, Any]:
         "lines.markersize": 4,
         "svg.hashsalt": "microcredit-risk",
         "svg.fonttype": "path",
-        "pdf.fonttype": 42,
+        "pdf.fonttype": 3,    # Type 42 mislabels a CFF (.otf) font; Type 3 glyphs print everywhere
         "pdf.compression": 6,
         "path.simplify": True,
     }
