@@ -50,7 +50,8 @@ def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> 
     ax.set_xticks(ages)
     ax.set_ylim(bottom=0)
     percent_axis(ax.yaxis)
-    fig.legend(loc="outside right upper", ncol=1 if n <= 12 else 2, fontsize=7)
+    # curves rise to the upper left: the lower right corner is free for the cohort legend
+    ax.legend(loc="lower right", ncol=1 if n <= 4 else (2 if n <= 12 else 3), fontsize=7)
     return fig
 
 
