@@ -1,0 +1,135 @@
+"""What every figure function shares: options, the skip protocol, the page frame and small readers.
+
+A figure function is ``(metrics, stats, opts) -> Figure | None``. It draws only what the tidy
+metrics table and the statistics results hold; when an input is absent it returns None and leaves
+a :class:`Skipped` (with the reason) in ``opts.skipped``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..metrics.table import Metrics, Skipped
+from ..stats.results import Statistics
+from .style import CM, GREY, NOTE_CM, WIDTH_CM, styled
+from .texts import FigureTexts, texts_for
+
+
+@dataclass
+class FigureOptions:
+    lang: str
+    thresholds: dict[str, float]
+    texts: FigureTexts
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def threshold(self, name: str) -> float | None:
+        v = self.thresholds.get(name)
+        return None if v is None else float(v)
+
+
+def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None) -> FigureOptions:
+    return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang))
+
+
+class MissingInput(Exception):
+    """Raised inside a drawing function when a metric or statistic it needs is absent."""
+
+    def __init__(self, needs: str, reason: str) -> None:
+        super().__init__(reason)
+        self.needs, self.reason = needs, reason
+
+
+FigureFunc = Callable[[Metrics, Statistics | None, FigureOptions], Figure | None]
+
+
+def figure(name: str) -> Callable[[Callable[..., Figure]], FigureFunc]:
+    """Wrap a drawing function: styled for opts.lang, MissingInput → None + Skipped."""
+
+    def wrap(draw: Callable[..., Figure]) -> FigureFunc:
+        @functools.wraps(draw)
+        def run(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure | None:
+            try:
+                with styled(opts.lang):
+                    return draw(metrics, stats, opts)
+            except MissingInput as exc:
+                opts.skipped.append(Skipped(what=f"figure {name}", needs=exc.needs, reason=exc.reason))
+                return None
+
+        run.figure_name = name  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def new_figure(opts: FigureOptions, title: str, height_cm: float = 9.0) -> Figure:
+    """A 16 cm wide page figure with title, source note and constrained layout (no pyplot)."""
+    fig = Figure(figsize=(WIDTH_CM * CM, height_cm * CM))
+    FigureCanvasAgg(fig)
+    note = NOTE_CM / height_cm
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0.0, note, 1.0, 1.0 - note), h_pad=0.04, w_pad=0.04))
+    fig.suptitle(title)
+    fig.text(0.01, 0.012, opts.texts.text("source_note"), fontsize=6.5, color=GREY, ha="left", va="bottom")
+    return fig
+
+
+def legend_above(ax: Any, handles: list[Any], labels: list[str], ncol: int | None = None) -> None:
+    """A legend row just above the axes (part of the axes' box, so constrained layout keeps it clear
+    of the title; the bottom strip belongs to the source note)."""
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.01), ncol=ncol or len(handles),
+              borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+
+
+# -- readers: select, never recompute ---------------------------------------------------------
+def need(frame: pd.DataFrame, metric: str, what: str = "") -> pd.DataFrame:
+    rows = frame.dropna(subset=["value"])
+    if rows.empty:
+        raise MissingInput(f"metric {metric}{what}", f"the metrics table has no {metric}{what}")
+    return rows
+
+
+def portfolio_series(metrics: Metrics, metric: str, annual_only: bool = True) -> pd.Series:
+    """A portfolio metric over as_of; with ``annual_only`` the last snapshot of each calendar year."""
+    s = metrics.series(metric).dropna()
+    return annual(s) if annual_only else s
+
+
+def annual(s: pd.Series) -> pd.Series:
+    if s.empty:
+        return s
+    idx = pd.DatetimeIndex(s.index)
+    keep = pd.Series(idx, index=idx).groupby(idx.year).max()
+    return s.loc[pd.DatetimeIndex(keep.values)]
+
+
+def year_labels(index: Any) -> list[str]:
+    return [str(pd.Timestamp(t).year) for t in index]
+
+
+def pct(value: float, decimals: int = 1) -> str:
+    return f"{value * 100:.{decimals}f}%"
+
+
+def percent_axis(axis: Any, decimals: int | None = None) -> None:
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+
+
+def money_axis(axis: Any, divisor: float) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.{_money_decimals(divisor, v)}f}"))
+
+
+def _money_decimals(divisor: float, v: float) -> int:
+    return 0 if abs(v / divisor) >= 10 or v == 0 else 1
+
+
+def threshold_text(value: float) -> str:
+    return pct(value, 0) if value < 1 and round(value * 100) == value * 100 else (
+        pct(value) if value < 1 else f"{value:g}")

@@ -1,0 +1,130 @@
+"""Cohorts and people: vintage default curves and the loan-officer funnel plot."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.stats import norm
+
+from ..metrics.table import Metrics
+from ..stats.results import Statistics
+from .base import FigureOptions, MissingInput, figure, legend_above, new_figure, pct, percent_axis
+from .style import BLUE, COHORT_CMAP, DARK, GREY, VERMILION
+from .texts import common
+
+
+def vintage_curves(metrics: Metrics) -> dict[str, pd.Series]:
+    """Per origination year: years on book (as_of.year − cohort year, index) → vintage_default_rate."""
+    rows = metrics.select("vintage_default_rate", "vintage").dropna(subset=["value"])
+    curves: dict[str, pd.Series] = {}
+    for cohort, grp in rows.groupby("segment", sort=True):
+        try:
+            year = int(str(cohort))
+        except ValueError:
+            continue
+        age = grp["as_of"].dt.year.to_numpy() - year
+        s = pd.Series(grp["value"].to_numpy(), index=age).sort_index()
+        curves[str(cohort)] = s[~s.index.duplicated(keep="last")]
+    return curves
+
+
+@figure("vintage")
+def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Cumulative default rate against years on book, one line per origination year."""
+    t = opts.texts
+    curves = vintage_curves(metrics)
+    if not curves:
+        raise MissingInput("metric vintage_default_rate", "no vintage_default_rate (needs origination_date)")
+    fig = new_figure(opts, t.title("vintage"))
+    ax = fig.add_subplot()
+    cmap = mpl.colormaps[COHORT_CMAP]
+    n = len(curves)
+    for i, (cohort, s) in enumerate(curves.items()):
+        colour = cmap(0.9 * i / max(n - 1, 1))
+        ax.plot(s.index, s.to_numpy(), marker="o", color=colour, label=t.label("cohort", year=cohort))
+    ax.set_xlabel(t.label("years_on_book"))
+    ax.set_ylabel(t.label("default_rate"))
+    ages = sorted({int(a) for s in curves.values() for a in s.index})
+    ax.set_xticks(ages)
+    ax.set_ylim(bottom=0)
+    percent_axis(ax.yaxis)
+    # curves rise to the upper left: the lower right corner is free for the cohort legend
+    ax.legend(loc="lower right", ncol=1 if n <= 4 else (2 if n <= 12 else 3), fontsize=7)
+    return fig
+
+
+def officer_table(metrics: Metrics) -> pd.DataFrame:
+    """loans and npl_count_ratio per officer at the latest as_of where both exist."""
+    loans = metrics.select("loans", "loan_officer").dropna(subset=["value"])
+    if loans.empty:
+        return pd.DataFrame(columns=["loans", "npl_count_ratio"])
+    when = loans["as_of"].max()
+    out = pd.DataFrame({"loans": metrics.segments("loans", "loan_officer", as_of=when),
+                        "npl_count_ratio": metrics.segments("npl_count_ratio", "loan_officer", as_of=when)})
+    out = out.dropna()
+    out = out[out["loans"] > 0]
+    out.attrs["as_of"] = when
+    return out
+
+
+def pooled_rate(metrics: Metrics, officers: pd.DataFrame) -> float:
+    """The portfolio's npl_count_ratio at that as_of; else the loan-weighted mean of the officers' rows."""
+    p = metrics.get("npl_count_ratio", as_of=officers.attrs["as_of"])
+    if p is not None:
+        return p
+    return float((officers["npl_count_ratio"] * officers["loans"]).sum() / officers["loans"].sum())
+
+
+def control_limits(p: float, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-approximation binomial limits p ± z·√(p(1−p)/n), clipped to [0, 1]."""
+    z = float(norm.ppf(1 - (1 - level) / 2))
+    half = z * np.sqrt(p * (1 - p) / n)
+    return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
+
+
+def flagged_officers(stats: Statistics | None, alpha: float) -> list[str]:
+    if stats is None:
+        return []
+    return [s.segment for s in stats.segment_tests if s.dimension == "loan_officer" and s.padj < alpha]
+
+
+@figure("officer_funnel")
+def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """NPL count ratio against loans per officer with binomial control limits; flagged officers named."""
+    t = opts.texts
+    table = officer_table(metrics)
+    if table.empty:
+        raise MissingInput("metric loans by loan_officer", "no loans by loan_officer (needs loan_officer)")
+    p = pooled_rate(metrics, table)
+    fig = new_figure(opts, t.title("officer_funnel"), height_cm=10.0)
+    ax = fig.add_subplot()
+    n_max = float(table["loans"].max())
+    grid = np.linspace(max(1.0, float(table["loans"].min()) * 0.8), n_max * 1.05, 200)
+    for level, style in zip(common()["funnel_levels"], ("--", ":"), strict=False):
+        lo, hi = control_limits(p, grid, float(level))
+        label = t.label("control_limit", level=pct(float(level), 1 if level * 1000 % 10 else 0))
+        ax.plot(grid, hi, color=GREY, linestyle=style, linewidth=1, label=label)
+        ax.plot(grid, lo, color=GREY, linestyle=style, linewidth=1)
+    ax.axhline(p, color=DARK, linewidth=0.9, label=t.text("pooled_rate", value=pct(p, 2)))
+    alpha = opts.threshold("hotspot_alpha")
+    flagged = set(flagged_officers(stats, alpha)) if alpha is not None else set()
+    is_flag = table.index.isin(list(flagged))
+    ax.scatter(table.loc[~is_flag, "loans"], table.loc[~is_flag, "npl_count_ratio"], s=16, color=BLUE,
+               alpha=0.8, label=t.label("officers"), zorder=3)
+    if is_flag.any():
+        marked = table.loc[is_flag]
+        ax.scatter(marked["loans"], marked["npl_count_ratio"], s=30, color=VERMILION, marker="D", zorder=4,
+                   label=t.label("flagged", alpha=f"{alpha:g}"))
+        for k, (name, row) in enumerate(marked.sort_values("loans").iterrows()):
+            ax.annotate(str(name), (row["loans"], row["npl_count_ratio"]), textcoords="offset points",
+                        xytext=(6, 4 + 8 * (k % 2)), fontsize=7, color=VERMILION)
+    ax.set_xlabel(t.label("officer_loans"))
+    ax.set_ylabel(t.label("officer_npl"))
+    ax.set_xlim(0, n_max * 1.08)
+    ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
+    percent_axis(ax.yaxis, 0)
+    handles, labels = ax.get_legend_handles_labels()
+    legend_above(ax, handles, labels, ncol=3)
+    return fig

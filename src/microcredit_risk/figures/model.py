@@ -1,0 +1,83 @@
+"""The default-driver model as a forest plot of odds ratios with 95 % confidence intervals."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
+
+from ..metrics.table import Metrics
+from ..stats.results import ModelTerm, Statistics
+from .base import FigureOptions, MissingInput, figure, new_figure
+from .style import BLUE, GREY, VERMILION
+from .texts import FigureTexts
+
+_FACTOR = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_]\w*)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
+_FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
+
+
+def term_label(term: str, t: FigureTexts) -> str:
+    """``guarantee_type[credit]`` → 担保方式：信用; ``log(amount)`` → log(贷款金额); else as given."""
+    fn = _FUNCTION.match(term)
+    if fn:
+        return f"log({t.factor(fn['var'])})"
+    m = _FACTOR.match(term)
+    if not m:
+        return term
+    factor = m["factor"]
+    if m["level"] is None:
+        return t.factor(factor)
+    sep = "：" if t.lang == "zh" else ": "
+    return f"{t.factor(factor)}{sep}{t.value(factor, m['level'])}"
+
+
+def plotted_terms(stats: Statistics | None) -> list[ModelTerm]:
+    """Terms with a finite odds ratio and CI, intercept left out."""
+    model = None if stats is None else stats.driver_model
+    if model is None or not model.fitted or not model.terms:
+        return []
+    keep = [tm for tm in model.terms if tm.term.lower() not in ("intercept", "const")]
+    return [tm for tm in keep if all(np.isfinite([tm.odds_ratio, tm.ci_low, tm.ci_high]))
+            and min(tm.odds_ratio, tm.ci_low, tm.ci_high) > 0]
+
+
+@figure("driver_forest")
+def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Odds ratio per model term on a log axis with its 95 % CI; reference levels noted below."""
+    t = opts.texts
+    terms = plotted_terms(stats)
+    if not terms:
+        reason = "the default-driver model did not fit"
+        if stats is not None and stats.driver_model is not None and stats.driver_model.reason:
+            reason += f": {stats.driver_model.reason}"
+        raise MissingInput("statistics driver_model", reason)
+    assert stats is not None and stats.driver_model is not None
+    fig = new_figure(opts, t.title("driver_forest"), height_cm=5.0 + 0.5 * len(terms))
+    ax = fig.add_subplot()
+    y = np.arange(len(terms))
+    ors = np.array([tm.odds_ratio for tm in terms])
+    lo = np.array([tm.ci_low for tm in terms])
+    hi = np.array([tm.ci_high for tm in terms])
+    significant = np.array([tm.pvalue is not None and tm.pvalue < 0.05 for tm in terms])
+    colours = [VERMILION if (a > 1 or b < 1) else BLUE for a, b in zip(lo, hi, strict=True)]
+    ax.hlines(y, lo, hi, colors=colours, linewidth=1.4)
+    ax.scatter(ors, y, c=colours, s=np.where(significant, 30, 22), marker="s", zorder=3)
+    ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1, label=t.label("no_effect"))
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
+    span_lo, span_hi = float(lo.min()), float(hi.max())
+    ax.set_xlim(min(span_lo, 1.0) / 1.3, max(span_hi, 1.0) * 1.3)
+    ax.set_yticks(y, [term_label(tm.term, t) for tm in terms])
+    ax.invert_yaxis()
+    ax.set_xlabel(t.label("odds_ratio"))
+    ax.grid(axis="y", visible=False)
+    ref = stats.driver_model.reference
+    if ref:
+        items = t.text("list_sep").join(
+            t.text("reference_item", factor=t.factor(f), level=t.value(f, lvl)) for f, lvl in sorted(ref.items()))
+        ax.set_title(t.text("reference", items=items), fontsize=7.5, loc="left", color=GREY)
+    return fig

@@ -1,0 +1,157 @@
+"""Portfolio structure by industry, guarantee type, product and region; customer concentration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..metrics.table import Metrics
+from ..stats.results import Statistics
+from .base import (
+    FigureFunc,
+    FigureOptions,
+    MissingInput,
+    annual,
+    figure,
+    new_figure,
+    pct,
+    percent_axis,
+    threshold_text,
+    year_labels,
+)
+from .style import BLUE, DARK, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
+from .texts import common
+
+STRUCTURE_DIMENSIONS = ("industry", "guarantee_type", "product", "region")
+
+
+def structure_table(metrics: Metrics, dimension: str) -> pd.DataFrame:
+    """balance_share and npl_ratio per segment at the latest as_of, largest share first."""
+    share = metrics.segments("balance_share", dimension).dropna()
+    if share.empty:
+        return pd.DataFrame(columns=["balance_share", "npl_ratio"])
+    when = metrics.select("balance_share", dimension)["as_of"].max()
+    ratio = metrics.segments("npl_ratio", dimension, as_of=when)
+    out = pd.DataFrame({"balance_share": share, "npl_ratio": ratio.reindex(share.index)})
+    out = out.sort_values("balance_share", ascending=False, kind="stable")
+    out.attrs["as_of"] = when
+    return out
+
+
+def _structure(dimension: str) -> FigureFunc:
+    name = f"structure_{dimension}"
+
+    @figure(name)
+    def draw(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+        t = opts.texts
+        table = structure_table(metrics, dimension)
+        if table.empty:
+            raise MissingInput(f"metric balance_share by {dimension}", f"no balance_share by {dimension}")
+        cap = int(common()["structure_max_segments"])
+        total = len(table)
+        table = table.iloc[:cap]
+        title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
+        labels = [t.value(dimension, s) for s in table.index]
+        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table))
+        left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
+        y = np.arange(len(table))
+        left.barh(y, table["balance_share"].to_numpy(), 0.65, color=BLUE)
+        for yi, v in zip(y, table["balance_share"].to_numpy(), strict=True):
+            left.text(v, yi, " " + pct(v), va="center", fontsize=6.5, color=DARK)
+        left.set_yticks(y, labels)
+        left.invert_yaxis()
+        left.set_xlim(0, float(table["balance_share"].max()) * 1.25)
+        left.set_xlabel(t.label("balance_share"))
+        percent_axis(left.xaxis, 0)
+        ratios = table["npl_ratio"].to_numpy(dtype=float)
+        right.hlines(y, 0, np.nan_to_num(ratios), color=GREY, linewidth=0.6)
+        right.scatter(ratios, y, s=22, color=ORANGE, zorder=3, label=t.label("segment_npl_ratio"))
+        overall = metrics.get("npl_ratio", as_of=table.attrs["as_of"])
+        if overall is not None:
+            right.axvline(overall, color=VERMILION, linestyle="--", linewidth=1,
+                          label=t.label("portfolio_npl_ratio", value=pct(overall, 2)))
+        finite = ratios[np.isfinite(ratios)]
+        right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.2 or 0.01)
+        right.set_xlabel(t.label("segment_npl_ratio"))
+        right.tick_params(axis="y", left=False)
+        percent_axis(right.xaxis)
+        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7)
+        return fig
+
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = f"Balance share (bars) and NPL ratio (dots) by {dimension}, latest as_of."
+    return draw
+
+
+structure_industry = _structure("industry")
+structure_guarantee_type = _structure("guarantee_type")
+structure_product = _structure("product")
+structure_region = _structure("region")
+
+
+def lorenz_curve(metrics: Metrics) -> pd.Series:
+    """customer_lorenz at the latest as_of: population share (float index) → cumulative balance share."""
+    rows = metrics.select("customer_lorenz", "customer_quantile").dropna(subset=["value"])
+    if rows.empty:
+        return pd.Series(dtype="float64")
+    rows = rows[rows["as_of"] == rows["as_of"].max()]
+    s = pd.Series(rows["value"].to_numpy(), index=rows["segment"].astype(float).to_numpy()).sort_index()
+    s.attrs["as_of"] = rows["as_of"].iloc[0]
+    return s
+
+
+@figure("concentration")
+def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Lorenz curve of customer balances (Gini in the legend) and top-10 shares over time with limits."""
+    t = opts.texts
+    lorenz = lorenz_curve(metrics)
+    share = annual(metrics.series("top10_customer_share").dropna())
+    conc = annual(metrics.series("top10_customer_concentration").dropna())
+    if lorenz.empty and share.empty and conc.empty:
+        raise MissingInput("metric customer_lorenz or top10_customer_share",
+                           "no customer concentration metrics (needs customer_id)")
+    panels = int(not lorenz.empty) + int(not (share.empty and conc.empty))
+    fig = new_figure(opts, t.title("concentration"), height_cm=8.5)
+    axes = list(fig.subplots(1, panels, squeeze=False)[0])
+    if not lorenz.empty:
+        ax = axes.pop(0)
+        when = lorenz.attrs["as_of"]
+        gini = metrics.get("gini", as_of=when, dimension="customer")
+        gini = metrics.get("gini", as_of=when) if gini is None else gini
+        label = t.label("lorenz", year=when.year, gini="–" if gini is None else f"{gini:.3f}")
+        ax.plot(lorenz.index, lorenz.to_numpy(), color=BLUE, label=label)
+        ax.fill_between(lorenz.index, lorenz.to_numpy(), lorenz.index, color=BLUE, alpha=0.12, linewidth=0)
+        ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", linewidth=0.9, label=t.label("equality"))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel(t.label("lorenz_x"))
+        ax.set_ylabel(t.label("lorenz_y"))
+        percent_axis(ax.xaxis, 0)
+        percent_axis(ax.yaxis, 0)
+        ax.legend(loc="upper left", fontsize=7)
+    if axes:
+        ax = axes.pop(0)
+        index = share.index.union(conc.index)
+        x = np.arange(len(index))
+        tops = [0.0]
+        for series, colour, key, limit_key in ((share, BLUE, "top10_share", "top10_share_max"),
+                                               (conc, PURPLE, "top10_concentration", "top10_customer_max")):
+            if series.empty:
+                continue
+            vals = series.reindex(index).to_numpy()
+            ax.plot(x, vals, color=colour, marker="o", label=t.label(key))
+            tops.append(float(np.nanmax(vals)))
+            limit = opts.threshold(limit_key)
+            if limit is not None:
+                ax.axhline(limit, color=colour if colour != BLUE else LIMIT_COLOUR, linestyle="--", linewidth=1,
+                           label=t.label(f"{key}_limit", value=threshold_text(limit)))
+                tops.append(limit)
+        ax.set_xticks(x, year_labels(index))
+        ax.set_xlabel(t.text("year"))
+        ax.set_ylabel(t.label("ratio_axis"))
+        ax.set_ylim(0, max(tops) * 1.45)
+        percent_axis(ax.yaxis, 0)
+        ax.legend(loc="upper left", fontsize=6.5)
+    return fig

@@ -1,0 +1,68 @@
+"""The figures' words, read from ``data/figures.toml`` (zh and en): no label lives in Python."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ..errors import AnalysisError
+
+LANGS = ("zh", "en")
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("microcredit_risk").joinpath("data/figures.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def common() -> dict[str, Any]:
+    """Figure conventions shared by both languages (control-limit levels, panel sizes)."""
+    return dict(_data()["common"])
+
+
+@dataclass(frozen=True)
+class FigureTexts:
+    lang: str
+
+    @property
+    def _d(self) -> dict[str, Any]:
+        return _data()[self.lang]
+
+    def title(self, figure: str) -> str:
+        return str(self._d["titles"][figure])
+
+    def label(self, key: str, **fmt: Any) -> str:
+        return str(self._d["labels"][key]).format(**fmt)
+
+    def text(self, key: str, **fmt: Any) -> str:
+        return str(self._d[key]).format(**fmt)
+
+    def grade(self, grade: str) -> str:
+        return str(self._d["grades"].get(grade, grade))
+
+    def factor(self, name: str) -> str:
+        return str(self._d["factors"].get(name, name))
+
+    def value(self, dimension: str, segment: str | None) -> str:
+        """A segment as people read it: translated when it is a canonical code, else as given."""
+        if segment is None or segment == "":
+            return self.text("no_label")
+        return str(self._d.get("values", {}).get(dimension, {}).get(segment, segment))
+
+    def money_scale(self, largest: float) -> tuple[float, str]:
+        """(divisor, unit) for amounts whose largest absolute value is ``largest`` (万元/亿元, CNY million …)."""
+        scales = [(float(d), str(u)) for d, u in self._d["money"]["scales"]]
+        for divisor, unit in scales:
+            if abs(largest) >= divisor:
+                return divisor, unit
+        return scales[-1]
+
+
+def texts_for(lang: str) -> FigureTexts:
+    if lang not in LANGS:
+        raise AnalysisError(f"unknown figure language '{lang}': use one of {', '.join(LANGS)}")
+    return FigureTexts(lang)

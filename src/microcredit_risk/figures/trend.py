@@ -1,0 +1,210 @@
+"""Portfolio over the years: NPL trend, five-category mix, deviation ratio, NPL projection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..ledger.canonical import GRADES
+from ..metrics.table import Metrics
+from ..stats.results import Statistics
+from .base import (
+    FigureOptions,
+    MissingInput,
+    annual,
+    figure,
+    legend_above,
+    money_axis,
+    new_figure,
+    pct,
+    percent_axis,
+    portfolio_series,
+    threshold_text,
+    year_labels,
+)
+from .style import BLUE, DARK, GRADE_COLOURS, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
+
+
+def _require(s: pd.Series, metric: str) -> pd.Series:
+    if s.empty:
+        raise MissingInput(f"metric {metric}", f"the metrics table has no portfolio {metric}")
+    return s
+
+
+@figure("npl_trend")
+def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Balance and NPL balance bars by year, NPL ratio on a twin axis, the NPL ratio limit."""
+    t = opts.texts
+    balance = _require(portfolio_series(metrics, "balance"), "balance")
+    npl = portfolio_series(metrics, "npl_balance").reindex(balance.index)
+    ratio = portfolio_series(metrics, "npl_ratio").reindex(balance.index)
+    fig = new_figure(opts, t.title("npl_trend"))
+    ax = fig.add_subplot()
+    x = np.arange(len(balance))
+    divisor, unit = t.money_scale(float(balance.abs().max()))
+    w = 0.38
+    b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.label("balance"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    ax.set_xticks(x, year_labels(balance.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("amount_axis", unit=unit))
+    money_axis(ax.yaxis, divisor)
+    ax2 = ax.twinx()
+    ax2.grid(False)
+    ax2.spines["right"].set_visible(True)
+    (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.label("npl_ratio"))
+    for xi, v in zip(x, ratio.to_numpy(), strict=True):
+        if np.isfinite(v):
+            ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
+                         fontsize=7, color=VERMILION, bbox=LABEL_BOX)
+    handles, labels = [b1, b2, line], [t.label("balance"), t.label("npl_balance"), t.label("npl_ratio")]
+    limit = opts.threshold("npl_ratio_max")
+    if limit is not None:
+        lim = ax2.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        handles.append(lim)
+        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+    top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
+    ax2.set_ylim(0, top * 1.3 if top > 0 else 0.01)
+    ax2.set_ylabel(t.label("npl_ratio"))
+    percent_axis(ax2.yaxis)
+    legend_above(ax, handles, labels)
+    return fig
+
+
+@figure("category_mix")
+def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """100 % stacked bars of the five grades' balance shares, one bar per year."""
+    t = opts.texts
+    rows = metrics.select("category_share").dropna(subset=["value"])
+    if rows.empty:
+        raise MissingInput("metric category_share", "the metrics table has no category_share")
+    table = rows.pivot_table(index="as_of", columns="segment", values="value", aggfunc="first")
+    table = table.loc[annual(pd.Series(0.0, index=table.index)).index].reindex(columns=[g for g in GRADES if g in table.columns])
+    fig = new_figure(opts, t.title("category_mix"))
+    ax = fig.add_subplot()
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for grade in table.columns:
+        vals = table[grade].fillna(0.0).to_numpy()
+        ax.bar(x, vals, 0.6, bottom=bottom, color=GRADE_COLOURS[grade], label=t.grade(grade),
+               edgecolor="white", linewidth=0.4)
+        for xi, b, v in zip(x.tolist(), bottom.tolist(), vals.tolist(), strict=True):
+            if v >= 0.04:
+                ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
+                        color="white" if grade in ("normal", "doubtful", "loss") else DARK)
+        bottom += vals
+    # the NPL grades are thin slices at this scale: print the NPL ratio above each bar
+    npl = portfolio_series(metrics, "npl_ratio").reindex(table.index)
+    for xi, v in zip(x.tolist(), npl.to_numpy(dtype=float).tolist(), strict=True):
+        if np.isfinite(v):
+            ax.text(xi, 1.01, t.label("npl_on_bar", value=pct(v, 2)), ha="center", va="bottom", fontsize=7,
+                    color=GRADE_COLOURS["doubtful"])
+    ax.set_xticks(x, year_labels(table.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("share_axis"))
+    ax.set_ylim(0, 1.07)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    percent_axis(ax.yaxis, 0)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
+    return fig
+
+
+@figure("deviation")
+def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """Overdue-90 balance against NPL balance by year; the deviation ratio and its supervisory line."""
+    t = opts.texts
+    od = _require(portfolio_series(metrics, "overdue90_balance"), "overdue90_balance")
+    npl = _require(portfolio_series(metrics, "npl_balance"), "npl_balance").reindex(od.index)
+    ratio = portfolio_series(metrics, "deviation_ratio").reindex(od.index)
+    fig = new_figure(opts, t.title("deviation"))
+    ax = fig.add_subplot()
+    x = np.arange(len(od))
+    divisor, unit = t.money_scale(float(np.nanmax([od.abs().max(), npl.abs().max()])))
+    w = 0.38
+    b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.label("overdue90"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    ax.set_xticks(x, year_labels(od.index))
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("amount_axis", unit=unit))
+    money_axis(ax.yaxis, divisor)
+    handles: list[Any] = [b1, b2]
+    labels = [t.label("overdue90"), t.label("npl_balance")]
+    if ratio.notna().any():
+        ax2 = ax.twinx()
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.label("deviation_ratio"))
+        for xi, v in zip(x, ratio.to_numpy(), strict=True):
+            if np.isfinite(v):
+                ax2.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                             fontsize=7, color=DARK, bbox=LABEL_BOX)
+        handles.append(line)
+        labels.append(t.label("deviation_ratio"))
+        line_at = opts.threshold("deviation_max")
+        if line_at is not None:
+            handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
+            labels.append(t.label("deviation_line", value=f"{line_at:g}"))
+        top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
+        ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
+        ax2.set_ylabel(t.label("deviation_ratio"))
+    legend_above(ax, handles, labels)
+    return fig
+
+
+@figure("projection")
+def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
+    """NPL ratio history with the base and stress projections one year ahead (dashed connectors)."""
+    t = opts.texts
+    hist = _require(portfolio_series(metrics, "npl_ratio"), "npl_ratio")
+    proj = _projected(metrics, stats)
+    fig = new_figure(opts, t.title("projection"))
+    ax = fig.add_subplot()
+    (h,) = ax.plot(hist.index, hist.to_numpy(), color=BLUE, marker="o", label=t.label("history"))
+    handles: list[Any] = [h]
+    labels = [t.label("history")]
+    last_t, last_v = hist.index[-1], float(hist.iloc[-1])
+    for scenario, colour, marker in (("base", SKY, "s"), ("stress", VERMILION, "^")):
+        if scenario not in proj:
+            continue
+        when, v = proj[scenario]
+        ax.plot(np.array([last_t, when], dtype="datetime64[ns]"), [last_v, v], color=colour, linestyle="--", linewidth=1.1)
+        (p,) = ax.plot(np.array([when], dtype="datetime64[ns]"), [v], color=colour, marker=marker, markersize=7, linestyle="none",
+                       label=t.label(scenario))
+        ax.annotate(pct(v, 2), (when, v), textcoords="offset points", xytext=(8, 0), va="center", fontsize=7.5,
+                    color=colour)
+        handles.append(p)
+        labels.append(t.label(scenario))
+    for stamp, v in zip(hist.index, hist.to_numpy(dtype=float), strict=True):
+        ax.annotate(pct(v, 2), (stamp, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                    fontsize=7, color=BLUE, bbox=LABEL_BOX)
+    limit = opts.threshold("npl_ratio_max")
+    if limit is not None:
+        handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
+        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+    ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
+    ax.set_xticks(ticks, year_labels(ticks))
+    pad = pd.Timedelta(days=120)
+    ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
+    top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
+    ax.set_ylim(0, top * 1.25)
+    ax.set_xlabel(t.text("as_of"))
+    ax.set_ylabel(t.label("npl_ratio"))
+    percent_axis(ax.yaxis)
+    legend_above(ax, handles, labels)
+    return fig
+
+
+def _projected(metrics: Metrics, stats: Statistics | None) -> dict[str, tuple[pd.Timestamp, float]]:
+    """projected_npl_ratio by scenario (base, stress): (as_of, value), from metrics or the stats rows."""
+    rows = metrics.select("projected_npl_ratio").dropna(subset=["value"])
+    if rows.empty and stats is not None:
+        rows = stats.metrics.select("projected_npl_ratio").dropna(subset=["value"])
+    if rows.empty:
+        raise MissingInput("metric projected_npl_ratio", "no projected_npl_ratio (needs two annual snapshots)")
+    rows = rows[rows["as_of"] == rows["as_of"].max()]
+    return {str(seg): (pd.Timestamp(when), float(v))
+            for seg, when, v in zip(rows["segment"], rows["as_of"], rows["value"], strict=True)}
