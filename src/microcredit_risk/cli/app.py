@@ -35,7 +35,7 @@ def _root(
 
 def _register() -> None:
     # Each command lives in its own module; importing it registers it on ``app``.
-    from . import analyze, schema, validate  # noqa: F401
+    from . import analyze, report, schema, validate  # noqa: F401
 
 
 _register()

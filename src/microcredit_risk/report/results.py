@@ -121,9 +121,12 @@ def metrics_from_json(obj: dict[str, Any]) -> Metrics:
 
 
 def metrics_to_json(metrics: Metrics, ledger: LedgerSummary) -> dict[str, Any]:
+    # Metrics.to_records may leave a missing dimension/segment as NaN (pandas 3 string columns): null it.
+    records = [{**r, "dimension": r["dimension"] if isinstance(r["dimension"], str) else None,
+                "segment": r["segment"] if isinstance(r["segment"], str) else None} for r in metrics.to_records()]
     return {"schema": METRICS_SCHEMA,
             "ledger": {"files": ledger.files, "rows": ledger.rows, "snapshots": ledger.snapshots},
-            "metrics": metrics.to_records(),
+            "metrics": records,
             "skipped": [asdict(s) for s in metrics.skipped]}
 
 
