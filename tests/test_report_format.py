@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microcredit_risk.report.fmt import Formatter
-from microcredit_risk.report.texts import LANGS, Texts, leaves
 from microcredit_risk.report.templates import md_escape
+from microcredit_risk.report.texts import LANGS, Texts, leaves
 
 ZH, EN = Formatter(Texts("zh")), Formatter(Texts("en"))
 

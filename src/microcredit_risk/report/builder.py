@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ class Builder:
                        intro=self.texts.get(f"sections.{key}.intro"))
 
     def table(self, caption: str, headers: list[str], rows: list[list[str]], numeric: list[bool],
-              shows: list[tuple[str, str | None]] = (), note: str | None = None) -> Table:  # type: ignore[assignment]
+              shows: Sequence[tuple[str, str | None]] = (), note: str | None = None) -> Table:
         """A numbered table; ``shows`` lists the (metric, dimension) it displays, for links."""
         self._ntab += 1
         n = f"{self.number}-{self._ntab}" if self.lang == "zh" else f"{self.number}.{self._ntab}"

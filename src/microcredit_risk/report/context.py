@@ -14,7 +14,13 @@ from .builder import Builder
 from .catalogue import Catalogue, load_catalogue
 from .fmt import Formatter
 from .results import RunResults
-from .sections_data import concentration_section, data_section, migration_section, quality_section, structure_section
+from .sections_data import (
+    concentration_section,
+    data_section,
+    migration_section,
+    quality_section,
+    structure_section,
+)
 from .sections_findings import findings_section, summary_lines
 from .sections_method import appendix_section, method_section
 from .sections_stats import statistics_section

@@ -54,8 +54,8 @@ def quality_section(b: Builder) -> Section:
     table = b.years_table(t.get("captions.asset_quality"), t.setting("layout.asset_quality_rows"), dates)
     if table:
         sec.blocks.append(table)
-    grades = [g for g in t.setting("layout.grades")
-              if not b.rows("category_share").pipe(lambda r: r[r["segment"] == g]).empty]
+    shares = b.rows("category_share")
+    grades = [g for g in t.setting("layout.grades") if (shares["segment"] == g).any()]
     if grades:
         rows = [[b.cat.grade(g, b.lang)] + [b.fmt.pct(b.value("category_share", d, None, g)) for d in dates]
                 for g in grades]
@@ -146,9 +146,11 @@ def migration_section(b: Builder) -> Section:
     sec = b.section("migration")
     t, f = b.texts, b.fmt
     dates = b.annual("migration_rate") or b.annual("normal_loans_migration_rate")
-    rows, shows = [], []
+    rows: list[list[str]] = []
+    shows: list[tuple[str, str | None]] = []
+    rates = b.rows("migration_rate")
     for g in t.setting("layout.migration_grades"):
-        if not b.rows("migration_rate").pipe(lambda r: r[r["segment"] == g]).empty:
+        if (rates["segment"] == g).any():
             rows.append([f"{b.label('migration_rate')} · {b.cat.grade(g, b.lang)}"]
                         + [f.pct(b.value("migration_rate", d, None, g)) for d in dates])
             shows.append(("migration_rate", None))

@@ -88,8 +88,7 @@ def findings_section(b: Builder) -> Section:
     by_stage: dict[str, dict[str, _Rec]] = {s: {} for s in STAGES}
     for fid, f in items:
         for r in f.recommendations:
-            stage = by_stage.setdefault(r.stage, {})
-            stage.setdefault(r.code, _Rec(rec=r)).basis.append((fid, f))
+            by_stage.setdefault(r.stage, {}).setdefault(r.code, _Rec(rec=r)).basis.append((fid, f))
     for stage, recs in by_stage.items():
         if not recs:
             continue
