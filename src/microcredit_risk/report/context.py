@@ -1,0 +1,77 @@
+"""Build the report context: every number formatted, every sentence filled, ready to display.
+
+``build_context`` is the only place that decides what the report says; the HTML and Markdown
+templates and the docx writer just lay the blocks out.
+"""
+
+from __future__ import annotations
+
+from .. import __version__
+from ..errors import MCRError
+from ..findings.model import SEVERITIES
+from .blocks import Bullets, Paragraph, ReportContext, Section
+from .builder import Builder
+from .catalogue import Catalogue, load_catalogue
+from .fmt import Formatter
+from .results import RunResults
+from .sections_data import (
+    concentration_section,
+    data_section,
+    migration_section,
+    quality_section,
+    structure_section,
+)
+from .sections_findings import findings_section, summary_lines
+from .sections_method import appendix_section, method_section
+from .sections_stats import statistics_section
+from .texts import LANGS, Texts
+
+
+def _summary(b: Builder, sec: Section) -> None:
+    t, f = b.texts, b.fmt
+    items = b.run.findings.items
+    counts = {s: sum(1 for x in items if x.severity == s) for s in SEVERITIES}
+    latest = b.latest()
+    if latest is not None and b.has("balance"):
+        sec.blocks.append(Paragraph(t.get(
+            "sentences.summary_portfolio", date=f.date(latest), balance=f.money(b.value("balance", latest)),
+            npl_balance=f.money(b.value("npl_balance", latest)), npl_ratio=f.pct(b.value("npl_ratio", latest)))))
+    if not items:
+        sec.blocks.append(Paragraph(t.get("sentences.summary_none")))
+        return
+    sec.blocks.append(Paragraph(t.get("sentences.summary_counts", total=f.count(len(items)),
+                                      **{s: f.count(counts[s]) for s in SEVERITIES})))
+    rows = [[t.get(f"severity.{s}"), f.count(counts[s])] for s in reversed(SEVERITIES)]
+    sec.blocks.append(b.table(t.get("captions.severity_counts"), [t.get("headers.severity"), t.get("headers.count")],
+                              rows, [False, True]))
+    sec.blocks.append(Paragraph(t.get("sentences.top_problems")))
+    sec.blocks.append(Bullets(items=summary_lines(b, int(t.setting("layout.top_problems")))))
+
+
+def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None) -> ReportContext:
+    """The display-ready report for ``run`` in ``lang`` ("zh" or "en")."""
+    if lang not in LANGS:
+        raise MCRError(f"unknown report language {lang!r}; use zh or en")
+    texts = Texts(lang)
+    fmt = Formatter(texts)
+    b = Builder(run=run, texts=texts, fmt=fmt, cat=catalogue if catalogue is not None else load_catalogue())
+    summary = b.section("summary")
+    body = [data_section(b), quality_section(b), structure_section(b), concentration_section(b),
+            migration_section(b), statistics_section(b), findings_section(b), method_section(b), appendix_section(b)]
+    # The summary links to numbers shown later, so it is filled last (as section 1).
+    b.number, b._ntab = summary.number, 0
+    _summary(b, summary)
+
+    snaps = run.ledger.snapshots
+    facts = [(texts.get("facts.bank"), run.bank.name or texts.get("unnamed_bank"))]
+    if run.bank.kind:
+        facts.append((texts.get("facts.kind"), texts.opt(f"bank_kinds.{run.bank.kind}", run.bank.kind)))
+    if snaps:
+        facts.append((texts.get("facts.period"), fmt.period(snaps[0], snaps[-1])))
+    facts.append((texts.get("facts.data"), texts.get("facts.data_value", files=fmt.count(len(run.ledger.files)),
+                                                    rows=fmt.count(run.ledger.rows), snapshots=fmt.count(len(snaps)))))
+    return ReportContext(
+        lang=lang, title=texts.get("title"), subtitle=run.bank.name or texts.get("unnamed_bank"), facts=facts,
+        toc_title=texts.get("labels.toc"), sections=[summary, *body],
+        footer=texts.get("footer", version=__version__),
+    )

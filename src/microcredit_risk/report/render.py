@@ -1,0 +1,65 @@
+"""Render a finished run into report.html, report.md and report.docx in one folder.
+
+Only fixed file names are written, inside ``out_dir``: the reports, and (for the Markdown's relative
+links) copies of the figures under ``out_dir/figures`` when the run's figures live elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from ..errors import MCRError
+from .blocks import Figure, ReportContext
+from .catalogue import Catalogue
+from .context import build_context
+from .docx import write_docx
+from .results import RunResults, load_run
+from .templates import environment
+
+FORMATS = ("html", "md", "docx")
+__all__ = ["FORMATS", "load_run", "render_report", "render_text"]
+
+
+def render_text(ctx: ReportContext, kind: str, templates: Path | None = None) -> str:
+    """The HTML or Markdown text of the report."""
+    text = environment(kind, templates).get_template(f"report.{kind}.j2").render(ctx=ctx)
+    if kind == "md":
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return text
+
+
+def _figures(ctx: ReportContext) -> list[Figure]:
+    return [b for s in ctx.sections for b in s.blocks if isinstance(b, Figure)]
+
+
+def render_report(run: RunResults, out_dir: Path, *, lang: str = "zh", templates: Path | None = None,
+                  formats: tuple[str, ...] | list[str] = FORMATS, catalogue: Catalogue | None = None) -> list[Path]:
+    """Write the report files into ``out_dir`` and return their paths (in ``formats`` order)."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise MCRError(f"unknown report format(s): {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    ctx = build_context(run, lang, catalogue)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for kind in formats:
+        path = out_dir / f"report.{kind}"
+        if kind == "docx":
+            write_docx(ctx, path)
+        else:
+            path.write_text(render_text(ctx, kind, templates), encoding="utf-8")
+        written.append(path)
+    if "md" in formats:
+        _copy_figures(ctx, out_dir)
+    return written
+
+
+def _copy_figures(ctx: ReportContext, out_dir: Path) -> None:
+    for fig in _figures(ctx):
+        target = out_dir / fig.path
+        if fig.file is None or (target.exists() and target.resolve() == fig.file.resolve()):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(fig.file, target)

@@ -1,0 +1,282 @@
+"""What a finished run saved, as one object the report reads (and rebuilds from the run folder).
+
+``mcr analyze`` fills :class:`RunResults` from the stages it ran; ``mcr report RUN_DIR`` rebuilds it
+with :func:`load_run` from the saved files, so a report can be re-rendered without recomputing.
+
+Files read from a run folder (all UTF-8 JSON unless said otherwise):
+
+* ``metrics.json`` — schema ``mcr.metrics/1`` (METRICS.md); optional ``skipped``: [{what, needs, reason}].
+* ``findings.json`` — ``{"findings": [Finding…], "not_run": [{what, needs, reason}], "lang": …}``
+  or a bare list of Finding records (FINDINGS.md).
+* ``models.json`` — ``{"driver_model": {DriverModel fields}, "segment_tests": […], "chi_square": […],
+  "skipped": […]}``; a bare DriverModel object (with ``terms``) is accepted too.
+* ``validation.json`` — ``{"files", "rows", "snapshots", "sources": [SourceInfo], "matches":
+  [ColumnMatch], "issues": [Issue.to_json_obj()]}``.
+* ``run.json`` — schema ``mcr.run/1``, written by ``mcr analyze``:
+  ``{"schema": "mcr.run/1", "lang": "zh"|"en", "bank": {"name": str|null, "kind": str|null},
+  "thresholds": {name: number}, "figures": [{"name", "title", "path"}]}`` — ``figures`` is optional
+  (without it, ``figures/*.png`` are listed and titled from their PNG "Title" text chunk).
+* ``figures/<name>.png``.
+
+:func:`save_run` writes exactly these shapes (the reference writer; the round-trip test uses it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import MCRError
+from ..findings.model import Cause, Evidence, Finding, Findings, Recommendation
+from ..metrics.table import Metrics, Skipped
+from ..stats.results import ChiSquareTest, DriverModel, ModelTerm, SegmentTest, Statistics
+
+RUN_SCHEMA = "mcr.run/1"
+METRICS_SCHEMA = "mcr.metrics/1"
+FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """One saved figure: ``path`` is relative to the run folder (``figures/<name>.png``)."""
+
+    name: str
+    title: str
+    path: str
+
+
+@dataclass
+class LedgerSummary:
+    """What reading the ledger found, as JSON-able records (validation.json)."""
+
+    files: list[str] = field(default_factory=list)
+    rows: int = 0
+    snapshots: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)   # SourceInfo fields
+    matches: list[dict[str, Any]] = field(default_factory=list)   # ColumnMatch fields
+    issues: list[dict[str, Any]] = field(default_factory=list)    # Issue.to_json_obj()
+
+    @classmethod
+    def from_ledger(cls, ledger: Any, lang: str = "en") -> LedgerSummary:
+        """Summarise a :class:`~microcredit_risk.ledger.canonical.Ledger` (duck-typed)."""
+        return cls(
+            files=list(ledger.files),
+            rows=len(ledger.frame),
+            snapshots=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in ledger.snapshots],
+            sources=[asdict(s) for s in ledger.sources],
+            matches=[asdict(m) for m in ledger.matches],
+            issues=[i.to_json_obj(lang) for i in ledger.issues],
+        )
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BankFacts:
+    name: str | None = None
+    kind: str | None = None
+
+
+@dataclass
+class RunResults:
+    """Everything a finished run saved; ``base_dir`` is where figure paths are relative to."""
+
+    ledger: LedgerSummary
+    metrics: Metrics
+    findings: Findings
+    statistics: Statistics = field(default_factory=Statistics)
+    figures: list[FigureRef] = field(default_factory=list)
+    bank: BankFacts = field(default_factory=BankFacts)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    lang: str = "zh"
+    base_dir: Path | None = None
+
+    def figure_file(self, fig: FigureRef) -> Path | None:
+        """The PNG on disk, or None when it is not there."""
+        if self.base_dir is None:
+            return None
+        p = self.base_dir / fig.path
+        return p if p.is_file() else None
+
+
+# -- JSON ↔ objects -------------------------------------------------------------------------------
+def _skipped(records: Any) -> list[Skipped]:
+    return [Skipped(what=str(r.get("what", "")), needs=str(r.get("needs", "")), reason=str(r.get("reason", "")))
+            for r in records or []]
+
+
+def metrics_from_json(obj: dict[str, Any]) -> Metrics:
+    """A :class:`Metrics` from the ``mcr.metrics/1`` object (values null → NaN)."""
+    records = obj.get("metrics", [])
+    frame = pd.DataFrame.from_records(records, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return Metrics.concat([frame], _skipped(obj.get("skipped")))
+
+
+def metrics_to_json(metrics: Metrics, ledger: LedgerSummary) -> dict[str, Any]:
+    # Metrics.to_records may leave a missing dimension/segment as NaN (pandas 3 string columns): null it.
+    records = [{**r, "dimension": r["dimension"] if isinstance(r["dimension"], str) else None,
+                "segment": r["segment"] if isinstance(r["segment"], str) else None} for r in metrics.to_records()]
+    return {"schema": METRICS_SCHEMA,
+            "ledger": {"files": ledger.files, "rows": ledger.rows, "snapshots": ledger.snapshots},
+            "metrics": records,
+            "skipped": [asdict(s) for s in metrics.skipped]}
+
+
+def _opt_float(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f
+
+
+def finding_from_json(d: dict[str, Any]) -> Finding:
+    return Finding(
+        code=d["code"], severity=d["severity"], title=d.get("title", d["code"]), as_of=d.get("as_of"),
+        dimension=d.get("dimension"), segment=d.get("segment"),
+        evidence=[Evidence(metric=e["metric"], as_of=e.get("as_of"), value=_opt_float(e.get("value")),
+                           threshold=_opt_float(e.get("threshold")), threshold_name=e.get("threshold_name"),
+                           dimension=e.get("dimension"), segment=e.get("segment"))
+                  for e in d.get("evidence", [])],
+        causes=[Cause(code=c["code"], text=c["text"]) for c in d.get("causes", [])],
+        recommendations=[Recommendation(code=r["code"], stage=r["stage"], text=r["text"])
+                         for r in d.get("recommendations", [])],
+    )
+
+
+def findings_from_json(obj: Any) -> Findings:
+    if isinstance(obj, list):
+        return Findings(items=[finding_from_json(d) for d in obj])
+    items = obj.get("findings", obj.get("items", []))
+    return Findings(items=[finding_from_json(d) for d in items], not_run=_skipped(obj.get("not_run")),
+                    lang=obj.get("lang", "zh"))
+
+
+def findings_to_json(findings: Findings) -> dict[str, Any]:
+    return {"findings": [f.to_json_obj() for f in findings.items],
+            "not_run": [asdict(s) for s in findings.not_run], "lang": findings.lang}
+
+
+def driver_model_from_json(d: dict[str, Any]) -> DriverModel:
+    return DriverModel(
+        formula=d.get("formula", ""), fitted=bool(d.get("fitted", False)), reason=d.get("reason"),
+        method=d.get("method", "logit"), n=int(d.get("n", 0)), events=int(d.get("events", 0)),
+        pseudo_r2=_opt_float(d.get("pseudo_r2")), auc=_opt_float(d.get("auc")), ks=_opt_float(d.get("ks")),
+        terms=[ModelTerm(term=t["term"], coef=float(t["coef"]), odds_ratio=float(t["odds_ratio"]),
+                         ci_low=float(t["ci_low"]), ci_high=float(t["ci_high"]), pvalue=_opt_float(t.get("pvalue")))
+               for t in d.get("terms", [])],
+        reference=dict(d.get("reference", {})), merged_levels=dict(d.get("merged_levels", {})),
+    )
+
+
+def statistics_from_json(obj: dict[str, Any]) -> Statistics:
+    if "terms" in obj and "driver_model" not in obj:
+        return Statistics(driver_model=driver_model_from_json(obj))
+    dm = obj.get("driver_model")
+    return Statistics(
+        driver_model=driver_model_from_json(dm) if dm else None,
+        segment_tests=[SegmentTest(**t) for t in obj.get("segment_tests", [])],
+        chi_square=[ChiSquareTest(**t) for t in obj.get("chi_square", [])],
+        skipped=_skipped(obj.get("skipped")),
+    )
+
+
+def statistics_to_json(stats: Statistics) -> dict[str, Any]:
+    return {"driver_model": asdict(stats.driver_model) if stats.driver_model else None,
+            "segment_tests": [asdict(t) for t in stats.segment_tests],
+            "chi_square": [asdict(t) for t in stats.chi_square],
+            "skipped": [asdict(s) for s in stats.skipped]}
+
+
+def run_json(run: RunResults) -> dict[str, Any]:
+    return {"schema": RUN_SCHEMA, "lang": run.lang, "bank": asdict(run.bank),
+            "thresholds": dict(sorted(run.thresholds.items())),
+            "figures": [asdict(f) for f in run.figures]}
+
+
+# -- the run folder ---------------------------------------------------------------------------------
+def _dump(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def save_run(run: RunResults, run_dir: Path) -> None:
+    """Write the JSON files :func:`load_run` reads (figures are expected to be in place already)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _dump(run_dir / "metrics.json", metrics_to_json(run.metrics, run.ledger))
+    _dump(run_dir / "findings.json", findings_to_json(run.findings))
+    _dump(run_dir / "models.json", statistics_to_json(run.statistics))
+    _dump(run_dir / "validation.json", run.ledger.to_json_obj())
+    _dump(run_dir / "run.json", run_json(run))
+
+
+def _load(path: Path, required: bool = True) -> Any:
+    if not path.is_file():
+        if required:
+            raise MCRError(f"{path}: not found; is this the folder of a finished 'mcr analyze' run?")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MCRError(f"{path}: not valid JSON ({exc})") from None
+
+
+def png_title(path: Path) -> str | None:
+    """The "Title" text chunk of a PNG (matplotlib ``savefig(metadata={"Title": …})``), if any."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            title = im.info.get("Title")
+    except OSError:
+        return None
+    return str(title) if title else None
+
+
+def _figures(run_dir: Path, listed: Any) -> list[FigureRef]:
+    if listed:
+        out = []
+        for f in listed:
+            ref = FigureRef(name=str(f["name"]), title=str(f.get("title") or f["name"]), path=str(f["path"]))
+            if FIGURE_NAME.match(ref.name) and not Path(ref.path).is_absolute() and ".." not in Path(ref.path).parts:
+                out.append(ref)
+        return out
+    pngs = sorted((run_dir / "figures").glob("*.png")) if (run_dir / "figures").is_dir() else []
+    return [FigureRef(name=p.stem, title=png_title(p) or p.stem, path=f"figures/{p.name}")
+            for p in pngs if FIGURE_NAME.match(p.stem)]
+
+
+def load_run(run_dir: Path) -> RunResults:
+    """Rebuild :class:`RunResults` from a finished run's folder (see the module docstring)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise MCRError(f"{run_dir}: not a folder")
+    metrics_obj = _load(run_dir / "metrics.json")
+    if metrics_obj.get("schema") != METRICS_SCHEMA:
+        raise MCRError(f"{run_dir / 'metrics.json'}: schema is {metrics_obj.get('schema')!r}, expected {METRICS_SCHEMA}")
+    findings_obj = _load(run_dir / "findings.json")
+    models_obj = _load(run_dir / "models.json", required=False) or {}
+    validation = _load(run_dir / "validation.json", required=False) or {}
+    meta = _load(run_dir / "run.json", required=False) or {}
+    ledger_meta = metrics_obj.get("ledger", {})
+    ledger = LedgerSummary(
+        files=list(validation.get("files", ledger_meta.get("files", []))),
+        rows=int(validation.get("rows", ledger_meta.get("rows", 0))),
+        snapshots=list(validation.get("snapshots", ledger_meta.get("snapshots", []))),
+        sources=list(validation.get("sources", [])), matches=list(validation.get("matches", [])),
+        issues=list(validation.get("issues", [])),
+    )
+    bank = meta.get("bank", {}) or {}
+    return RunResults(
+        ledger=ledger, metrics=metrics_from_json(metrics_obj), findings=findings_from_json(findings_obj),
+        statistics=statistics_from_json(models_obj), figures=_figures(run_dir, meta.get("figures")),
+        bank=BankFacts(name=bank.get("name"), kind=bank.get("kind")),
+        thresholds={k: float(v) for k, v in (meta.get("thresholds") or {}).items()},
+        lang=str(meta.get("lang", "zh")), base_dir=run_dir,
+    )

@@ -1,0 +1,108 @@
+"""Section 8 (problems → causes → recommendations by stage) and the summary lines of section 1.
+
+Every line that states a problem or a recommendation carries the number behind it and a link to
+the table (or section) that shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..findings.model import STAGES, Evidence, Finding, Recommendation, severity_rank
+from .blocks import Bullets, FindingCard, Heading, Line, Paragraph, Ref, Section
+from .builder import Builder
+
+
+def ordered(findings: list[Finding]) -> list[tuple[str, Finding]]:
+    """Findings by severity, high first (stable within a severity), each with its anchor id."""
+    ranked = sorted(enumerate(findings), key=lambda p: (-severity_rank(p[1].severity), p[0]))
+    return [(f"finding-{i + 1}", f) for i, (_, f) in enumerate(ranked)]
+
+
+def key_evidence(f: Finding) -> Evidence | None:
+    """The number that fired the finding: the first evidence with a threshold, else the last one."""
+    with_threshold = [e for e in f.evidence if e.threshold is not None]
+    if with_threshold:
+        return with_threshold[0]
+    return f.evidence[-1] if f.evidence else None
+
+
+def evidence_text(b: Builder, e: Evidence) -> str:
+    t, fmt = b.texts, b.fmt
+    unit = b.unit(e.metric)
+    scope = ""
+    if e.segment is not None:
+        dim = b.cat.dimension(e.dimension, b.lang) if e.dimension else t.get("headers.segment")
+        scope = t.get("sentences.scope", dimension=dim, segment=b.segment_label(e.dimension, e.segment))
+    threshold_part = ""
+    if e.threshold is not None:
+        threshold_part = t.get("sentences.threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
+    return t.get("sentences.key_evidence", label=b.label(e.metric, with_unit=False), scope=scope,
+                 value=fmt.value(e.value, unit, e.metric), threshold_part=threshold_part,
+                 date=fmt.date(e.as_of) if e.as_of else fmt.missing)
+
+
+def evidence_refs(b: Builder, e: Evidence) -> list[Ref]:
+    ref = b.anchors.get((e.metric, e.dimension)) or b.anchors.get((e.metric, None))
+    return [ref] if ref else []
+
+
+def summary_lines(b: Builder, limit: int) -> list[Line]:
+    out = []
+    for fid, f in ordered(b.run.findings.items)[:limit]:
+        ev = key_evidence(f)
+        text = f.title if ev is None else b.texts.get("sentences.title_evidence", title=f.title,
+                                                         evidence=evidence_text(b, ev))
+        out.append(Line(text=text, refs=[Ref(label=b.texts.get("labels.details"), href=f"#{fid}")],
+                        badge=b.texts.get(f"severity.{f.severity}"), badge_class=f.severity))
+    return out
+
+
+@dataclass
+class _Rec:
+    rec: Recommendation
+    basis: list[tuple[str, Finding]] = field(default_factory=list)
+
+
+def findings_section(b: Builder) -> Section:
+    sec = b.section("findings")
+    t = b.texts
+    items = ordered(b.run.findings.items)
+    if not items:
+        sec.blocks.append(Paragraph(t.get("sentences.summary_none")))
+        return sec
+    sec.blocks.append(Heading(id="sec-findings-problems", title=t.get("sections.findings.problems")))
+    for fid, f in items:
+        where = t.get("labels.scope_all")
+        if f.segment is not None:
+            dim = b.cat.dimension(f.dimension, b.lang) if f.dimension else t.get("headers.segment")
+            where = t.get("sentences.where", dimension=dim, segment=b.segment_label(f.dimension, f.segment))
+        sec.blocks.append(FindingCard(
+            id=fid, title=f.title, badge=t.get(f"severity.{f.severity}"), badge_class=f.severity,
+            scope=t.get("sentences.finding_scope", date=b.fmt.date(f.as_of) if f.as_of else b.fmt.missing, scope=where),
+            evidence_title=t.get("labels.evidence"),
+            evidence=[Line(text=evidence_text(b, e), refs=evidence_refs(b, e)) for e in f.evidence],
+            causes_title=t.get("labels.causes"), causes=[c.text for c in f.causes]))
+
+    sec.blocks.append(Heading(id="sec-findings-recommendations", title=t.get("sections.findings.recommendations")))
+    by_stage: dict[str, dict[str, _Rec]] = {s: {} for s in STAGES}
+    for fid, f in items:
+        for r in f.recommendations:
+            by_stage.setdefault(r.stage, {}).setdefault(r.code, _Rec(rec=r)).basis.append((fid, f))
+    for stage, recs in by_stage.items():
+        if not recs:
+            continue
+        sec.blocks.append(Heading(id=f"stage-{stage}", title=t.opt(f"stages.{stage}", stage), level=4))
+        lines = []
+        for entry in recs.values():
+            parts, refs = [], []
+            for fid, f in entry.basis:
+                ev = key_evidence(f)
+                parts.append(t.get("sentences.basis_item", title=f.title,
+                                   evidence=evidence_text(b, ev) if ev else b.fmt.missing))
+                refs.append(Ref(label=f.title, href=f"#{fid}"))
+                refs.extend(r for r in (evidence_refs(b, ev) if ev else []) if r not in refs)
+            basis = t.get("sentences.basis", items=t.get("sentences.list_sep").join(parts))
+            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis), refs=refs))
+        sec.blocks.append(Bullets(items=lines))
+    return sec

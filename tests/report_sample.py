@@ -1,0 +1,179 @@
+"""A hand-built finished run for the report tests (no ledger, no computation: every number written out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from microcredit_risk.findings.model import Cause, Evidence, Finding, Findings, Recommendation
+from microcredit_risk.metrics.table import Metrics, Skipped
+from microcredit_risk.report.catalogue import Catalogue, MetricInfo
+from microcredit_risk.report.results import BankFacts, FigureRef, LedgerSummary, RunResults
+from microcredit_risk.stats.results import DriverModel, ModelTerm, SegmentTest, Statistics
+
+EVIL = "<script>alert(1)</script>"
+YEARS = ("2021-12-31", "2022-12-31", "2023-12-31")
+
+
+def _rows() -> list[dict]:
+    rows: list[dict] = []
+
+    def add(metric, values, unit, dimension=None, segment=None, dates=YEARS):
+        for d, v in zip(dates, values, strict=True):
+            rows.append({"metric": metric, "as_of": d, "dimension": dimension, "segment": segment,
+                         "value": v, "unit": unit})
+
+    add("balance", [100_000_000.0, 120_000_000.0, 150_000_000.0], "yuan")
+    add("npl_balance", [2_000_000.0, 3_600_000.0, 7_500_000.0], "yuan")
+    add("npl_ratio", [0.02, 0.03, 0.05], "ratio")
+    add("loans", [400, 480, 600], "count")
+    add("customers", [350, 410, 500], "count")
+    add("provision_coverage", [1.8, 1.6, None], "ratio")
+    for grade, shares in {"normal": [0.95, 0.93, 0.90], "special_mention": [0.03, 0.04, 0.05],
+                          "substandard": [0.01, 0.02, 0.03], "doubtful": [0.01, 0.01, 0.02]}.items():
+        add("category_share", shares, "ratio", segment=grade)
+    latest = ("2023-12-31",)
+    for seg, share, npl, rc in (("C", [0.5], [0.04], [0.8]), ("F", [0.3], [0.03], [0.6]), (EVIL, [0.2], [0.1], [2.0])):
+        add("balance_share", share, "ratio", "industry", seg, latest)
+        add("npl_ratio", npl, "ratio", "industry", seg, latest)
+        add("risk_contribution", rc, "ratio", "industry", seg, latest)
+        add("balance", [share[0] * 150_000_000.0], "yuan", "industry", seg, latest)
+    add("top10_customer_share", [0.18, 0.22, 0.31], "ratio")
+    add("hhi", [0.30, 0.33, 0.38], "index", "industry")
+    add("largest_share", [0.5], "ratio", "industry", "C", latest)
+    add("gini", [0.41, 0.45, 0.52], "index", "customer")
+    add("migration_rate", [0.021, 0.055], "ratio", None, "normal", YEARS[1:])
+    add("normal_loans_migration_rate", [0.02, 0.05], "ratio", dates=YEARS[1:])
+    for g0, row in {"normal": (0.90, 0.06, 0.04), "special_mention": (0.20, 0.50, 0.30)}.items():
+        for g1, v in zip(("normal", "special_mention", "exited"), row, strict=True):
+            add("transition_share", [v], "ratio", g0, g1, latest)
+    add("vintage_default_rate", [0.0, 0.02, 0.03], "ratio", "vintage", "2021")
+    add("vintage_default_rate", [0.01, 0.05], "ratio", "vintage", "2022", YEARS[1:])
+    add("npl_trend_slope", [0.015], "ratio", dates=latest)
+    add("npl_trend_pvalue", [0.0123], "pvalue", dates=latest)
+    add("projected_npl_ratio", [0.062], "ratio", None, "base", ("2024-12-31",))
+    add("projected_npl_ratio", [0.081], "ratio", None, "stress", ("2024-12-31",))
+    return rows
+
+
+def make_findings() -> Findings:
+    rising = Finding(
+        code="NPL_RISING", severity="high", title="不良贷款率持续上升", as_of="2023-12-31",
+        evidence=[Evidence("npl_ratio", "2021-12-31", 0.02),
+                  Evidence("npl_ratio", "2023-12-31", 0.05, threshold=0.01, threshold_name="npl_rise_pp")],
+        causes=[Cause("WEAK_SCREENING", "贷前调查流于形式"), Cause("THIN_MONITORING", "贷后检查频率不足")],
+        recommendations=[Recommendation("SCORING", "pre_loan", "完善客户信用评级，引入大数据筛查。"),
+                         Recommendation("EARLY_WARNING", "post_loan", "建立贷后预警与五级分类跟踪。")])
+    hotspot = Finding(
+        code="INDUSTRY_HOTSPOT", severity="medium", title="行业风险热点", as_of="2023-12-31",
+        dimension="industry", segment=EVIL,
+        evidence=[Evidence("npl_ratio", "2023-12-31", 0.1, threshold=0.08, threshold_name="hotspot_factor",
+                           dimension="industry", segment=EVIL)],
+        causes=[Cause("ONE_MODE", "各行业采用同一风控模式")],
+        recommendations=[Recommendation("SCORING", "pre_loan", "完善客户信用评级，引入大数据筛查。")])
+    conc = Finding(
+        code="CUSTOMER_CONCENTRATION", severity="low", title="客户集中度偏高", as_of="2023-12-31",
+        evidence=[Evidence("top10_customer_share", "2023-12-31", 0.31, threshold=0.25, threshold_name="top10_share_max")],
+        causes=[], recommendations=[Recommendation("LIMITS", "post_loan", "调整授信结构与限额。")])
+    return Findings(items=[conc, rising, hotspot],
+                    not_run=[Skipped("OFFICER_OUTLIERS", "column loan_officer", "台账没有客户经理列")])
+
+
+def make_statistics() -> Statistics:
+    model = DriverModel(
+        formula="npl ~ C(guarantee_type) + log(amount) + interest_rate", fitted=True, method="logit",
+        n=1000, events=48, pseudo_r2=0.112, auc=0.731, ks=0.352,
+        terms=[ModelTerm("guarantee_type[credit]", 0.81, 2.2479, 1.31, 3.86, 0.0031),
+               ModelTerm("log(amount)", -0.12, 0.8869, 0.71, 1.11, 0.294),
+               ModelTerm("interest_rate", 8.5, 4914.77, 12.1, 1996000.0, 0.0004)],
+        reference={"guarantee_type": "mortgage"})
+    test = SegmentTest("industry", EVIL, 120, 12, 480, 18, 0.1, 0.0375, 2.85, 0.004, 0.012)
+    return Statistics(driver_model=model, segment_tests=[test])
+
+
+def make_catalogue() -> Catalogue:
+    def m(name, family, unit, zh, en, formula, threshold=None):
+        return MetricInfo(name, family, unit, zh, en, formula, threshold, "max" if threshold else None)
+
+    metrics = [
+        m("balance", "portfolio", "yuan", "贷款余额", "Loan balance", "Σ balance"),
+        m("loans", "portfolio", "count", "贷款笔数", "Loans", "number of loans"),
+        m("customers", "portfolio", "count", "贷款户数", "Borrowers", "distinct customer_id"),
+        m("npl_balance", "asset_quality", "yuan", "不良贷款余额", "NPL balance", "Σ balance of NPL loans"),
+        m("npl_ratio", "asset_quality", "ratio", "不良贷款率", "NPL ratio", "npl_balance / balance", "npl_ratio_max"),
+        m("category_share", "asset_quality", "ratio", "五级分类占比", "Category share", "grade balance / balance"),
+        m("provision_coverage", "provisions", "ratio", "拨备覆盖率", "Provision coverage", "Σ provision / npl_balance"),
+        m("top10_customer_share", "concentration", "ratio", "前十大客户占比", "Top-ten share", "ten largest / balance",
+          "top10_share_max"),
+        m("hhi", "concentration", "index", "赫芬达尔指数", "HHI", "Σ s²"),
+        m("gini", "concentration", "index", "基尼系数", "Gini", "2·Σ i·x / (n·Σ x) − (n+1)/n"),
+        m("largest_share", "concentration", "ratio", "最大细分占比", "Largest share", "largest segment / balance"),
+        m("migration_rate", "migration", "ratio", "迁徙率", "Migration rate", "downward / (opening − reduction)"),
+        m("normal_loans_migration_rate", "migration", "ratio", "正常贷款迁徙率", "Performing migration rate",
+          "performing → NPL / performing", "migration_normal_max"),
+        m("transition_share", "migration", "ratio", "迁移占比", "Transition share", "balance-weighted"),
+        m("vintage_default_rate", "vintage", "ratio", "发放年度不良率", "Vintage default rate", "NPL share of cohort"),
+        m("npl_trend_slope", "statistics", "ratio", "不良率趋势斜率", "NPL trend slope", "OLS slope"),
+        m("npl_trend_pvalue", "statistics", "pvalue", "趋势p值", "Trend p-value", "OLS p-value"),
+        m("projected_npl_ratio", "statistics", "ratio", "预测不良率", "Projected NPL ratio", "grades × matrix"),
+        m("balance_share", "structure", "ratio", "余额占比", "Share of balance", "segment / portfolio"),
+        m("risk_contribution", "structure", "ratio", "风险贡献度", "Risk contribution", "npl_share / balance_share"),
+    ]
+    grades = {"normal": ("正常", "Normal"), "special_mention": ("关注", "Special mention"),
+              "substandard": ("次级", "Substandard"), "doubtful": ("可疑", "Doubtful"), "loss": ("损失", "Loss"),
+              "exited": ("退出", "Exited")}
+    return Catalogue(
+        metrics={x.name: x for x in metrics},
+        families=["portfolio", "asset_quality", "provisions", "structure", "concentration", "migration", "vintage",
+                  "statistics"],
+        dimension_names={"industry": {"zh": "行业", "en": "Industry"}, "customer": {"zh": "客户", "en": "Customer"},
+                         "vintage": {"zh": "发放年度", "en": "Vintage"}},
+        grade_names={k: {"zh": zh, "en": en} for k, (zh, en) in grades.items()})
+
+
+THRESHOLDS = {"npl_ratio_max": 0.05, "npl_rise_pp": 0.01, "top10_share_max": 0.25, "hotspot_alpha": 0.05,
+              "migration_normal_max": 0.04, "floor_days_special_mention": 1, "floor_days_substandard": 91,
+              "floor_days_doubtful": 271, "floor_days_loss": 361}
+
+
+def write_pngs(folder: Path) -> None:
+    """Two tiny figures (matplotlib Agg, fixed metadata so the bytes are stable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    for name, title, ys in (("npl_trend", "NPL ratio", [2, 3, 5]), ("vintage", "Vintages", [1, 4, 2])):
+        fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+        ax.plot([2021, 2022, 2023], ys)
+        ax.set_title(title)
+        fig.savefig(folder / "figures" / f"{name}.png", metadata={"Title": title, "Software": None})
+        plt.close(fig)
+
+
+def make_run(folder: Path) -> RunResults:
+    write_pngs(folder)
+    metrics = Metrics.concat([pd.DataFrame(_rows())],
+                             [Skipped("single_customer_concentration", "profile bank.net_capital[2023]", "缺少资本净额")])
+    ledger = LedgerSummary(
+        files=["ledger.xlsx"], rows=1480, snapshots=list(YEARS),
+        sources=[{"file": "ledger.xlsx", "sheet": f"{y[:4]}年末", "header_row": 2, "rows": r, "as_of_from": "sheet name"}
+                 for y, r in zip(YEARS, (400, 480, 600), strict=True)],
+        matches=[{"source": "ledger.xlsx › 2023年末", "header": "贷款余额", "canonical": "balance", "how": "alias",
+                  "unit_scale": 1.0},
+                 {"source": "ledger.xlsx › 2022年末", "header": "贷款余额", "canonical": "balance", "how": "alias",
+                  "unit_scale": 1.0},
+                 {"source": "ledger.xlsx › 2023年末", "header": "所属行业", "canonical": "industry", "how": "alias",
+                  "unit_scale": 1.0},
+                 {"source": "ledger.xlsx › 2023年末", "header": "备注", "canonical": None, "how": "extra",
+                  "unit_scale": 1.0}],
+        issues=[{"code": "W010", "name": "grade_floor_breach", "level": "warning", "count": 3,
+                 "message": "3 行五级分类优于逾期底线", "file": "ledger.xlsx", "sheet": "2023年末",
+                 "column": "five_category", "rows": [5, 9, 12]}])
+    figures = [FigureRef("npl_trend", "不良贷款率趋势", "figures/npl_trend.png"),
+               FigureRef("vintage", "发放年度不良率", "figures/vintage.png")]
+    return RunResults(ledger=ledger, metrics=metrics, findings=make_findings(), statistics=make_statistics(),
+                      figures=figures, bank=BankFacts(name="示例村镇银行", kind="village_bank"),
+                      thresholds=dict(THRESHOLDS), lang="zh", base_dir=folder)
