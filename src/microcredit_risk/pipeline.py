@@ -6,7 +6,6 @@ atomically from those same objects. The CLI's ``mcr analyze`` is these two calls
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from .ledger.canonical import Ledger
 from .ledger.load import load_ledger
 from .ledger.summary import validation_json
 from .metrics.table import Metrics
-from .output import atomic_folder, write_text
+from .output import atomic_folder
 from .profile import BankProfile, load_profile
 
 Progress = Callable[[str], None]
@@ -66,50 +65,35 @@ def analyze(paths: Sequence[str | Path], *, profile: str | Path | BankProfile | 
                     lang=language, inputs=[str(p) for p in paths], anonymized=anonymize)
 
 
-def run_record(analysis: Analysis) -> dict[str, Any]:
-    """run.json: what `mcr report` needs to re-render without recomputing (no timestamps)."""
-    from . import __version__
-
-    p = analysis.profile
-    return {
-        "schema": "mcr.run/1",
-        "mcr_version": __version__,
-        "inputs": [Path(i).name for i in analysis.inputs],
-        "lang": analysis.lang,
-        "anonymized": analysis.anonymized,
-        "bank": {"name": p.name, "kind": p.kind},
-        "thresholds": p.thresholds,
-    }
-
-
 def write_run(analysis: Analysis, out_dir: str | Path, *, templates: str | Path | None = None,
               figure_formats: Sequence[str] = ("png", "svg"), dpi: int = 300,
               progress: Progress | None = None) -> Path:
     """Write the whole run folder (CLI.md, "Output of mcr analyze") completely or not at all."""
     from .figures import render_figures, save_figures
-    from .findings.export import findings_json
-    from .metrics.export import metrics_json, write_metrics_xlsx
-    from .report.render import render_report, results_from_analysis
-    from .stats.export import models_json
+    from .metrics.export import write_metrics_xlsx
+    from .report.render import render_report
+    from .report.results import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
 
     say = progress or (lambda _msg: None)
     target = Path(out_dir)
     with atomic_folder(target) as tmp:
-        say("writing tables")
-        info = {"files": [Path(f).name for f in analysis.ledger.files], "rows": len(analysis.ledger.frame),
-                "snapshots": [d.strftime("%Y-%m-%d") for d in analysis.ledger.snapshots]}
-        write_text(tmp, "metrics.json", metrics_json(analysis.metrics, info))
-        write_metrics_xlsx(analysis.metrics, tmp / "metrics.xlsx", lang=analysis.lang)
-        write_text(tmp, "findings.json", findings_json(analysis.findings))
-        write_text(tmp, "models.json", models_json(analysis.statistics))
-        write_text(tmp, "validation.json", validation_json(analysis.ledger, analysis.lang))
-        write_text(tmp, "run.json", json.dumps(run_record(analysis), ensure_ascii=False, indent=2,
-                                               sort_keys=True) + "\n")
         say("drawing figures")
         rendered = render_figures(analysis.metrics, analysis.statistics, lang=analysis.lang,
                                   thresholds=analysis.profile.thresholds)
         saved = save_figures(rendered, tmp / "figures", formats=tuple(figure_formats), dpi=dpi)
+        figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{saved[f.name]['png'].name}")
+                   for f in rendered.figures if "png" in saved.get(f.name, {})]
+        for f in rendered.figures:
+            f.figure.clear()  # free the canvas memory; the files are written
+        run = RunResults(
+            ledger=LedgerSummary.from_ledger(analysis.ledger, analysis.lang), metrics=analysis.metrics,
+            findings=analysis.findings, statistics=analysis.statistics, figures=figures,
+            bank=BankFacts(name=analysis.profile.name, kind=analysis.profile.kind),
+            thresholds=analysis.profile.thresholds, lang=analysis.lang, base_dir=tmp,
+        )
+        say("writing tables")
+        save_run(run, tmp, validation=validation_json(analysis.ledger, analysis.lang))
+        write_metrics_xlsx(analysis.metrics, tmp / "metrics.xlsx", lang=analysis.lang)
         say("rendering report")
-        run = results_from_analysis(analysis, rendered, saved, tmp)
         render_report(run, tmp, lang=analysis.lang, templates=Path(templates) if templates else None)
     return target

@@ -49,7 +49,7 @@ def _number(value: float | None, unit: str) -> float | int | None:
 
 
 def metrics_json(metrics: Metrics, ledger_info: Mapping[str, Any] | Ledger) -> str:
-    """metrics.json text: {"schema", "ledger": {"files", "rows", "snapshots"}, "metrics": [...]}."""
+    """metrics.json text: {"schema", "ledger": {"files", "rows", "snapshots"}, "metrics": [...], "skipped": [...]}."""
     info = _describe(ledger_info) if isinstance(ledger_info, Ledger) else ledger_info
     head = {"files": list(info.get("files", [])), "rows": int(info.get("rows", 0)),
             "snapshots": list(info.get("snapshots", []))}
@@ -61,7 +61,10 @@ def metrics_json(metrics: Metrics, ledger_info: Mapping[str, Any] | Ledger) -> s
     body = ",\n  ".join(records)
     ledger = json.dumps(head, ensure_ascii=False, allow_nan=False)
     metrics_part = f"[\n  {body}\n ]" if records else "[]"
-    return f'{{"schema": "{SCHEMA}",\n "ledger": {ledger},\n "metrics": {metrics_part}}}\n'
+    skipped = json.dumps([{"what": k.what, "needs": k.needs, "reason": k.reason} for k in metrics.skipped],
+                         ensure_ascii=False)
+    # "skipped" (what could not be computed, and the input it needed) follows the contract's three keys
+    return f'{{"schema": "{SCHEMA}",\n "ledger": {ledger},\n "metrics": {metrics_part},\n "skipped": {skipped}}}\n'
 
 
 def _text(cell: str | None) -> str:

@@ -33,8 +33,12 @@ from typing import Any
 import pandas as pd
 
 from ..errors import MCRError
-from ..findings.model import Cause, Evidence, Finding, Findings, Recommendation
+from ..findings.export import findings_from_json as _findings_from_text
+from ..findings.export import findings_json
+from ..findings.model import Findings
+from ..metrics.export import metrics_json
 from ..metrics.table import Metrics, Skipped
+from ..stats.export import models_json
 from ..stats.results import ChiSquareTest, DriverModel, ModelTerm, SegmentTest, Statistics
 
 RUN_SCHEMA = "mcr.run/1"
@@ -120,16 +124,6 @@ def metrics_from_json(obj: dict[str, Any]) -> Metrics:
     return Metrics.concat([frame], _skipped(obj.get("skipped")))
 
 
-def metrics_to_json(metrics: Metrics, ledger: LedgerSummary) -> dict[str, Any]:
-    # Metrics.to_records may leave a missing dimension/segment as NaN (pandas 3 string columns): null it.
-    records = [{**r, "dimension": r["dimension"] if isinstance(r["dimension"], str) else None,
-                "segment": r["segment"] if isinstance(r["segment"], str) else None} for r in metrics.to_records()]
-    return {"schema": METRICS_SCHEMA,
-            "ledger": {"files": ledger.files, "rows": ledger.rows, "snapshots": ledger.snapshots},
-            "metrics": records,
-            "skipped": [asdict(s) for s in metrics.skipped]}
-
-
 def _opt_float(v: Any) -> float | None:
     if v is None:
         return None
@@ -137,31 +131,9 @@ def _opt_float(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def finding_from_json(d: dict[str, Any]) -> Finding:
-    return Finding(
-        code=d["code"], severity=d["severity"], title=d.get("title", d["code"]), as_of=d.get("as_of"),
-        dimension=d.get("dimension"), segment=d.get("segment"),
-        evidence=[Evidence(metric=e["metric"], as_of=e.get("as_of"), value=_opt_float(e.get("value")),
-                           threshold=_opt_float(e.get("threshold")), threshold_name=e.get("threshold_name"),
-                           dimension=e.get("dimension"), segment=e.get("segment"))
-                  for e in d.get("evidence", [])],
-        causes=[Cause(code=c["code"], text=c["text"]) for c in d.get("causes", [])],
-        recommendations=[Recommendation(code=r["code"], stage=r["stage"], text=r["text"])
-                         for r in d.get("recommendations", [])],
-    )
-
-
 def findings_from_json(obj: Any) -> Findings:
-    if isinstance(obj, list):
-        return Findings(items=[finding_from_json(d) for d in obj])
-    items = obj.get("findings", obj.get("items", []))
-    return Findings(items=[finding_from_json(d) for d in items], not_run=_skipped(obj.get("not_run")),
-                    lang=obj.get("lang", "zh"))
-
-
-def findings_to_json(findings: Findings) -> dict[str, Any]:
-    return {"findings": [f.to_json_obj() for f in findings.items],
-            "not_run": [asdict(s) for s in findings.not_run], "lang": findings.lang}
+    """findings.json as written by :func:`~microcredit_risk.findings.export.findings_json`."""
+    return _findings_from_text(json.dumps(obj, ensure_ascii=False))
 
 
 def driver_model_from_json(d: dict[str, Any]) -> DriverModel:
@@ -188,13 +160,6 @@ def statistics_from_json(obj: dict[str, Any]) -> Statistics:
     )
 
 
-def statistics_to_json(stats: Statistics) -> dict[str, Any]:
-    return {"driver_model": asdict(stats.driver_model) if stats.driver_model else None,
-            "segment_tests": [asdict(t) for t in stats.segment_tests],
-            "chi_square": [asdict(t) for t in stats.chi_square],
-            "skipped": [asdict(s) for s in stats.skipped]}
-
-
 def run_json(run: RunResults) -> dict[str, Any]:
     return {"schema": RUN_SCHEMA, "lang": run.lang, "bank": asdict(run.bank),
             "thresholds": dict(sorted(run.thresholds.items())),
@@ -206,13 +171,21 @@ def _dump(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def save_run(run: RunResults, run_dir: Path) -> None:
-    """Write the JSON files :func:`load_run` reads (figures are expected to be in place already)."""
+def save_run(run: RunResults, run_dir: Path, *, validation: str | None = None) -> None:
+    """Write the JSON files :func:`load_run` reads, each by its own stage's writer (figures already in place).
+
+    ``validation`` is the text of validation.json when the full ledger was at hand (``mcr analyze``);
+    otherwise the :class:`LedgerSummary` is written.
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
-    _dump(run_dir / "metrics.json", metrics_to_json(run.metrics, run.ledger))
-    _dump(run_dir / "findings.json", findings_to_json(run.findings))
-    _dump(run_dir / "models.json", statistics_to_json(run.statistics))
-    _dump(run_dir / "validation.json", run.ledger.to_json_obj())
+    info = {"files": run.ledger.files, "rows": run.ledger.rows, "snapshots": run.ledger.snapshots}
+    (run_dir / "metrics.json").write_text(metrics_json(run.metrics, info), encoding="utf-8")
+    (run_dir / "findings.json").write_text(findings_json(run.findings), encoding="utf-8")
+    (run_dir / "models.json").write_text(models_json(run.statistics), encoding="utf-8")
+    if validation is None:
+        _dump(run_dir / "validation.json", run.ledger.to_json_obj())
+    else:
+        (run_dir / "validation.json").write_text(validation, encoding="utf-8")
     _dump(run_dir / "run.json", run_json(run))
 
 
@@ -269,8 +242,9 @@ def load_run(run_dir: Path) -> RunResults:
         files=list(validation.get("files", ledger_meta.get("files", []))),
         rows=int(validation.get("rows", ledger_meta.get("rows", 0))),
         snapshots=list(validation.get("snapshots", ledger_meta.get("snapshots", []))),
-        sources=list(validation.get("sources", [])), matches=list(validation.get("matches", [])),
-        issues=list(validation.get("issues", [])),
+        sources=list(validation.get("sources", [])),
+        matches=list(validation.get("matches", validation.get("columns", []))),
+        issues=list(validation.get("issues", validation.get("warnings", []))),
     )
     bank = meta.get("bank", {}) or {}
     return RunResults(
