@@ -40,7 +40,7 @@ def _tiny(rows: list[tuple]) -> Metrics:
 def test_json_contract(m: Metrics) -> None:
     text = metrics_json(m, ledger_info(ledger_frame(), files=["ledger.xlsx"]))
     doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    assert list(doc) == ["schema", "ledger", "metrics"]
+    assert list(doc) == ["schema", "ledger", "metrics", "skipped"]  # the contract's keys, then what was skipped
     assert doc["schema"] == "mcr.metrics/1"
     assert doc["ledger"] == {"files": ["ledger.xlsx"], "rows": 19,  # 6 + 1 + 7 + 5 rows in the fixture
                              "snapshots": ["2021-12-31", "2022-06-30", "2022-12-31", "2023-12-31"]}

@@ -71,3 +71,40 @@ def write_text(folder: Path, relative: str, text: str) -> Path:
 
 
 Writer = Callable[[Path], None]
+
+
+# -- deterministic Office files -------------------------------------------------------------------
+FIXED_TIME = (2000, 1, 1)          # document properties: created/modified
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)   # every zip entry
+
+
+def fixed_zip_times(data: bytes) -> bytes:
+    """Rewrite an Office package (xlsx, docx) with constant entry times: same content, same bytes."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(item.filename))
+    return out.getvalue()
+
+
+def workbook_bytes(wb: object) -> bytes:
+    """An openpyxl workbook's bytes with fixed properties and zip times (no save timestamp inside)."""
+    import datetime as dt
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    props = wb.properties  # type: ignore[attr-defined]
+    props.created = props.modified = dt.datetime(*FIXED_TIME)
+    props.creator = props.lastModifiedBy = "mcr"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return fixed_zip_times(buf.getvalue())

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process: on a small shared machine OpenBLAS's default threading made a single
+# Newton step of the driver model 3-15x slower (benchmarks/models.py). Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from typing import Annotated
 
 import typer

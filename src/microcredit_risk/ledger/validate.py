@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .canonical import GRADE_DTYPE, GRADES, SourceInfo
+from ..metrics.floor import floor_breaches, floor_codes
+from .canonical import GRADE_DTYPE, SourceInfo
 from .canonicalise import Collector
 from .problems import LedgerError
-
-
-def floor_codes(days_past_due: pd.Series, thresholds: dict[str, float]) -> np.ndarray:
-    """The classification floor as grade codes (0 = normal … 4 = loss); missing dpd → 0 (no floor).
-
-    2023 Measures: dpd ≥ 1 → special mention; > 90 → substandard; > 270 → doubtful; > 360 → loss.
-    """
-    d = days_past_due.to_numpy(dtype="float64", na_value=np.nan)
-    d = np.nan_to_num(d, nan=0.0)
-    limits = [thresholds["floor_days_special_mention"], thresholds["floor_days_substandard"],
-              thresholds["floor_days_doubtful"], thresholds["floor_days_loss"]]
-    return np.searchsorted(np.asarray(limits, dtype="float64"), d, side="right").astype("int8")
 
 
 def _where(frame: pd.DataFrame, i: int, sources: list[SourceInfo], column: str | None,
@@ -42,7 +33,7 @@ def check_ledger(frame: pd.DataFrame, sources: list[SourceInfo], headers: dict[t
         first = _where(frame, j, sources, None, headers)
         raise LedgerError("E005", _where(frame, i, sources, "loan_id", headers), loan_id=key["loan_id"],
                           as_of=pd.Timestamp(key["as_of"]).date().isoformat(),
-                          first=f"{Path_name(first.file)}"
+                          first=f"{_name(first.file)}"
                                 f"{', sheet ' + repr(first.sheet) if first.sheet else ''}, row {first.row}")
 
     def warn(code: str, mask: pd.Series, column: str | None) -> None:
@@ -64,15 +55,12 @@ def check_ledger(frame: pd.DataFrame, sources: list[SourceInfo], headers: dict[t
             frame["five_category"] = pd.Categorical.from_codes(floor, dtype=GRADE_DTYPE)
             collector.add("W109", 1, Location())
         else:
-            grade = frame["five_category"].cat.codes.to_numpy()
-            warn("W107", pd.Series((grade >= 0) & (grade < floor), index=frame.index), "five_category")
+            warn("W107", floor_breaches(frame, thresholds), "five_category")
     return frame
 
 
-def Path_name(file: str | None) -> str:  # noqa: N802 - tiny helper kept local
-    from pathlib import Path
-
+def _name(file: str | None) -> str:
     return Path(file).name if file else ""
 
 
-__all__ = ["GRADES", "check_ledger", "floor_codes"]
+__all__ = ["check_ledger"]

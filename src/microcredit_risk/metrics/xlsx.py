@@ -7,9 +7,6 @@ file is byte-for-byte deterministic: fixed document dates and fixed zip entry ti
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -17,14 +14,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
+from ..output import workbook_bytes
 from .catalogue import catalogue, dimension_name, families, family_name, grade_name
 from .order import wide
 from .table import Metrics
 
-FIXED_DATE = dt.datetime(2000, 1, 1)
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FORMATS = {"ratio": "0.00%", "yuan": "#,##0", "count": "#,##0", "index": "0.0000"}
 LABELS = {"zh": ("指标代码", "指标", "Metric", "维度", "分组", "单位"),
           "en": ("code", "指标", "Metric", "dimension", "segment", "unit")}
@@ -70,9 +65,6 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
     """The workbook's bytes (deterministic)."""
     cat = catalogue()
     wb = Workbook(write_only=True)
-    wb.properties.created = FIXED_DATE
-    wb.properties.modified = FIXED_DATE
-    wb.properties.creator = "mcr"
     bold = Font(bold=True)
     for fam, part in _sheet_frames(metrics):
         ws = wb.create_sheet(title=family_name(fam, lang)[:31])
@@ -112,19 +104,6 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
             ws.append(cells)
     if not wb.worksheets:
         wb.create_sheet(title="metrics")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
-    return _fixed_zip_times(buf.getvalue())
+    return workbook_bytes(wb)
 
 
-def _fixed_zip_times(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times so the same metrics give the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = item.external_attr
-            dst.writestr(info, src.read(item.filename))
-    return out.getvalue()

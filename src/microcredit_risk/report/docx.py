@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..output import fixed_zip_times
 from .blocks import Bullets, Figure, FindingCard, Heading, Line, Paragraph, ReportContext, Table
 
 A4_WIDTH, A4_HEIGHT, MARGIN = Cm(21.0), Cm(29.7), Cm(2.2)
@@ -26,7 +26,6 @@ TEXT_WIDTH = Cm(21.0 - 2 * 2.2)
 LATIN_BODY, LATIN_HEAD = "Times New Roman", "Arial"
 EAST_ASIA_BODY, EAST_ASIA_HEAD = "宋体", "Microsoft YaHei"
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ACCENT = RGBColor(0x1F, 0x3B, 0x63)
 SEVERITY_COLOUR = {"high": RGBColor(0xB4, 0x23, 0x18), "medium": RGBColor(0xB5, 0x47, 0x08),
                    "low": RGBColor(0x3B, 0x6E, 0x3B)}
@@ -148,20 +147,8 @@ def build_document(ctx: ReportContext) -> Any:
     return doc
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the package with constant entry timestamps so equal inputs give equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
-
-
 def write_docx(ctx: ReportContext, path: Path) -> Path:
     buf = io.BytesIO()
     build_document(ctx).save(buf)
-    Path(path).write_bytes(_normalise_zip(buf.getvalue()))
+    Path(path).write_bytes(fixed_zip_times(buf.getvalue()))
     return Path(path)

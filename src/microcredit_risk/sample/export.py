@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..errors import MCRError
+from ..output import workbook_bytes
 from .kinds import vocab
 from .simulate import Sample
 
@@ -131,7 +132,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path, title: str) ->
         ws.append(list(table.columns))
         for row in _rows(table):
             ws.append(row)
-    wb.save(str(path))
+    Path(path).write_bytes(workbook_bytes(wb))
 
 
 def _rows(table: pd.DataFrame) -> Any:
