@@ -45,6 +45,7 @@ def analyze(
                                                    "override the shipped ones.")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Your rules/texts TOML merged over the "
                                                "shipped findings rules.")] = None,
+    dpi: Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of the PNG figures.")] = 300,
     formula: Annotated[str | None, typer.Option("--formula", help="Default-driver model formula, e.g. "
                                                 "\"npl ~ C(guarantee_type) + log(amount)\".")] = None,
 ) -> None:
@@ -57,7 +58,7 @@ def analyze(
     with progress(quiet) as say:
         result = run_analysis(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang,
                               anonymize=anonymize, formula=formula, rules=rules, progress=say)
-        written = write_run(result, target, templates=templates, progress=say)
+        written = write_run(result, target, templates=templates, dpi=dpi, progress=say)
     findings = result.findings
     if not quiet:
         err = stderr()

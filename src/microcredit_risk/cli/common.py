@@ -50,8 +50,8 @@ def guarded(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, SystemExit, typer.BadParameter):
+            raise  # Click's own: usage errors exit 2
         except MCRError as exc:
             if State.debug:
                 traceback.print_exc(file=sys.stderr)
