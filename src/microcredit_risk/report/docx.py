@@ -72,9 +72,9 @@ def _table(doc: Any, t: Table) -> None:
     table = doc.add_table(rows=1 + len(t.rows), cols=len(t.headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, cells in enumerate([t.headers, *t.rows]):
-        for c, text in enumerate(cells):
-            cell = table.cell(r, c)
+    # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
+    for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
+        for c, (cell, text) in enumerate(zip(row.cells, cells, strict=False)):
             cell.text = text
             para = cell.paragraphs[0]
             if t.numeric[c]:
