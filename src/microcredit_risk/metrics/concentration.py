@@ -44,8 +44,9 @@ def _lorenz_rows(date: np.ndarray, vals: np.ndarray, counts: np.ndarray, sum_x: 
                  dates: np.ndarray, ok: np.ndarray) -> pd.DataFrame:
     """customer_lorenz: the Lorenz curve through (i/n, Σ of the i smallest / Σ) at 21 population shares.
 
-    Between customers the curve is linear, so its trapezoid area gives exactly the ``gini`` above
-    (G = 1 − 2∫L); every (snapshot, share) point is one gather into the per-snapshot cumulative sums.
+    Between customers the curve is linear: the curve through all n + 1 points has 1 − 2·area = the
+    ``gini`` above, and the 21 published points sample it (exactly when n divides 20). Every
+    (snapshot, share) point is one gather into the per-snapshot cumulative sums.
     """
     order = np.lexsort((vals, date))  # ascending within each snapshot
     asc = vals[order]
