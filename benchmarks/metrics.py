@@ -47,6 +47,8 @@ def synthetic_frame(loans: int = 200_000, years: int = 5, seed: int = 7) -> pd.D
             rng.integers(0, 4, loans)],
         "loan_officer": np.array([f"officer{i:03d}" for i in range(400)])[rng.integers(0, 400, loans)],
     }
+    renewed = rng.random(loans) < 0.3
+    shared = np.where(rng.random(loans) < 0.2, rng.choice([0.3, 0.5], loans), np.nan)
     rows = []
     for y in range(years):  # one block per year-end (5 iterations, each vectorised)
         on = (start <= y) & (start + life > y)
@@ -68,6 +70,8 @@ def synthetic_frame(loans: int = 200_000, years: int = 5, seed: int = 7) -> pd.D
             "days_past_due": dpd,
             "provision": bal * np.array([0.015, 0.03, 0.25, 0.5, 1.0])[grade],
             "write_off": np.where(grade == 4, bal * 0.1, 0.0),
+            "renewal_flag": pd.array(renewed[on], dtype="boolean"),
+            "risk_share_ratio": shared[on],
             "group_id": pd.array(np.where(cust[on] % 50 == 0, (cust[on] // 500).astype(str), None), dtype="str"),
         })
         rows.append(block)

@@ -77,6 +77,9 @@ def render() -> str:
         "  a transition row always lists all five grades and `exited`.",
         "- `vintage_default_rate` is reported at annual snapshots; `single_group_concentration` uses the",
         "  loans that carry a `group_id`.",
+        "- `customer_lorenz` and the `*_pooled` transition matrices are whole-portfolio curves stored with",
+        "  a pseudo-dimension (`customer_quantile`; the grade at t0), like `transition_share`.",
+        "- `risk_shared_balance` by product is reported for every product on the book (0 if none shared).",
         "- Concentration ratios to net capital, and `inclusive_npl_gap`, are reported for the years the bank",
         "  profile gives `net_capital` / `total_npl_ratio`; other years are listed as skipped.",
         "",
@@ -94,7 +97,7 @@ def render() -> str:
         lines.append("")
     d = definitions()
     dims = ["industry", "guarantee_type", "product", "region", "branch", "customer_type", "loan_officer",
-            "term_bucket", "size_bucket", "vintage"]
+            "term_bucket", "size_bucket", "vintage", "renewal"]
     lines += [
         "## Dimensions",
         "",
@@ -107,6 +110,7 @@ def render() -> str:
         f"- `size_bucket`: amount (else balance) in yuan: {', '.join(f'`{x}`' for x in d['size_bucket_labels'])} "
         f"(edges {', '.join(f'{x:,}' for x in d['size_bucket_yuan'])}, right-closed).",
         "- `vintage`: the year of origination_date.",
+        "- `renewal`: renewal_flag as segments `true` / `false`.",
         f"- `overdue90_*`: days_past_due > {d['overdue90_days']}.",
         f"- inclusive lending: customers whose Σ amount (else balance) outstanding is ≤ `inclusive_ceiling` = "
         f"{default_thresholds()['inclusive_ceiling']:,.0f} yuan.",

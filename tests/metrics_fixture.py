@@ -14,6 +14,17 @@ tests/test_metrics_values.py can be worked out by hand.
 | L7 | C1 | G1 | A | pledge    | 2023-06-01 | 2024-06-01 (12 m, short)  | 500  | 7%   |
 | L8 | C6 | –  | C | guarantee | 2021-07-01 | 2024-07-01 (36 m, medium) | 150  | 6%   |
 
+| loan | product   | renewal_flag | risk_share_ratio |
+|------|-----------|--------------|------------------|
+| L1 | micro     | –     | –   |
+| L2 | operating | true  | –   |
+| L3 | operating | false | 0.5 |
+| L4 | micro     | false | –   |
+| L5 | operating | false | –   |
+| L6 | micro     | true  | 0.3 |
+| L7 | startup   | false | 0.4 |
+| L8 | micro     | true  | 0   |
+
 Story: L1 is repaid in 2022 (a zero-balance row remains); L4 is written off in 2022 (20 at
 mid-year, 150 at year end); L6 sits at 95 days past due but is graded normal in 2021 (a floor
 breach), then slides to doubtful and loss (10 written off in 2023); L3 is upgraded SM → normal;
@@ -43,6 +54,12 @@ LOANS = {  # loan: customer, group, industry, guarantee, origination, maturity, 
     "L8": ("C6", None, "C", "guarantee", "2021-07-01", "2024-07-01", 150, 0.06),
 }
 
+PROGRAMMES = {  # loan: product, renewal_flag, risk_share_ratio
+    "L1": ("micro", None, None), "L2": ("operating", True, None), "L3": ("operating", False, 0.5),
+    "L4": ("micro", False, None), "L5": ("operating", False, None), "L6": ("micro", True, 0.3),
+    "L7": ("startup", False, 0.4), "L8": ("micro", True, 0.0),
+}
+
 SNAPSHOTS = {  # as_of: [(loan, balance 万, grade, days past due, provision 万, write_off 万)]
     "2021-12-31": [("L1", 100, N, 0, 1, 0), ("L2", 500, N, 0, 5, 0), ("L3", 300, SM, 30, 6, 0),
                    ("L4", 200, SS, 100, 50, 0), ("L6", 50, N, 95, 1, 0), ("L8", 150, N, 0, 2, 0)],
@@ -60,16 +77,19 @@ def ledger_frame() -> pd.DataFrame:
     for as_of, rows in SNAPSHOTS.items():
         for loan, bal, grade, dpd, prov, wo in rows:
             cust, group, ind, guar, orig, mat, amount, rate = LOANS[loan]
+            product, renewed, shared = PROGRAMMES[loan]
             records.append({
                 "as_of": pd.Timestamp(as_of), "loan_id": loan, "customer_id": cust, "industry": ind,
                 "guarantee_type": guar, "origination_date": pd.Timestamp(orig), "maturity_date": pd.Timestamp(mat),
                 "amount": amount * W, "balance": bal * W, "interest_rate": np.nan if rate is None else rate,
                 "five_category": grade, "days_past_due": float(dpd), "provision": prov * W,
-                "write_off": wo * W, "group_id": group,
+                "write_off": wo * W, "group_id": group, "product": product, "renewal_flag": renewed,
+                "risk_share_ratio": np.nan if shared is None else shared,
             })
     frame = pd.DataFrame.from_records(records)
-    for col in ("loan_id", "customer_id", "industry", "guarantee_type", "group_id"):
+    for col in ("loan_id", "customer_id", "industry", "guarantee_type", "group_id", "product"):
         frame[col] = frame[col].astype("str")
+    frame["renewal_flag"] = frame["renewal_flag"].astype("boolean")
     frame["five_category"] = frame["five_category"].astype(GRADE_DTYPE)
     return frame
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from metrics_fixture import PROFILE, W, ledger_frame
 
@@ -254,6 +256,113 @@ def test_migration(m: Metrics) -> None:
     check(m, {("transition_share", Y22, "exited"): 1.0, ("transition_count_share", Y22, "exited"): 1.0},
           "substandard")
     check(m, {("transition_share", Y23, "loss"): 1.0}, "doubtful")
+
+
+def test_migration_pooled(m: Metrics) -> None:
+    # Σ over 2021→2022 and 2022→2023 of the balance(t0) cells, then row-normalised; as_of = 2023.
+    # normal: N→N 150 + 300, N→SM 500 + 120, N→D 50, exited 100 + 1200; row total 800 + 1620 = 2420
+    # counts: 4 + 3 loans: N→N L8, L3; N→SM L2, L8; N→D L6; exited L1, L5
+    # SM: L3 300 → N, L2 400 → SS (700).  SS: L4 200 exits.  D: L6 40 → L.  No loss at t0.
+    check(m, {
+        ("transition_share_pooled", Y23, "normal"): 450 / 2420,
+        ("transition_share_pooled", Y23, "special_mention"): 620 / 2420,
+        ("transition_share_pooled", Y23, "substandard"): 0.0,
+        ("transition_share_pooled", Y23, "doubtful"): 50 / 2420,
+        ("transition_share_pooled", Y23, "loss"): 0.0,
+        ("transition_share_pooled", Y23, "exited"): 1300 / 2420,
+        ("transition_count_share_pooled", Y23, "normal"): 2 / 7,
+        ("transition_count_share_pooled", Y23, "special_mention"): 2 / 7,
+        ("transition_count_share_pooled", Y23, "doubtful"): 1 / 7,
+        ("transition_count_share_pooled", Y23, "exited"): 2 / 7,
+    }, "normal")
+    check(m, {("transition_share_pooled", Y23, "normal"): 300 / 700,
+              ("transition_share_pooled", Y23, "substandard"): 400 / 700,
+              ("transition_count_share_pooled", Y23, "substandard"): 0.5}, "special_mention")
+    check(m, {("transition_share_pooled", Y23, "exited"): 1.0}, "substandard")
+    check(m, {("transition_share_pooled", Y23, "loss"): 1.0}, "doubtful")
+    pooled = m.frame[m.frame["metric"] == "transition_share_pooled"]
+    assert set(pooled["as_of"]) == {pd.Timestamp(Y23)}
+    assert "loss" not in set(pooled["dimension"]) and len(pooled) == 4 * 6
+
+
+def test_customer_lorenz(m: Metrics) -> None:
+    # customer balances ascending; population share p → x = p·n customers: Σ of the ⌊x⌋ smallest
+    # plus the fraction x − ⌊x⌋ of the next, over the total.
+    # 2021: 50, 150, 200, 300, 600 (1300).  p .05 → x .25 → 12.5; p .2 → 50; p .5 → x 2.5 → 200 + 100;
+    #   p .75 → x 3.75 → 400 + .75·300 = 625
+    # mid-2022: one customer (170): the diagonal.  2023: 30, 100, 250, 380 (760): p .05 → x .2 → 6;
+    #   p .25 → 30; p .5 → 130; p .9 → x 3.6 → 380 + .6·380 = 608
+    check(m, {
+        ("customer_lorenz", Y21, "0.00"): 0.0, ("customer_lorenz", Y21, "0.05"): 12.5 / 1300,
+        ("customer_lorenz", Y21, "0.20"): 50 / 1300, ("customer_lorenz", Y21, "0.50"): 300 / 1300,
+        ("customer_lorenz", Y21, "0.75"): 625 / 1300, ("customer_lorenz", Y21, "1.00"): 1.0,
+        ("customer_lorenz", MID, "0.35"): 0.35, ("customer_lorenz", MID, "1.00"): 1.0,
+        ("customer_lorenz", Y23, "0.05"): 6 / 760, ("customer_lorenz", Y23, "0.25"): 30 / 760,
+        ("customer_lorenz", Y23, "0.50"): 130 / 760, ("customer_lorenz", Y23, "0.90"): 608 / 760,
+    }, "customer_quantile")
+    lorenz = m.select("customer_lorenz", "customer_quantile")
+    for when, part in lorenz.groupby("as_of"):
+        assert list(part["segment"]) == [f"{k / 20:.2f}" for k in range(21)] and (part["unit"] == "ratio").all()
+        # 1, 4 and 5 customers all divide 20, so the 21 points hold every kink: 1 − 2·area = gini exactly
+        x = np.arange(21) / 20
+        y = part["value"].to_numpy()
+        area = float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)))
+        assert 1 - 2 * area == pytest.approx(m.get("gini", when), abs=1e-12)
+
+
+def test_renewal_dimension(m: Metrics) -> None:
+    # renewal_flag: L2, L6, L8 true; L3, L4, L5, L7 false; L1 missing → unknown.
+    # 2021: true L2 500 + L6 50 + L8 150 = 700 (no NPL); false L3 300 + L4 200 SS = 500; unknown L1 100
+    # 2023: true L2 300 SS + L6 30 L + L8 100 = 430 (NPL 330 = all of it); false L3 250 + L7 80 = 330
+    check(m, {
+        ("loans", Y21, "true"): 3, ("loans", Y21, "false"): 2, ("loans", Y21, "unknown"): 1,
+        ("balance", Y21, "true"): 700 * W, ("balance_share", Y21, "true"): 700 / 1300,
+        ("balance_share", Y21, "false"): 500 / 1300, ("balance_share", Y21, "unknown"): 100 / 1300,
+        ("npl_ratio", Y21, "true"): 0.0, ("npl_ratio", Y21, "false"): 200 / 500,
+        ("npl_share", Y21, "false"): 1.0, ("risk_contribution", Y21, "false"): 1300 / 500,
+        ("balance_share", Y23, "true"): 430 / 760, ("npl_ratio", Y23, "true"): 330 / 430,
+        ("npl_share", Y23, "true"): 1.0, ("risk_contribution", Y23, "true"): 760 / 430,
+        ("npl_ratio", Y23, "false"): 0.0,
+    }, "renewal")
+    assert m.select("balance_share", "renewal", Y23).query("segment == 'unknown'").empty
+
+
+def test_renewed_normal_overdue(m: Metrics) -> None:
+    # renewed, graded normal, days past due > 0, balance > 0: only L6 in 2021 (normal at 95 days, 50);
+    # 2022 L6 is doubtful, L8 current; 2023 L8 (45 days) is special mention, not normal
+    check(m, {
+        ("renewed_normal_overdue_count", Y21, None): 1, ("renewed_normal_overdue_balance", Y21, None): 50 * W,
+        ("renewed_normal_overdue_count", MID, None): 0, ("renewed_normal_overdue_count", Y22, None): 0,
+        ("renewed_normal_overdue_count", Y23, None): 0, ("renewed_normal_overdue_balance", Y23, None): 0.0,
+    })
+
+
+def test_risk_shared_balance(m: Metrics) -> None:
+    # risk_share_ratio > 0: L3 (0.5, operating), L6 (0.3, micro), L7 (0.4, startup); L8's 0 is not sharing.
+    # 2021: L3 300 + L6 50; mid-2022: only L4 (none); 2022: L3 300 + L6 40; 2023: L3 250 + L6 30 + L7 80
+    check(m, {
+        ("risk_shared_balance", Y21, None): 350 * W, ("risk_shared_balance", MID, None): 0.0,
+        ("risk_shared_balance", Y22, None): 340 * W, ("risk_shared_balance", Y23, None): 360 * W,
+    })
+    check(m, {
+        ("risk_shared_balance", Y21, "operating"): 300 * W, ("risk_shared_balance", Y21, "micro"): 50 * W,
+        ("risk_shared_balance", MID, "micro"): 0.0, ("risk_shared_balance", Y22, "micro"): 40 * W,
+        ("risk_shared_balance", Y23, "operating"): 250 * W, ("risk_shared_balance", Y23, "micro"): 30 * W,
+        ("risk_shared_balance", Y23, "startup"): 80 * W,
+    }, "product")
+    assert m.select("risk_shared_balance", "product", Y21).query("segment == 'startup'").empty  # not on the book
+
+
+def test_programme_inputs_missing_are_skipped() -> None:
+    bare = compute_metrics(ledger_frame().drop(columns=["renewal_flag", "risk_share_ratio"]), PROFILE)
+    skipped = {s.what: s.needs for s in bare.skipped}
+    assert skipped["renewed_normal_overdue_count"] == "column renewal_flag"
+    assert skipped["risk_shared_balance"] == "column risk_share_ratio"
+    assert not {"renewed_normal_overdue_count", "risk_shared_balance"} & set(bare.names())
+    assert "renewal" not in set(bare.frame["dimension"].dropna())
+    no_dpd = compute_metrics(ledger_frame().drop(columns=["days_past_due"]), PROFILE)
+    assert {s.needs for s in no_dpd.skipped if s.what == "renewed_normal_overdue_balance"} == {"column days_past_due"}
+    assert no_dpd.get("risk_shared_balance", Y23) == 360 * W
 
 
 def test_vintage(m: Metrics) -> None:

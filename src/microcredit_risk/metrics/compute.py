@@ -18,6 +18,7 @@ from .inclusive import inclusive_rows
 from .migration import migration_rows
 from .portfolio import aggregate, portfolio_rows, values
 from .prepare import prepare
+from .programmes import renewal_rows, risk_sharing_rows
 from .table import Metrics, Skipped
 from .vintage import vintage_rows
 
@@ -37,7 +38,8 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
     for agg in dims.values():
         parts.extend(dimension_rows(base, agg, total))
     for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base),
-                       vintage_rows(base), inclusive_rows(base, profile)):
+                       vintage_rows(base), inclusive_rows(base, profile), renewal_rows(base),
+                       risk_sharing_rows(base)):
         parts.extend(more)
         skipped.extend(skip)
     return Metrics.concat(parts, skipped)

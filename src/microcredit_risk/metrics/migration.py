@@ -2,7 +2,9 @@
 
 Loans are matched on loan_id through integer loan codes: the t1 balance and grade of every loan
 are scattered into arrays indexed by loan code and read back for the t0 loans, so a period costs
-two array passes. A t0 loan without balance > 0 at t1 has *exited*.
+two array passes. A t0 loan without balance > 0 at t1 has *exited*. The ``*_pooled`` matrices sum
+every period's balance (count) cells before row-normalising (as_of = the last annual snapshot), so
+large periods weigh more than small ones.
 """
 
 from __future__ import annotations
@@ -27,15 +29,37 @@ def migration_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
         why = "migration compares consecutive year-end snapshots"
         return [], [Skipped(m, need, why) for m in ("migration_rate", "normal_loans_migration_rate",
                                                    "transition_share", "transition_count_share",
+                                                   "transition_share_pooled", "transition_count_share_pooled",
                                                    "npl_formation_rate")]
     out: list[pd.DataFrame] = []
     ok = base.stock & (base.grade >= 0)
+    n_g = len(GRADES)
+    pooled_bal = np.zeros((n_g, n_g + 1))
+    pooled_cnt = np.zeros((n_g, n_g + 1))
     for k in range(1, len(annual)):
-        out.extend(_period(base, ok, int(annual[k - 1]), int(annual[k]), base.annual[k]))
+        frames, by_bal, by_cnt = _period(base, ok, int(annual[k - 1]), int(annual[k]), base.annual[k])
+        out.extend(frames)
+        pooled_bal += by_bal
+        pooled_cnt += by_cnt
+    out.extend(_matrix_rows(pooled_bal, pooled_cnt, np.datetime64(base.annual[-1], "ns"),
+                            ("transition_share_pooled", "transition_count_share_pooled")))
     return out, []
 
 
-def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp) -> list[pd.DataFrame]:
+def _matrix_rows(by_bal: np.ndarray, by_cnt: np.ndarray, dt: np.datetime64, names: tuple[str, str]
+                 ) -> list[pd.DataFrame]:
+    """Row-normalised transition matrices (balance, count): dimension = grade at t0, segment = at t1."""
+    n_g = len(GRADES)
+    share_bal = div(by_bal, by_bal.sum(axis=1, keepdims=True))
+    share_cnt = div(by_cnt, by_cnt.sum(axis=1, keepdims=True))
+    return [rows({names[0]: (share_bal[i], "ratio"), names[1]: (share_cnt[i], "ratio")},
+                 np.repeat(dt, n_g + 1), GRADES[i], TARGETS)
+            for i in np.flatnonzero(by_cnt.sum(axis=1) > 0)]
+
+
+def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp
+            ) -> tuple[list[pd.DataFrame], np.ndarray, np.ndarray]:
+    """One period's rows, and its (grade t0 × grade t1 + exited) balance and count sums for pooling."""
     r0 = np.flatnonzero(ok & (base.date_code == c0))
     r1 = np.flatnonzero(ok & (base.date_code == c1))
     bal1_by = np.zeros(base.n_loans)
@@ -75,10 +99,5 @@ def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp) ->
     size = n_g * (n_g + 1)
     by_bal = np.bincount(cell, weights=b0, minlength=size).reshape(n_g, n_g + 1)
     by_cnt = np.bincount(cell, minlength=size).reshape(n_g, n_g + 1).astype("float64")
-    share_bal = div(by_bal, by_bal.sum(axis=1, keepdims=True))
-    share_cnt = div(by_cnt, by_cnt.sum(axis=1, keepdims=True))
-    for i in np.flatnonzero(present):
-        frames.append(rows({"transition_share": (share_bal[i], "ratio"),
-                            "transition_count_share": (share_cnt[i], "ratio")},
-                           np.repeat(dt, n_g + 1), GRADES[i], TARGETS))
-    return frames
+    frames.extend(_matrix_rows(by_bal, by_cnt, dt, ("transition_share", "transition_count_share")))
+    return frames, by_bal, by_cnt

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ledger.canonical import DIMENSIONS, GRADES
+from ..ledger.canonical import GRADES
 from .catalogue import catalogue, definitions
+from .prepare import ENGINE_DIMENSIONS
 
 KEY = ["metric", "dimension", "segment", "unit"]
 
 
 def _ranks() -> tuple[dict[str, int], dict[str, int]]:
     d = definitions()
-    dims = {name: i + 1 for i, name in enumerate([*DIMENSIONS, "customer", *GRADES])}
+    dims = {name: i + 1 for i, name in enumerate([*ENGINE_DIMENSIONS, "customer", *GRADES])}
     segs = {name: i for i, name in enumerate([*GRADES, "exited"])}
     for labels in (d["term_bucket_labels"], d["size_bucket_labels"]):
         segs.update({name: i for i, name in enumerate(labels)})
+    segs.update({"true": 0, "false": 1})
     segs[d["missing_segment"]] = 1_000
     return dims, segs
 

@@ -17,6 +17,9 @@ from .catalogue import definitions
 from .floor import floor_codes
 
 NPL_CODE = GRADES.index("substandard")  # grade codes ≥ this are NPL
+# the engine's dimensions: the canonical ones plus ``renewal`` (segments "true"/"false" from renewal_flag),
+# kept here so DIMENSIONS (the ledger's attribute columns) stays unchanged for its other users
+ENGINE_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "renewal")
 
 
 @dataclass
@@ -115,6 +118,13 @@ def _months(start: pd.Series, end: pd.Series) -> np.ndarray:
     return m.to_numpy(dtype="float64", na_value=np.nan)
 
 
+def _flag_labels(flag: pd.Series) -> pd.Series:
+    """renewal_flag (nullable boolean) as the segment names "true"/"false"; missing stays missing."""
+    b = flag.astype("boolean")
+    return pd.Series(np.where(b.fillna(False).to_numpy(dtype=bool), "true", "false"),
+                     index=flag.index, dtype=object).where(b.notna().to_numpy(dtype=bool))
+
+
 def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]:
     d = definitions()
     missing = d["missing_segment"]
@@ -133,7 +143,9 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
         amount = frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
         size = np.where(np.isnan(amount), balance, amount)
     out["size_bucket"] = _bucket(size, d["size_bucket_yuan"], d["size_bucket_labels"], missing)
-    return {dim: out[dim] for dim in DIMENSIONS if dim in out}
+    if "renewal_flag" in frame.columns and frame["renewal_flag"].notna().any():
+        out["renewal"] = _factorize(_flag_labels(frame["renewal_flag"]), missing)
+    return {dim: out[dim] for dim in ENGINE_DIMENSIONS if dim in out}
 
 
 def prepare(ledger: Ledger | pd.DataFrame, thresholds: dict[str, float]) -> Base:
