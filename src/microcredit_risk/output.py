@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .errors import MCRError
 
@@ -93,7 +94,7 @@ def fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def workbook_bytes(wb: object) -> bytes:
+def workbook_bytes(wb: Any) -> bytes:
     """An openpyxl workbook's bytes with fixed properties and zip times (no save timestamp inside)."""
     import datetime as dt
     import io
@@ -101,7 +102,7 @@ def workbook_bytes(wb: object) -> bytes:
 
     from openpyxl.writer.excel import ExcelWriter
 
-    props = wb.properties  # type: ignore[attr-defined]
+    props = wb.properties
     props.created = props.modified = dt.datetime(*FIXED_TIME)
     props.creator = props.lastModifiedBy = "mcr"
     buf = io.BytesIO()

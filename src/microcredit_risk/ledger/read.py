@@ -159,6 +159,7 @@ def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROW
                 ref = _REF_RE.match(c.get("r", ""))
                 col = _col_index(ref.group(1)) if ref else j
                 kind = c.get("t")
+                value: str | None
                 if kind == "inlineStr":
                     value = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
                 else:
@@ -171,11 +172,12 @@ def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROW
     sst = _shared_strings(zf, needed)
     rows: list[list[Any]] = []
     for r in range(1, (max(raw) if raw else 0) + 1):
-        cells = raw.get(r, {})
-        width = max(cells) + 1 if cells else 0
+        found = raw.get(r, {})
+        width = max(found) + 1 if found else 0
         row: list[Any] = [None] * width
-        for col, (kind, value) in cells.items():
-            row[col] = sst[int(value)] if kind == "s" and value is not None and int(value) < len(sst) else value
+        for col, (cell_kind, cell_value) in found.items():
+            shared = cell_kind == "s" and cell_value is not None and int(cell_value) < len(sst)
+            row[col] = sst[int(cell_value)] if shared and cell_value is not None else cell_value
         rows.append(row)
     return rows
 

@@ -15,7 +15,7 @@ def snapshot_counts(ledger: Ledger) -> pd.DataFrame:
     f = ledger.frame
     g = f.groupby("as_of", sort=True)
     out = pd.DataFrame({"rows": g.size(), "customers": g["customer_id"].nunique(), "balance": g["balance"].sum()})
-    out.index = out.index.strftime("%Y-%m-%d")
+    out.index = pd.DatetimeIndex(out.index).strftime("%Y-%m-%d")
     return out
 
 

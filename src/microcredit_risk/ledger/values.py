@@ -8,7 +8,9 @@ cardinality is low (dates, vocabularies) and with pandas string methods elsewher
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,10 +116,13 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, bad
 
 
-def _map_uniques(s: pd.Series, lookup) -> tuple[pd.Series, pd.Series]:
+def _map_uniques(s: pd.Series, lookup: Callable[[Any], str | None]) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     mapped_u = np.array([lookup(u) for u in uniques], dtype=object)  # one call per distinct value
-    mapped = np.where(codes >= 0, mapped_u[np.maximum(codes, 0)] if len(mapped_u) else None, None)
+    mapped = np.full(len(codes), None, dtype=object)
+    if len(mapped_u):
+        hit = codes >= 0
+        mapped[hit] = mapped_u[codes[hit]]
     out = pd.Series(mapped, index=s.index, dtype=object)
     bad = out.isna() & ~blank(s)
     return out, bad
