@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time
@@ -41,5 +40,4 @@ def measure(code: str) -> tuple[float, float, str]:
     )
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
     elapsed, rss_kb, *note = out.strip().splitlines()[-1].split(" ")
-    del resource
     return float(elapsed), int(rss_kb) / 1024 / 1024, " ".join(note)
