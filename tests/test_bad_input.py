@@ -93,3 +93,12 @@ def test_as_of_option_for_a_dateless_file(corpus):
     with pytest.raises(LedgerError) as info:
         load_ledger(corpus / "no_as_of.csv", as_of="not a date")
     assert info.value.code == "E008"
+
+
+def test_legacy_xls_with_title_row(corpus):
+    """legacy.xls (BIFF8, written once with xlwt; kept as a binary fixture): title row, 万元, sheet-name date."""
+    ledger = load_ledger(corpus / "legacy.xls")
+    f = ledger.frame
+    assert list(f["balance"]) == [500_000.0, 205_000.0, 100_000.0]
+    assert ledger.sources[0].header_row == 2 and ledger.sources[0].as_of_from == "sheet name"
+    assert set(f["as_of"].dt.strftime("%Y-%m-%d")) == {"2023-12-31"}

@@ -107,3 +107,9 @@ def test_user_column_map(tmp_path):
     f = load_ledger(tmp_path / "odd.csv", columns=tmp_path / "map.toml").frame
     assert list(f["balance"]) == [15_000.0, 20_000.0]
     assert list(f["five_category"].astype(str)) == ["normal", "substandard"]
+
+
+def test_parquet_reads_like_csv(tmp_path):
+    _canonical_csv(tmp_path / "canonical.csv")
+    pd.DataFrame(ROWS, columns=COLS).to_parquet(tmp_path / "ledger.parquet")
+    assert_frame_equal(load_ledger(tmp_path / "canonical.csv").frame, load_ledger(tmp_path / "ledger.parquet").frame)

@@ -1,5 +1,7 @@
 """Regenerate the bad-input corpus (run from the repo root: python tests/corpus/make_corpus.py).
 
+legacy.xls is not regenerated here: it was written once with xlwt (not a dependency) and is kept as is.
+
 Each file is small and written deterministically; tests/test_bad_input.py states what each must give.
 """
 
