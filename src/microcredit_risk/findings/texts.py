@@ -110,7 +110,9 @@ def texts_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
               units: Mapping[str, str], lang: str) -> tuple[str, list[Cause], list[Recommendation]]:
     """Title, causes and recommendations of one finding, every placeholder filled from its evidence."""
     phrases = [describe(book, e, units, lang) for e in evidence]
-    main = [describe(book, e, units, lang) for e in evidence if e.threshold is not None] or phrases[-1:]
+    # one phrase per value: a level that crossed both its ceiling and a rise line is cited once
+    lined = {(e.metric, e.as_of, e.dimension, e.segment): e for e in reversed(evidence) if e.threshold is not None}
+    main = [describe(book, e, units, lang) for e in reversed(lined.values())] or phrases[-1:]
     sep = "；" if lang == "zh" else "; "
     names = [segment_label(book, facts.get("dimension"), x, lang) for x in facts.get("segment_list", ())]
     ctx = {"cite": sep.join(main), "evidence": sep.join(phrases),

@@ -31,7 +31,9 @@ def evidence_text(b: Builder, e: Evidence) -> str:
     t, fmt = b.texts, b.fmt
     unit = b.unit(e.metric)
     scope = ""
-    if e.segment is not None:
+    if e.segment is not None and e.dimension is None and e.segment in b.cat.grade_names:
+        scope = t.get("sentences.scope_only", segment=b.cat.dimension(e.segment, b.lang))   # 期初正常类
+    elif e.segment is not None:
         dim = b.cat.dimension(e.dimension, b.lang) if e.dimension else t.get("headers.segment")
         scope = t.get("sentences.scope", dimension=dim, segment=b.segment_label(e.dimension, e.segment))
     threshold_part = ""
@@ -109,6 +111,7 @@ def findings_section(b: Builder) -> Section:
                     continue
                 parts.append(t.get("sentences.basis_item", title=f.title, evidence=evidence_text(b, ev)))
             basis = t.get("sentences.basis", items=t.get("sentences.list_sep").join(parts)) if parts else ""
-            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis), refs=refs))
+            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis).rstrip(),
+                              refs=refs))
         sec.blocks.append(Bullets(items=lines))
     return sec
