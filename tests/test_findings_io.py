@@ -38,12 +38,12 @@ def test_recommendations_cite_the_evidence() -> None:
     b = clean_book().every_year("npl_ratio", 0.06)
     f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="zh")
     [finding] = f.items
-    assert finding.title == "不良贷款率偏高（6.00%，2023-12-31）"
+    assert finding.title == "不良贷款率偏高（6.00%）"
     assert finding.recommendations
     for r in finding.recommendations:
         assert "不良贷款率 6.00%" in r.text and "2023-12-31" in r.text and "5.00%" in r.text
     en = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en")
-    assert en.items[0].title == "NPL ratio too high (6.00% at 2023-12-31)"
+    assert en.items[0].title == "NPL ratio too high (6.00%)"
     assert "NPL ratio 6.00% (2023-12-31; line 5.00%)" in en.items[0].recommendations[0].text
 
 

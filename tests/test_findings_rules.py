@@ -110,7 +110,7 @@ def test_classification_deviation_from_floor_breaches() -> None:
     b = clean_book().set("floor_breach_balance", LATEST, 1e6, unit="yuan")   # 1e6 / 146.41e6 = 0.68%
     f = only(run(b), "CLASSIFICATION_DEVIATION")
     assert f.evidence == [ev("balance", LATEST, 146.41e6),
-                          ev("floor_breach_balance", LATEST, 1e6, 0.005, "floor_breach_max")]
+                          ev("floor_breach_balance", LATEST, 1e6, 0.005 * 146.41e6, "floor_breach_max")]
     assert f.severity == "medium"
     d = only(run(clean_book().set("deviation_ratio", LATEST, 1.6, unit="number")), "CLASSIFICATION_DEVIATION")
     assert d.severity == "high"              # 1.6 ≥ 1.5 × 1.0

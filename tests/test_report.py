@@ -73,7 +73,7 @@ def test_recommendations_grouped_by_stage_cite_their_numbers(run):
     bullets = [b for b in findings.blocks if b.kind == "bullets"]
     pre = bullets[0].items
     assert len(pre) == 1  # one recommendation (SCORING) backed by two findings
-    assert "5.00% (threshold 1.00%, 31 Dec 2023)" in pre[0].text and "10.00%" in pre[0].text
+    assert "5.00% (threshold: a rise of 1.00 pp, 31 Dec 2023)" in pre[0].text and "10.00%" in pre[0].text
     assert [r.href for r in pre[0].refs] == ["#finding-1", "#tab-3-1", "#finding-2", "#tab-4-1"]
 
 

@@ -15,6 +15,7 @@ from .style import BLUE, GREY, VERMILION
 from .texts import FigureTexts
 
 _FACTOR = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_]\w*)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
+_CLIP = 50.0      # the odds-ratio axis spans at most 1/50 … 50
 _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
 
 
@@ -62,22 +63,32 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     hi = np.array([tm.ci_high for tm in terms])
     significant = np.array([tm.pvalue is not None and tm.pvalue < 0.05 for tm in terms])
     colours = [VERMILION if (a > 1 or b < 1) else BLUE for a, b in zip(lo, hi, strict=True)]
-    ax.hlines(y, lo, hi, colors=colours, linewidth=1.4)
-    ax.scatter(ors, y, c=colours, s=np.where(significant, 30, 22), marker="s", zorder=3)
+    # an interval spanning decades (a rate in fractions, a near-separated level) would squeeze every
+    # other term into a sliver: clip the axis and mark the clipped ends with arrows
+    x_min = max(min(float(lo.min()), 1.0) / 1.3, 1.0 / _CLIP)
+    x_max = min(max(float(hi.max()), 1.0) * 1.3, _CLIP)
+    lo_c, hi_c = np.clip(lo, x_min, x_max), np.clip(hi, x_min, x_max)
+    ax.hlines(y, lo_c, hi_c, colors=colours, linewidth=1.4)
+    for yi, a, b, c in zip(y, lo, hi, colours, strict=True):
+        if a < x_min:
+            ax.plot([x_min], [yi], marker="<", color=c, markersize=5, clip_on=False)
+        if b > x_max:
+            ax.plot([x_max], [yi], marker=">", color=c, markersize=5, clip_on=False)
+    ax.scatter(np.clip(ors, x_min, x_max), y, c=colours, s=np.where(significant, 30, 22), marker="s", zorder=3)
     ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1, label=t.label("no_effect"))
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
-    span_lo, span_hi = float(lo.min()), float(hi.max())
-    ax.set_xlim(min(span_lo, 1.0) / 1.3, max(span_hi, 1.0) * 1.3)
+    ax.set_xlim(x_min, x_max)
     ax.set_yticks(y, [term_label(tm.term, t) for tm in terms])
     ax.invert_yaxis()
     ax.set_xlabel(t.label("odds_ratio"))
     ax.grid(axis="y", visible=False)
     ref = stats.driver_model.reference
     if ref:
-        items = t.text("list_sep").join(
-            t.text("reference_item", factor=t.factor(f), level=t.value(f, lvl)) for f, lvl in sorted(ref.items()))
-        ax.set_title(t.text("reference", items=items), fontsize=7.5, loc="left", color=GREY)
+        parts = [t.text("reference_item", factor=t.factor(f), level=t.value(f, lvl)) for f, lvl in sorted(ref.items())]
+        lines = [t.text("list_sep").join(parts[i:i + 3]) for i in range(0, len(parts), 3)]   # ≤ 3 a line: no clipping
+        ax.set_title(t.text("reference", items=(t.text("list_sep") + "\n").join(lines)),
+                     fontsize=7.5, loc="left", color=GREY)
     return fig

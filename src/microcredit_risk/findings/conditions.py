@@ -202,6 +202,7 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
     at = cond.get("at", "latest")
     op = cond["op"]
     evid: list[tuple[Any, float | None, str, str | None]] = []   # (as_of, value, metric, segment)
+    scale: float | None = None                                   # the `over` value, if any
     if at == "newest":
         rows = ctx.rows_of(metric, dimension, segment).sort_values("as_of")
         when, v = rows["as_of"].iloc[-1], clean(rows["value"].iloc[-1])
@@ -239,6 +240,7 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
             if d == "absent":
                 return Outcome("unknown", missing=[ctx.missing_metric(what, over)])
             evid.append((when, d, over, None))
+            scale = d
             compared = None if (compared is None or not d) else compared / d
     limit, name = ctx.threshold(cond.get("threshold", 0))
     base = 0.0
@@ -261,10 +263,14 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
     if compared is None or not passes(compared, op, limit):
         return Outcome("clear")
     evidence = [ctx.evidence(m, t, x, dimension if m == metric else None, sg) for t, x, m, sg in evid]
-    evidence.append(ctx.evidence(metric, when, v, dimension, segment, limit, name))
+    # the line on the metric's own scale: a share of `over` becomes an amount, as the value is one
+    shown = limit * scale if scale else limit
+    evidence.append(ctx.evidence(metric, when, v, dimension, segment, shown, name))
     facts = {"value": compared, "threshold": limit, "as_of": iso(when), "metric": metric}
     if at.startswith("change_"):
         facts["change_pp"] = compared * 100.0     # a change of ratios, in percentage points
+        facts["since"] = iso(evid[0][0])
+        facts["since_year"] = pd.Timestamp(evid[0][0]).year
     return Outcome("fired", [Hit(evidence, dimension, segment,
                                  far_past(compared, op, limit, base, ctx.escalate_factor),
                                  cond.get("severity"), facts)])

@@ -102,6 +102,7 @@ def _finding(book: RuleBook, ctx: Context, rule: Rule, hits: list[Hit], lang: st
     segment = one.segment if one else None
     facts: dict[str, Any] = {"as_of": iso(ctx.latest), "segment": segment, "dimension": dimension,
                              "segments": ", ".join(str(h.segment) for h in hits if h.segment is not None),
+                             "segment_list": [h.segment for h in hits if h.segment is not None],
                              "count": len(hits)}
     for h in reversed(hits):                               # the first hit's facts win
         facts.update({k: v for k, v in h.facts.items() if v is not None})

@@ -55,13 +55,26 @@ def dimension_label(book: RuleBook, dimension: str | None, lang: str) -> str:
     return pick(book.dimensions.get(dimension), lang) or dimension
 
 
+def segment_label(book: RuleBook, dimension: str | None, segment: Any, lang: str) -> str:
+    """A segment code in words (industry "C" → 制造业); a code the book does not name prints as is."""
+    if segment is None:
+        return ""
+    key = str(segment)
+    for table in (book.values.get(dimension or "", {}), book.values.get("any", {})):
+        if key in table:
+            return pick(table[key], lang) or key
+    return key
+
+
 def format_value(value: float | None, unit: str, lang: str) -> str:
     if value is None:
         return MISSING
     if unit == "ratio":
         return f"{value:.2%}"
-    if unit == "yuan":
-        return f"{value:,.0f} 元" if lang == "zh" else f"{value:,.0f} yuan"
+    if unit == "pp":                        # a change of ratios, in percentage points
+        return f"{value * 100:.2f} 个百分点" if lang == "zh" else f"{value * 100:.2f} pp"
+    if unit == "yuan":                      # amounts read in 万元 / CNY million, as in the report
+        return f"{value / 1e4:,.2f} 万元" if lang == "zh" else f"CNY {value / 1e6:,.2f} million"
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "pvalue":
@@ -75,12 +88,17 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     dim = dimension_label(book, e.dimension, lang)
     label = fill(pick(label_spec, lang) or e.metric, {"dimension_label": dim})
     unit = str(label_spec.get("unit") or units.get(e.metric) or "number")
-    where = [] if e.segment is None else [f"{dim} {e.segment}".strip()]
+    seg = segment_label(book, e.dimension, e.segment, lang)
+    where = [] if e.segment is None else [f"{dim} {seg}".strip()]
     if e.as_of:
         where.append(e.as_of)
     if e.threshold is not None:
-        limit = format_value(e.threshold, unit, lang)
-        where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
+        rise = (e.threshold_name or "").endswith("_pp")   # the line is a rise, not a level
+        limit = format_value(e.threshold, "pp" if rise else unit, lang)
+        if rise:
+            where.append(f"升幅阈值 {limit}" if lang == "zh" else f"line: a rise of {limit}")
+        else:
+            where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
     value = "" if e.value is None else f" {format_value(e.value, unit, lang)}"
     if not where:
         return f"{label}{value}"
@@ -92,10 +110,15 @@ def texts_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
               units: Mapping[str, str], lang: str) -> tuple[str, list[Cause], list[Recommendation]]:
     """Title, causes and recommendations of one finding, every placeholder filled from its evidence."""
     phrases = [describe(book, e, units, lang) for e in evidence]
-    main = [describe(book, e, units, lang) for e in evidence if e.threshold is not None] or phrases[-1:]
+    # one phrase per value: a level that crossed both its ceiling and a rise line is cited once
+    lined = {(e.metric, e.as_of, e.dimension, e.segment): e for e in reversed(evidence) if e.threshold is not None}
+    main = [describe(book, e, units, lang) for e in reversed(lined.values())] or phrases[-1:]
     sep = "；" if lang == "zh" else "; "
+    names = [segment_label(book, facts.get("dimension"), x, lang) for x in facts.get("segment_list", ())]
     ctx = {"cite": sep.join(main), "evidence": sep.join(phrases),
-           "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts}
+           "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts,
+           "segment_label": segment_label(book, facts.get("dimension"), facts.get("segment"), lang),
+           "segments": ("、" if lang == "zh" else ", ").join(names) or facts.get("segments")}
     problem = book.problems[code]
     title = fill(pick(problem.get("title"), lang), ctx)
     causes: list[Cause] = []

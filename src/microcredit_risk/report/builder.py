@@ -141,6 +141,10 @@ class Builder:
             return ""
         if dimension in (None, "grade") or segment in self.cat.grade_names:
             return self.cat.grade(segment, self.lang)
+        names = self.texts.setting("values")        # segment codes in words (industry C → 制造业)
+        for table in (names.get(dimension or "", {}), names.get("any", {})):
+            if str(segment) in table:
+                return str(table[str(segment)].get(self.lang) or segment)
         return str(segment)
 
     def threshold_text(self, name: str | None, unit: str, metric: str = "") -> str:

@@ -31,11 +31,16 @@ def evidence_text(b: Builder, e: Evidence) -> str:
     t, fmt = b.texts, b.fmt
     unit = b.unit(e.metric)
     scope = ""
-    if e.segment is not None:
+    if e.segment is not None and e.dimension is None and e.segment in b.cat.grade_names:
+        scope = t.get("sentences.scope_only", segment=b.cat.dimension(e.segment, b.lang))   # 期初正常类
+    elif e.segment is not None:
         dim = b.cat.dimension(e.dimension, b.lang) if e.dimension else t.get("headers.segment")
         scope = t.get("sentences.scope", dimension=dim, segment=b.segment_label(e.dimension, e.segment))
     threshold_part = ""
-    if e.threshold is not None:
+    if e.threshold is not None and (e.threshold_name or "").endswith("_pp"):   # the line is a rise
+        threshold_part = t.get("sentences.rise_threshold_part",
+                               threshold=t.get("units.pp", v=f"{e.threshold * 100:.2f}"))
+    elif e.threshold is not None:
         threshold_part = t.get("sentences.threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
     return t.get("sentences.key_evidence", label=b.label(e.metric, with_unit=False), scope=scope,
                  value=fmt.value(e.value, unit, e.metric), threshold_part=threshold_part,
@@ -95,14 +100,18 @@ def findings_section(b: Builder) -> Section:
         sec.blocks.append(Heading(id=f"stage-{stage}", title=t.opt(f"stages.{stage}", stage), level=4))
         lines = []
         for entry in recs.values():
+            # each finding behind the recommendation, with its key number — unless the recommendation's
+            # own text already cites that number (the rule book's texts usually do, for the first one)
             parts, refs = [], []
             for fid, f in entry.basis:
                 ev = key_evidence(f)
-                parts.append(t.get("sentences.basis_item", title=f.title,
-                                   evidence=evidence_text(b, ev) if ev else b.fmt.missing))
                 refs.append(Ref(label=f.title, href=f"#{fid}"))
                 refs.extend(r for r in (evidence_refs(b, ev) if ev else []) if r not in refs)
-            basis = t.get("sentences.basis", items=t.get("sentences.list_sep").join(parts))
-            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis), refs=refs))
+                if ev is None or b.fmt.value(ev.value, b.unit(ev.metric), ev.metric) in entry.rec.text:
+                    continue
+                parts.append(t.get("sentences.basis_item", title=f.title, evidence=evidence_text(b, ev)))
+            basis = t.get("sentences.basis", items=t.get("sentences.list_sep").join(parts)) if parts else ""
+            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis).rstrip(),
+                              refs=refs))
         sec.blocks.append(Bullets(items=lines))
     return sec

@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
 from .blocks import Heading, Paragraph, Ref, Section
 from .builder import Builder
+
+# a patsy term: "C(industry)[T.C]", "industry[C]", "log(amount)", "term"
+_TERM = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_][\w()]*?)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
+
+
+def factor_label(b: Builder, factor: str) -> str:
+    """A model variable in words: a dimension's name, else report_text.toml [model_terms], else as is."""
+    names = b.texts.setting("model_terms")
+    if factor in names:
+        return str(names[factor].get(b.lang) or factor)
+    return b.cat.dimension(factor, b.lang)
+
+
+def term_label(b: Builder, term: str) -> str:
+    """"industry[C]" → "行业：制造业"; "log(amount)" → "贷款金额（对数）"."""
+    m = None if term in b.texts.setting("model_terms") else _TERM.match(term)
+    if m is None:
+        if term in b.texts.setting("model_terms"):
+            return factor_label(b, term)
+        return term
+    if m["level"] is None:
+        return factor_label(b, m["factor"])
+    return b.texts.get("sentences.where", dimension=factor_label(b, m["factor"]),
+                       segment=b.segment_label(m["factor"], m["level"]))
 
 
 def statistics_section(b: Builder) -> Section:
@@ -42,9 +68,11 @@ def statistics_section(b: Builder) -> Section:
         if dm.formula:
             sec.blocks.append(Paragraph(t.get("sentences.model_formula", formula=dm.formula)))
         if dm.reference:
-            items = t.get("sentences.list_sep").join(f"{k} = {v}" for k, v in sorted(dm.reference.items()))
+            items = t.get("sentences.list_sep").join(
+                t.get("sentences.where", dimension=factor_label(b, k), segment=b.segment_label(k, str(v)))
+                for k, v in sorted(dm.reference.items()))
             sec.blocks.append(Paragraph(t.get("sentences.model_reference", items=items)))
-        rows = [[term.term, f.number(term.coef, 3), f.number(term.odds_ratio, 2),
+        rows = [[term_label(b, term.term), f.number(term.coef, 3), f.number(term.odds_ratio, 2),
                  f"{f.number(term.ci_low, 2)} – {f.number(term.ci_high, 2)}", f.pvalue(term.pvalue)]
                 for term in dm.terms]
         h = t.get
@@ -57,7 +85,7 @@ def statistics_section(b: Builder) -> Section:
     if stats.segment_tests:
         h = t.get
         tests = sorted(stats.segment_tests, key=lambda x: (x.padj, x.dimension, x.segment))
-        rows = [[b.cat.dimension(x.dimension, b.lang), x.segment, f.count(x.loans), f.count(x.npl_loans),
+        rows = [[b.cat.dimension(x.dimension, b.lang), b.segment_label(x.dimension, x.segment), f.count(x.loans), f.count(x.npl_loans),
                  f.pct(x.npl_count_ratio), f.pct(x.rest_npl_count_ratio), f.number(x.odds_ratio, 2),
                  f.pvalue(x.pvalue), f.pvalue(x.padj)] for x in tests]
         sec.blocks.append(b.table(h("captions.segment_tests"),
