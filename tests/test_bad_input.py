@@ -102,3 +102,15 @@ def test_legacy_xls_with_title_row(corpus):
     assert list(f["balance"]) == [500_000.0, 205_000.0, 100_000.0]
     assert ledger.sources[0].header_row == 2 and ledger.sources[0].as_of_from == "sheet name"
     assert set(f["as_of"].dt.strftime("%Y-%m-%d")) == {"2023-12-31"}
+
+
+def test_gbk_found_only_past_the_encoding_probe(tmp_path):
+    """The encoding is probed on the first MiB; GBK bytes after it still read right (pyarrow retries)."""
+    head = "as_of,loan_id,customer_id,customer_name,balance,five_category\n"
+    filler = "".join(f"2023-12-31,L{i:07d},C{i:07d},x,100,normal\n" for i in range(30_000))
+    tail = "2023-12-31,LAST,CLAST,乙商行,5,关注\n"
+    path = tmp_path / "late_gbk.csv"
+    path.write_bytes((head + filler).encode("ascii") + tail.encode("gbk"))
+    assert path.stat().st_size > 1 << 20
+    f = load_ledger(path).frame.set_index("loan_id")
+    assert f.loc["LAST", "customer_name"] == "乙商行" and f.loc["LAST", "five_category"] == "special_mention"

@@ -90,9 +90,15 @@ def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
         col = frame[h]
         if col.dtype.kind in "biufM":
             continue
-        t = col.astype("str").str.replace(r"\s", "", regex=True).str.casefold()
-        mask |= t.str.fullmatch(f"(?:{pattern})(?:[:：].*)?", na=False) | t.str.startswith(tuple(words), na=False) & \
-            (t.str.len() <= 8)
+        text = col.astype("str") if not isinstance(col.dtype, pd.StringDtype) else col
+        # a fast pre-filter (one regex kernel over the column), then the precise test on the few candidates
+        candidate = text.str.contains(pattern, case=False, regex=True, na=False)
+        if not candidate.any():
+            continue
+        t = text[candidate].str.replace(r"\s", "", regex=True).str.casefold()
+        hit = t.str.fullmatch(f"(?:{pattern})(?:[:：].*)?", na=False) | \
+            (t.str.startswith(tuple(words), na=False) & (t.str.len() <= 8))
+        mask.loc[hit.index[hit.to_numpy(dtype=bool)]] = True
     return mask
 
 

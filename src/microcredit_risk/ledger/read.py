@@ -232,14 +232,20 @@ def _read_excel_sheets(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple
 
 
 # -- csv --------------------------------------------------------------------------------------------
-def detect_encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM) if it decodes, else GB18030 (a superset of GBK)."""
+def detect_encoding(data: bytes, probe: int = 1 << 20) -> str:
+    """UTF-8 (with or without BOM) if the first MiB decodes, else GB18030 (a superset of GBK).
+
+    Only a prefix is decoded here (the header and first rows of an export say which it is); should
+    invalid UTF-8 turn up later, the CSV reader retries as GB18030.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
-        data.decode("utf-8")
+        data[:probe].decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if len(data) > probe and exc.start >= probe - 3:  # a character cut by the probe's end
+            return "utf-8"
         return "gb18030"
 
 
@@ -263,16 +269,13 @@ def _read_csv(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, lis
     h = found[0]
     headers = unique_headers(rows[h])
     text_cols = _text_headers(headers, cmap)
-    stream = io.BytesIO(data)
-    kwargs: dict[str, Any] = {"skiprows": h, "header": 0, "encoding": encoding.replace("-sig", "") if
-                              encoding == "utf-8-sig" else encoding, "skip_blank_lines": False}
-    try:
-        frame = pd.read_csv(stream, engine="pyarrow", dtype={c: "str" for c in text_cols},
-                            **{k: v for k, v in kwargs.items() if k != "skip_blank_lines"})
-    except Exception:  # noqa: BLE001 - mixed column or ragged rows: read everything as text
-        stream.seek(0)
+    frame = _pyarrow_csv(data, h, encoding, text_cols, headers)
+    if frame is None:  # ragged rows: pandas' own parser, everything as text
+        kwargs: dict[str, Any] = {"skiprows": h, "header": 0, "skip_blank_lines": False, "dtype": "str",
+                                  "keep_default_na": False, "na_values": [""],
+                                  "encoding": "utf-8" if encoding == "utf-8-sig" else encoding}
         try:
-            frame = pd.read_csv(stream, dtype="str", keep_default_na=False, na_values=[""], **kwargs)
+            frame = pd.read_csv(io.BytesIO(data), **kwargs)
         except Exception as exc:  # noqa: BLE001
             raise LedgerError("E001", loc, detail=str(exc).splitlines()[0][:200]) from None
     if encoding == "utf-8-sig" and len(frame.columns) and str(frame.columns[0]).startswith("\ufeff"):
@@ -280,6 +283,34 @@ def _read_csv(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, lis
     frame.columns = unique_headers(list(frame.columns))
     rows_no = pd.Series(range(h + 2, h + 2 + len(frame)), index=frame.index, dtype="int64")
     yield RawTable(str(path), None, h + 1, frame, rows_no)
+
+
+def _pyarrow_csv(data: bytes, header: int, encoding: str, text_cols: list[str],
+                 headers: list[str]) -> pd.DataFrame | None:
+    """Read with pyarrow (C++, multi-threaded): types inferred, ids as text, dates as datetime64.
+
+    If a later block contradicts the inferred type of a column (a text cell far down a numeric
+    column), read every column as text instead and let our parsers convert. None if rows are ragged.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read = pacsv.ReadOptions(skip_rows=header, encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                             block_size=1 << 24)
+    for all_text in (False, True):
+        types = {c: pa.string() for c in (headers if all_text else text_cols)}
+        convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        try:
+            table = pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            message = str(exc).lower()
+            if "utf8" in message and encoding.startswith("utf-8"):
+                return _pyarrow_csv(data, header, "gb18030", text_cols, headers)
+            if "column" in message and "expected" in message:
+                return None  # ragged rows
+            continue
+        return table.to_pandas(date_as_object=False)
+    return None
 
 
 def _read_parquet(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:

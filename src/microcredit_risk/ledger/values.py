@@ -25,10 +25,17 @@ _MULTIPLIERS = {"万": 1e4, "亿": 1e8, "千": 1e3, "%": 0.01, "元": 1.0}
 
 def blank(s: pd.Series) -> pd.Series:
     """Cells that hold nothing (NaN/None or only spaces)."""
-    if s.dtype.kind in "biufcmM":
+    if s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.BooleanDtype):
         return s.isna()
-    as_text = s.astype("str")
-    return s.isna() | as_text.str.strip().eq("")
+    if isinstance(s.dtype, pd.StringDtype):  # pyarrow kernels: no Python objects
+        return s.isna() | s.str.strip().eq("").fillna(False).astype(bool)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # mixed objects: look at each distinct value once
+    empty_u = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
+    empty = np.zeros(len(codes), dtype=bool)
+    if len(empty_u):
+        hit = codes >= 0
+        empty[hit] = empty_u[codes[hit]]
+    return pd.Series((codes < 0) | empty, index=s.index)
 
 
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
