@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from ..ledger.canonical import GRADES
 from ..metrics.table import Metrics
@@ -140,17 +141,18 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.label("deviation_ratio"))
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
             if np.isfinite(v):
-                ax2.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
                              fontsize=7, color=DARK, bbox=LABEL_BOX)
         handles.append(line)
         labels.append(t.label("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
         if line_at is not None:
             handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
-            labels.append(t.label("deviation_line", value=f"{line_at:g}"))
+            labels.append(t.label("deviation_line", value=f"{line_at:.0%}"))
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.label("deviation_ratio"))
+        ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))  # as the report's tables show it
     legend_above(ax, handles, labels)
     return fig
 

@@ -145,6 +145,11 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
     return merged_codes, names
 
 
+# Rates held as fractions enter the model in percentage points, so that an odds ratio reads "per 1 pp"
+# (per 1.0 = 100 pp it came out in the millions on the samples).
+PERCENT_POINT_COLUMNS = frozenset({"interest_rate", "risk_share_ratio"})
+
+
 def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_events: float) -> Design:
     """Intercept + one column per numeric term + dummies per factor level; complete cases only."""
     data, y = sample.data, sample.y
@@ -158,6 +163,8 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
                 raise AnalysisError(f"log({t.column}) needs a numeric column; {t.column!r} holds text")
             with np.errstate(all="ignore"):
                 values = np.where(values > 0, np.log(values), np.nan)
+        if values is not None and t.kind == "value" and t.column in PERCENT_POINT_COLUMNS:
+            values = values * 100.0  # a fraction → percentage points: the odds ratio is per 1 pp
         if values is not None and not np.isfinite(values).any():
             design.notes.append(f"{t.name} has no usable value; left out")
             continue
