@@ -45,7 +45,8 @@ def stress_matrix(matrix: np.ndarray, factor: float) -> np.ndarray:
     k = matrix.shape[0]
     upper = np.triu(np.ones((k, k), dtype=bool), 1)     # j > i: a worse grade
     lower = np.tril(np.ones((k, k), dtype=bool), -1)    # j < i: a better grade
-    worse = np.where(upper, matrix * factor, 0.0)
+    # capped so an absurd factor cannot overflow to inf (inf × 0 would give NaN below)
+    worse = np.where(upper, np.minimum(matrix * min(factor, 1e9), 1e9), 0.0)
     better = np.where(lower, matrix, 0.0)
     room = np.clip(1.0 - better.sum(axis=1), 0.0, None)
     total = worse.sum(axis=1)
