@@ -51,7 +51,9 @@ class FigureTexts:
         """A segment as people read it: translated when it is a canonical code, else as given."""
         if segment is None or segment == "":
             return self.text("no_label")
-        return str(self._d.get("values", {}).get(dimension, {}).get(segment, segment))
+        values = self._d.get("values", {})
+        # the dimension's own words first, then the codes any dimension can carry (other, unknown …)
+        return str(values.get(dimension, {}).get(segment, values.get("any", {}).get(segment, segment)))
 
     def money_scale(self, largest: float) -> tuple[float, str]:
         """(divisor, unit) for amounts whose largest absolute value is ``largest`` (万元/亿元, CNY million …)."""
