@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,24 +54,6 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def inside(folder: Path, relative: str) -> Path:
-    """``folder / relative``, refusing anything that would land outside ``folder``."""
-    path = (folder / relative).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        raise OutputError(f"refusing to write outside the output folder: {relative}")
-    return path
-
-
-def write_text(folder: Path, relative: str, text: str) -> Path:
-    path = inside(folder, relative)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-Writer = Callable[[Path], None]
 
 
 # -- deterministic Office files -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .problems import Issue, LedgerError
 from .read import RawTable, formula_in_cell
 from .schema import ColumnMap, match_header, vocabularies
 from .values import (
+    _map_uniques,
     blank,
     parse_dates,
     parse_flags,
@@ -257,7 +258,7 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
     if extra:
         from .schema import normalise
 
-        mapped = values.map(lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)
+        mapped, _ = _map_uniques(values, lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)
         values = mapped.astype("str").where(mapped.notna())
     return values
 

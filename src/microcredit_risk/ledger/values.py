@@ -238,7 +238,7 @@ def parse_text(s: pd.Series) -> pd.Series:
         t = s.astype("str")
         t = t.where(~whole, s[whole].astype("Int64").astype("str")) if whole.any() else t
         return t.where(s.notna())
-    t = s.map(lambda v: str(int(v)) if isinstance(v, float) and v == v and v == int(v) else v) \
+    t = _map_uniques(s, lambda v: str(int(v)) if isinstance(v, float) and v == v and v == int(v) else v)[0] \
         if s.dtype == object else s
     out = t.astype("str").str.strip()
     return out.where(~blank(s))
