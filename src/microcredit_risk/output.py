@@ -10,13 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import MCRError
+from .errors import OutputError
 
 RUN_MARKER = "run.json"
-
-
-class OutputError(MCRError):
-    """The output folder cannot be written or would overwrite something that is not an mcr run."""
 
 
 def _check_target(target: Path) -> None:
