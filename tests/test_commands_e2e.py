@@ -84,4 +84,4 @@ def test_figures_writes_the_files_it_names(files, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["category_mix.png", "category_mix.svg",
                                                           "npl_trend.png", "npl_trend.svg"]
     r = run("figures", files["csv"], "-o", tmp_path, "--only", "pie_chart")
-    assert r.exit_code == 1 and "npl_trend" in r.stderr  # lists the valid names
+    assert r.exit_code == 2 and "npl_trend" in r.stderr  # lists the valid names

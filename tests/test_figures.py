@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.collections import PathCollection
 
-from microcredit_risk.errors import AnalysisError
+from microcredit_risk.errors import UsageError
 from microcredit_risk.figures import FIGURES, figure_options, render_figures
 from microcredit_risk.figures.cohorts import control_limits, officer_funnel, vintage
 from microcredit_risk.figures.migration import migration_heatmap
@@ -201,7 +201,7 @@ def test_render_figures_skips_what_is_absent_and_keeps_order():
 
 
 def test_unknown_figure_name_lists_valid_names():
-    with pytest.raises(AnalysisError, match="npl_trend"):
+    with pytest.raises(UsageError, match="npl_trend"):
         render_figures(metrics(), None, thresholds=THRESHOLDS, only=["nope"])
 
 
@@ -226,9 +226,10 @@ def test_money_scale_keeps_scaled_values_at_least_one(largest, lang):
     assert largest / divisor >= 1 or divisor == 1.0
 
 
-def test_cli_format_list_is_checked():
-    from microcredit_risk.cli.figures import parse_formats
+def test_format_list_is_checked():
+    from microcredit_risk.figures.registry import parse_formats
 
     assert parse_formats("png, svg,png") == ("png", "svg")
-    with pytest.raises(AnalysisError, match="gif"):
+    with pytest.raises(UsageError) as info:
         parse_formats("png,gif")
+    assert info.value.line() == "--format: unknown figure format gif; choose from png, svg, pdf [E714]"

@@ -45,5 +45,6 @@ def test_report_on_a_folder_that_is_not_a_run_fails_in_one_line(tmp_path):
 def test_report_rejects_an_unknown_format(tmp_path):
     run = make_run(tmp_path / "run")
     save_run(run, run.base_dir)
-    result = CliRunner().invoke(app, ["report", str(run.base_dir), "--format", "pdf"])
-    assert result.exit_code == 1 and "unknown report format" in result.output
+    result = CliRunner().invoke(app, ["report", str(run.base_dir), "--format", "odt"])
+    assert result.exit_code == 2
+    assert result.stderr == "mcr: error: --format: 'odt' is not one of html, md, docx [E602]\n"

@@ -252,7 +252,7 @@ def test_cli_sample_writes_ledger_and_profile(tmp_path: Path):
     assert (tmp_path / "sme_bank.csv").exists() and (tmp_path / "sme_bank.toml").exists()
     assert "sme_bank.csv" in res.output
     bad = CliRunner().invoke(app, ["sample", "--kind", "moon_bank", "--out", str(tmp_path)])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2 and bad.stderr.startswith("mcr: error: --kind: 'moon_bank' is not one of village_bank, ")
 
 
 def test_scale_is_vectorised():

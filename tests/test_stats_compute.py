@@ -1,5 +1,4 @@
 import json
-import types
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ from microcredit_risk.cli.app import app
 from microcredit_risk.ledger.canonical import Ledger
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.profile import BankProfile
+from microcredit_risk.sample.export import export_canonical_csv
 from microcredit_risk.stats.compute import compute_statistics
 from microcredit_risk.stats.export import driver_model_text, models_json
 
@@ -77,20 +77,15 @@ def test_text_summary_names_terms_and_reference(panel):
     assert "AUC" in text and "odds ratio" in text
 
 
-def test_cli_model_json_and_text(panel, monkeypatch, tmp_path):
-    # load_ledger / compute_metrics belong to other stages; stand-ins give this command its inputs
-    load = types.ModuleType("microcredit_risk.ledger.load")
-    load.load_ledger = lambda paths, columns=None, as_of=None, profile=None: Ledger(frame=panel)
-    comp = types.ModuleType("microcredit_risk.metrics.compute")
-    comp.compute_metrics = lambda ledger, profile: _metrics()
-    monkeypatch.setitem(__import__("sys").modules, "microcredit_risk.ledger.load", load)
-    monkeypatch.setitem(__import__("sys").modules, "microcredit_risk.metrics.compute", comp)
+def test_cli_model_json_and_text(panel, tmp_path):
+    """`mcr model` through the real loader: the simulated panel written out as a canonical CSV."""
+    ledger = str(export_canonical_csv(panel, tmp_path / "panel.csv"))
     runner = CliRunner()
-    res = runner.invoke(app, ["model", "x.xlsx", "--format", "json"])
+    res = runner.invoke(app, ["model", ledger, "--format", "json", "-q"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["driver_model"]["fitted"] is True
     out = tmp_path / "m.txt"
-    res = runner.invoke(app, ["model", "x.xlsx", "--formula", "npl ~ log(amount)", "--out", str(out)])
+    res = runner.invoke(app, ["model", ledger, "--formula", "npl ~ log(amount)", "--out", str(out), "-q"])
     assert res.exit_code == 0 and "log(amount)" in out.read_text("utf-8")
-    res = runner.invoke(app, ["model", "x.xlsx", "--formula", "npl ~ bogus"])
+    res = runner.invoke(app, ["model", ledger, "--formula", "npl ~ bogus", "-q"])
     assert res.exit_code == 1 and "unknown column 'bogus'" in res.stderr

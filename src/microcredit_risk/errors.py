@@ -82,7 +82,7 @@ class MCRError(Exception):
     ``location``. ``str(error)`` is the English line; :meth:`line` gives either language.
     """
 
-    def __init__(self, code: str, location: Location | None = None, *, where: str | None = None,
+    def __init__(self, code: str, location: Location | None = None, /, *, where: str | None = None,
                  **params: Any) -> None:
         if code not in catalogue():  # not yet converted to a catalogue code: shown as written
             code, params = "E999", {"detail": code}

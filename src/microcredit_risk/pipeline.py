@@ -1,99 +1,200 @@
-"""One way through: read → validate → metrics → statistics → findings → figures → report.
+"""One way through: ledger → metrics → statistics → findings → figures → report.
 
-``analyze`` computes everything in memory (each number once); ``write_run`` writes a run folder
-atomically from those same objects. The CLI's ``mcr analyze`` is these two calls.
+Every command goes through one :class:`Session`. A session holds the options that decide the
+numbers (ledger files, bank profile, column map, ``--as-of``, formula, rules, anonymising) and
+computes each stage lazily, once, on first use: ``mcr metrics`` stops after the tidy table,
+``mcr analyze`` goes to the report, and both read the same numbers because both read them here.
+The session never prints and never exits; it raises coded :class:`~microcredit_risk.errors.MCRError`.
+
+    from microcredit_risk.pipeline import Session
+    s = Session(["ledger.xlsx"], profile="bank.toml", lang="en")
+    s.metrics.get("npl_ratio")
+    s.write_run("out/bank")
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .anonymize import anonymize_ledger
+from .errors import LANGS, UsageError
 from .ledger.canonical import Ledger
 from .ledger.load import load_ledger
-from .ledger.summary import validation_json
 from .metrics.table import Metrics
-from .output import atomic_folder
 from .profile import BankProfile, load_profile
+
+if TYPE_CHECKING:
+    from .figures.registry import RenderedFigures
+    from .findings.model import Findings
+    from .stats.results import Statistics
 
 Progress = Callable[[str], None]
 
 
-@dataclass
-class Analysis:
-    """Everything one run computed, in memory."""
-
-    ledger: Ledger
-    profile: BankProfile
-    metrics: Metrics            # the one tidy table, statistics rows included
-    statistics: Any             # stats.results.Statistics
-    findings: Any               # findings.model.Findings
-    lang: str
-    inputs: list[str] = field(default_factory=list)
-    anonymized: bool = False
+def check_lang(lang: str | None, option: str = "--lang") -> str | None:
+    """``lang`` if it is a report language (zh, en), else a usage error naming the option."""
+    if lang is not None and lang not in LANGS:
+        raise UsageError("E602", where=option, value=lang, choices=", ".join(LANGS))
+    return lang
 
 
-def analyze(paths: Sequence[str | Path], *, profile: str | Path | BankProfile | None = None,
-            columns: str | Path | None = None, as_of: str | None = None, lang: str | None = None,
-            anonymize: bool = False, formula: str | None = None, rules: str | Path | None = None,
-            progress: Progress | None = None) -> Analysis:
-    """Run every computing stage once. Raises domain errors; never prints."""
-    say = progress or (lambda _msg: None)
-    bank = profile if isinstance(profile, BankProfile) else load_profile(profile)
-    language = lang or bank.language or "zh"
-    say("reading ledger")
-    ledger = load_ledger(paths, columns=columns, as_of=as_of, profile=bank)
-    # the heavier stages are imported only once the input is known to be good: bad input fails fast
-    from .findings.engine import diagnose
-    from .metrics.compute import compute_metrics
-    from .stats.compute import compute_statistics
+class Session:
+    """One ledger read with one set of options; each stage computed once, when first asked for."""
 
-    if anonymize:
-        ledger = anonymize_ledger(ledger)
-    say("computing metrics")
-    metrics = compute_metrics(ledger, bank)
-    say("fitting statistics")
-    stats = compute_statistics(ledger, metrics, bank, formula=formula)
-    metrics = metrics.extend(stats.metrics)
-    say("diagnosing")
-    findings = diagnose(metrics, stats, bank, columns=set(ledger.frame.columns), issues=ledger.issues,
-                        rows=len(ledger.frame), lang=language, rules_path=Path(rules) if rules else None)
-    return Analysis(ledger=ledger, profile=bank, metrics=metrics, statistics=stats, findings=findings,
-                    lang=language, inputs=[str(p) for p in paths], anonymized=anonymize)
+    def __init__(self, paths: Sequence[str | Path] | str | Path, *,
+                 profile: str | Path | BankProfile | None = None, columns: str | Path | None = None,
+                 as_of: str | None = None, lang: str | None = None, anonymize: bool = False,
+                 formula: str | None = None, rules: str | Path | None = None,
+                 progress: Progress | None = None) -> None:
+        self.inputs = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+        self._profile_arg = profile
+        self.columns = columns
+        self.as_of = as_of
+        self._lang = check_lang(lang)
+        self.anonymized = anonymize
+        self.formula = formula
+        self.rules = Path(rules) if rules else None
+        self._say: Progress = progress or (lambda _msg: None)
+
+    # -- options that come from the profile ------------------------------------------------------
+    @cached_property
+    def profile(self) -> BankProfile:
+        p = self._profile_arg
+        return p if isinstance(p, BankProfile) else load_profile(p)
+
+    @property
+    def lang(self) -> str:
+        """``--lang``, else the profile's language, else Chinese (the report's language)."""
+        return self._lang or self.profile.language or "zh"
+
+    # -- the stages ---------------------------------------------------------------------------------
+    @cached_property
+    def ledger(self) -> Ledger:
+        self._say("reading ledger")
+        book = load_ledger(self.inputs, columns=self.columns, as_of=self.as_of, profile=self.profile)
+        if self.anonymized:
+            from .anonymize import anonymize_ledger
+
+            book = anonymize_ledger(book)
+        return book
+
+    @cached_property
+    def _portfolio_metrics(self) -> Metrics:
+        from .metrics.compute import compute_metrics
+
+        self._say("computing metrics")
+        return compute_metrics(self.ledger, self.profile)
+
+    @cached_property
+    def _table_statistics(self) -> Statistics:
+        """The statistics that are rows of the tidy table (trend, projection): cheap, no model fit."""
+        from .stats.compute import table_statistics
+
+        return table_statistics(self._portfolio_metrics, self.profile)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """The one tidy table (METRICS.md), statistics rows included: what metrics.json holds."""
+        return self._portfolio_metrics.extend(self._table_statistics.metrics)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        from .stats.compute import compute_statistics
+
+        self._say("fitting statistics")
+        return compute_statistics(self.ledger, self._portfolio_metrics, self.profile, formula=self.formula,
+                                  base=self._table_statistics)
+
+    @cached_property
+    def findings(self) -> Findings:
+        from .findings.engine import diagnose
+
+        self._say("diagnosing")
+        return diagnose(self.metrics, self.statistics, self.profile, columns=set(self.ledger.frame.columns),
+                        issues=self.ledger.issues, rows=len(self.ledger.frame), lang=self.lang,
+                        rules_path=self.rules)
+
+    def figures(self, only: Sequence[str] | None = None) -> RenderedFigures:
+        """Draw the figure set (or the figures named in ``only``) from the metrics and findings."""
+        from .figures import render_figures
+
+        self._say("drawing figures")
+        return render_figures(self.metrics, self.statistics, lang=self.lang, thresholds=self.profile.thresholds,
+                              only=only)
+
+    # -- views --------------------------------------------------------------------------------------
+    def select_metrics(self, names: Sequence[str] | None = None, dimension: str | None = None,
+                       snapshot: str | None = None) -> Metrics:
+        """The tidy table's rows asked for (unknown names are coded errors listing the valid ones)."""
+        from .metrics.query import pick
+
+        return pick(self.metrics, names, dimension, snapshot)
+
+    def metrics_json(self, metrics: Metrics | None = None) -> str:
+        """metrics.json's text (``mcr metrics --format json`` prints exactly this)."""
+        from .metrics.export import ledger_info, metrics_json
+
+        return metrics_json(self.metrics if metrics is None else metrics, ledger_info(self.ledger))
+
+    def validation_json(self) -> str:
+        from .ledger.summary import validation_json
+
+        return validation_json(self.ledger, self.lang)
+
+    def models_json(self) -> str:
+        from .stats.export import models_json
+
+        return models_json(self.statistics)
+
+    def run(self) -> Session:
+        """Compute every stage now (a bad input fails here, before anything is written)."""
+        _ = self.findings
+        return self
+
+    # -- writing ------------------------------------------------------------------------------------
+    def write_run(self, out_dir: str | Path, *, templates: str | Path | None = None,
+                  figure_formats: Sequence[str] = ("png", "svg"), dpi: int = 300) -> Path:
+        """Write the whole run folder (CLI.md, "Output of mcr analyze") completely or not at all."""
+        from .figures import save_figures
+        from .metrics.export import write_metrics_xlsx
+        from .output import atomic_folder
+        from .report.render import render_report
+        from .report.results import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
+
+        self.run()
+        target = Path(out_dir)
+        with atomic_folder(target) as tmp:
+            rendered = self.figures()
+            saved = save_figures(rendered, tmp / "figures", formats=tuple(figure_formats), dpi=dpi)
+            figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{saved[f.name]['png'].name}")
+                       for f in rendered.figures if "png" in saved.get(f.name, {})]
+            for f in rendered.figures:
+                f.figure.clear()  # free the canvas memory; the files are written
+            results = RunResults(
+                ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,
+                findings=self.findings, statistics=self.statistics, figures=figures,
+                bank=BankFacts(name=self.profile.name, kind=self.profile.kind),
+                thresholds=self.profile.thresholds, lang=self.lang, base_dir=tmp,
+            )
+            self._say("writing tables")
+            save_run(results, tmp, validation=self.validation_json())
+            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang)
+            self._say("rendering report")
+            render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None)
+        return target
 
 
-def write_run(analysis: Analysis, out_dir: str | Path, *, templates: str | Path | None = None,
-              figure_formats: Sequence[str] = ("png", "svg"), dpi: int = 300,
-              progress: Progress | None = None) -> Path:
-    """Write the whole run folder (CLI.md, "Output of mcr analyze") completely or not at all."""
-    from .figures import render_figures, save_figures
-    from .metrics.export import write_metrics_xlsx
-    from .report.render import render_report
-    from .report.results import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
+# -- the two calls of the README's library example ------------------------------------------------
+Analysis = Session
 
-    say = progress or (lambda _msg: None)
-    target = Path(out_dir)
-    with atomic_folder(target) as tmp:
-        say("drawing figures")
-        rendered = render_figures(analysis.metrics, analysis.statistics, lang=analysis.lang,
-                                  thresholds=analysis.profile.thresholds)
-        saved = save_figures(rendered, tmp / "figures", formats=tuple(figure_formats), dpi=dpi)
-        figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{saved[f.name]['png'].name}")
-                   for f in rendered.figures if "png" in saved.get(f.name, {})]
-        for f in rendered.figures:
-            f.figure.clear()  # free the canvas memory; the files are written
-        run = RunResults(
-            ledger=LedgerSummary.from_ledger(analysis.ledger, analysis.lang), metrics=analysis.metrics,
-            findings=analysis.findings, statistics=analysis.statistics, figures=figures,
-            bank=BankFacts(name=analysis.profile.name, kind=analysis.profile.kind),
-            thresholds=analysis.profile.thresholds, lang=analysis.lang, base_dir=tmp,
-        )
-        say("writing tables")
-        save_run(run, tmp, validation=validation_json(analysis.ledger, analysis.lang))
-        write_metrics_xlsx(analysis.metrics, tmp / "metrics.xlsx", lang=analysis.lang)
-        say("rendering report")
-        render_report(run, tmp, lang=analysis.lang, templates=Path(templates) if templates else None)
-    return target
+
+def analyze(paths: Sequence[str | Path] | str | Path, **options: Any) -> Session:
+    """A :class:`Session` with every stage computed (raises on bad input; never prints)."""
+    return Session(paths, **options).run()
+
+
+def write_run(session: Session, out_dir: str | Path, **options: Any) -> Path:
+    """Write ``session``'s run folder (see :meth:`Session.write_run`)."""
+    return session.write_run(out_dir, **options)

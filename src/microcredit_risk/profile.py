@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ProfileError
+from .errors import LANGS, ProfileError
 
 BANK_KINDS = ("village_bank", "rural_commercial", "city_commercial", "joint_stock", "state_owned",
               "policy", "postal")
@@ -52,7 +52,7 @@ class BankProfile:
         try:
             return self.thresholds[name]
         except KeyError:
-            raise ProfileError(f"unknown threshold '{name}'") from None
+            raise ProfileError("E318", name=name) from None
 
     def net_capital_for(self, year: int) -> float | None:
         return self.net_capital.get(year)
@@ -62,14 +62,14 @@ def _by_year(table: Any, where: str, source: str) -> dict[int, float]:
     if table is None:
         return {}
     if not isinstance(table, dict):
-        raise ProfileError(f"{source}: [{where}] must be a table of year = number")
+        raise ProfileError("E207", where=source, table=where)
     out: dict[int, float] = {}
     for k, v in table.items():
         try:
             year = int(str(k))
             out[year] = float(v)
         except (TypeError, ValueError):
-            raise ProfileError(f"{source}: [{where}] {k} = {v!r} is not year = number") from None
+            raise ProfileError("E208", where=source, table=where, key=k, value=v) from None
     return out
 
 
@@ -81,9 +81,9 @@ def load_profile(path: str | Path | None) -> BankProfile:
     try:
         data = tomllib.loads(p.read_text("utf-8"))
     except FileNotFoundError:
-        raise ProfileError(f"{p}: bank profile not found") from None
+        raise ProfileError("E201", where=str(p)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{p}: not a valid TOML file ({exc})") from None
+        raise ProfileError("E202", where=str(p), detail=exc) from None
     return profile_from_dict(data, str(p))
 
 
@@ -91,19 +91,19 @@ def profile_from_dict(data: dict[str, Any], source: str = "profile") -> BankProf
     bank = data.get("bank", {}) or {}
     kind = bank.get("kind")
     if kind is not None and kind not in BANK_KINDS:
-        raise ProfileError(f"{source}: bank.kind = {kind!r} is not one of {', '.join(BANK_KINDS)}")
+        raise ProfileError("E203", where=source, value=kind, choices=", ".join(BANK_KINDS))
     language = bank.get("language")
-    if language is not None and language not in ("zh", "en"):
-        raise ProfileError(f"{source}: bank.language = {language!r} must be 'zh' or 'en'")
+    if language is not None and language not in LANGS:
+        raise ProfileError("E204", where=source, value=language, choices=", ".join(LANGS))
     known = default_thresholds(kind)
     overrides: dict[str, float] = {}
     for k, v in (data.get("thresholds", {}) or {}).items():
         if k not in known:
-            raise ProfileError(f"{source}: [thresholds] {k} is not a known threshold")
+            raise ProfileError("E205", where=source, name=k)
         try:
             overrides[k] = float(v)
         except (TypeError, ValueError):
-            raise ProfileError(f"{source}: [thresholds] {k} = {v!r} is not a number") from None
+            raise ProfileError("E206", where=source, name=k, value=v) from None
     return BankProfile(
         name=bank.get("name"),
         kind=kind,

@@ -13,10 +13,11 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from .common import State
+from .common import MCRGroup, State
 
 app = typer.Typer(
     name="mcr",
+    cls=MCRGroup,
     help="Credit-risk case studies from a bank's SME loan ledger (贷款台账).",
     no_args_is_help=True,
     add_completion=False,
@@ -48,4 +49,5 @@ _register()
 
 
 def main() -> None:
-    app(prog_name="mcr")
+    """The console script: every error becomes one coded line and an exit status (MCRGroup)."""
+    typer.main.get_command(app).main(prog_name="mcr")

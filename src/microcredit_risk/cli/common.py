@@ -1,29 +1,111 @@
-"""What every command shares: options, consoles, and the one place errors become exit codes."""
+"""What every command shares: the option types, the session, consoles, and the one place where an
+error becomes one line on stderr and an exit status.
+
+Every error, from a ledger cell to an unknown option, leaves as ``mcr: error: … [CODE]`` (codes and
+zh/en texts in ``data/errors.toml``): status 2 for usage (a wrong option or value, on every command
+alike), 1 for everything else. ``MCRGroup.main`` does this for the console script and for tests that
+invoke the app, so both see the same lines.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
-from ..errors import MCRError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from ..errors import LANGS, MCRError, UsageError
+from ..pipeline import Session, check_lang
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_FINDING = 0, 1, 2, 3
 
 
 class State:
-    """Global flags set by the top-level callback (``mcr --debug …``)."""
+    """Process-wide flags: ``mcr --debug …``, and the language errors are written in."""
 
     debug: bool = bool(os.environ.get("MCR_DEBUG"))
+    lang: str = "en"
+
+
+def error_lang(args: Sequence[str]) -> str:
+    """The language of error lines: ``--lang`` if given and valid, else ``MCR_LANG``, else English."""
+    for i, a in enumerate(args):
+        value: str | None = None
+        if a == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif a.startswith("--lang="):
+            value = a[len("--lang="):]
+        if value in LANGS:
+            return str(value)
+    env = os.environ.get("MCR_LANG", "")
+    return env if env in LANGS else "en"
+
+
+def _click_line(exc: click_errors.UsageError) -> UsageError:
+    """Click's own usage errors (unknown option, missing argument, bad number…) as coded errors."""
+    if isinstance(exc, click_errors.NoSuchOption):
+        hint = f"; did you mean {', '.join(sorted(exc.possibilities))}?" if exc.possibilities else ""
+        return UsageError("E601", option=exc.option_name, hint=hint)
+    if isinstance(exc, click_errors.MissingParameter):
+        param = exc.param
+        if param is None:
+            return UsageError("E603", what=exc.message or "a parameter")
+        if getattr(param, "param_type_name", "") == "option":
+            return UsageError("E603", what=f"option {param.opts[0]}")
+        return UsageError("E603", what=f"argument {str(param.name).upper()}")
+    if isinstance(exc, click_errors.BadParameter):
+        param = exc.param
+        raw: Any = exc.param_hint or (param.opts[0] if param is not None and getattr(param, "opts", None) else None)
+        hint = " / ".join(raw) if isinstance(raw, (list, tuple)) else raw
+        return UsageError("E604", where=str(hint).strip("'") if hint else None, detail=exc.message)
+    return UsageError("E605", detail=exc.message)
+
+
+def report(exc: BaseException, lang: str) -> int:
+    """Print the one line for ``exc`` on stderr; return the exit status."""
+    if isinstance(exc, click_errors.UsageError):
+        exc = _click_line(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        exc = MCRError("E902")
+    elif not isinstance(exc, MCRError):
+        hint = "" if State.debug else " (run 'mcr --debug …' for the traceback)"
+        exc = MCRError("E901", detail=f"{type(exc).__name__}: {exc}", hint=hint)
+    print(f"mcr: error: {exc.line(lang)}", file=sys.stderr)
+    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+
+
+class MCRGroup(TyperGroup):
+    """The ``mcr`` group: every exception of every command ends here, as one coded line."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        State.lang = error_lang(argv)
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "mcr", standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else EXIT_OK
+        except click_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else "")
+            code = EXIT_USAGE
+        except typer.Abort:
+            code = report(KeyboardInterrupt(), State.lang)
+        except BaseException as exc:  # noqa: BLE001 - the last line of defence for a cron job
+            if isinstance(exc, SystemExit):
+                raise
+            if State.debug:
+                traceback.print_exc(file=sys.stderr)  # no local variables: ledgers hold personal data
+            code = report(exc, State.lang)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 def stdout() -> Console:
@@ -34,45 +116,66 @@ def stderr(quiet: bool = False) -> Console:
     return Console(file=sys.stderr, stderr=True, quiet=quiet, soft_wrap=True)
 
 
-def fail(message: str) -> typer.Exit:
-    """Print one line on stderr and return the exit to raise."""
-    print(f"mcr: error: {message}", file=sys.stderr)
-    return typer.Exit(EXIT_FAILED)
+# -- options with a fixed set of values ---------------------------------------------------------------
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
 
 
-def guarded(func: F) -> F:
-    """Turn domain errors into one line on stderr and exit 1; tracebacks only with --debug.
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
 
-    Tracebacks are printed without local variables: ledgers hold personal data.
-    """
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit, typer.BadParameter):
-            raise  # Click's own: usage errors exit 2
-        except MCRError as exc:
-            if State.debug:
-                traceback.print_exc(file=sys.stderr)
-            raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted") from None
-        except Exception as exc:  # noqa: BLE001 - the last line of defence for a cron job
-            if State.debug:
-                traceback.print_exc(file=sys.stderr)
-                raise fail(f"internal error: {type(exc).__name__}: {exc}") from None
-            raise fail(f"internal error: {type(exc).__name__}: {exc} (run 'mcr --debug …' for the traceback)") from None
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
 
-    return wrapper  # type: ignore[return-value]
+
+def one_of(option: str, choices: Sequence[str] | type[StrEnum]) -> Callable[[Any], Any]:
+    """A callback that refuses a value outside ``choices`` with the coded usage line (exit 2)."""
+    allowed = [str(c.value) for c in choices] if isinstance(choices, type) else [str(c) for c in choices]
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        for v in value if isinstance(value, list) else [value]:
+            if str(v) not in allowed:
+                raise UsageError("E602", where=option, value=str(v), choices=", ".join(allowed))
+        return value
+
+    return check
+
+
+def _lang(value: str | None) -> str | None:
+    checked = check_lang(value)
+    if checked is not None:
+        State.lang = checked
+    return checked
 
 
 # -- shared option types ---------------------------------------------------------------------------
-LedgerPaths = Annotated[list[Path], typer.Argument(help="Ledger file(s): .xlsx/.xlsm/.xls/.csv/.parquet; several are stacked.",
-                                                   show_default=False)]
+LedgerPaths = Annotated[list[Path], typer.Argument(
+    help="Ledger file(s): .xlsx/.xlsm/.xls/.csv/.parquet; several are stacked.", show_default=False)]
 ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Bank profile (TOML): bank facts and threshold overrides.")]
 ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="Your own header → canonical column and value mappings (TOML).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Snapshot date for a file that carries no date (YYYY-MM-DD).")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Report language: zh or en (default: profile, else zh).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", callback=_lang,
+                                             help="Language of the output and of error lines: zh or en "
+                                                  "(default: the profile's, else zh; errors: en).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
+FormulaOpt = Annotated[str | None, typer.Option(
+    "--formula", help="Default-driver model formula, e.g. \"npl ~ C(guarantee_type) + log(amount)\"; columns "
+                      "enter as the ledger holds them.")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your rules/texts TOML merged over the shipped "
+                                                              "findings rules.")]
+
+
+def session(ledger: list[Path], *, profile: Path | None, columns: Path | None, as_of: str | None,
+            lang: str | None = None, progress: Callable[[str], None] | None = None, **more: Any) -> Session:
+    """The one session every command computes through; errors follow the profile's language too."""
+    s = Session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, progress=progress, **more)
+    State.lang = lang or s.profile.language or State.lang
+    return s

@@ -7,66 +7,48 @@ from typing import Annotated
 
 import typer
 
-from ..errors import AnalysisError
+from ..output import atomic_files
 from .app import app
-from .common import AsOfOpt, ColumnsOpt, LangOpt, LedgerPaths, ProfileOpt, QuietOpt, guarded, stdout
-
-FormatOpt = Annotated[str, typer.Option("--format", help="Comma-separated: png, svg, pdf.")]
-DpiOpt = Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of PNG files.")]
-OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Draw only this figure (repeatable).")]
-OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if absent).")]
+from .common import AsOfOpt, ColumnsOpt, LangOpt, LedgerPaths, ProfileOpt, QuietOpt, session, stderr, stdout
 
 
-def parse_formats(text: str) -> tuple[str, ...]:
-    from ..figures.registry import FORMATS
+def _formats(text: str) -> tuple[str, ...]:
+    from ..figures.registry import parse_formats
 
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise AnalysisError(f"unknown figure format {', '.join(bad) or '(none)'}: choose from {', '.join(FORMATS)}")
-    return formats
+    return parse_formats(text)
+
+
+def _names(only: list[str] | None) -> list[str] | None:
+    from ..figures.registry import check_names
+
+    return check_names([n.strip() for item in only for n in item.split(",") if n.strip()]) if only else None
 
 
 @app.command("figures")
-@guarded
 def figures_command(
     ledger: LedgerPaths,
-    out: OutDirOpt,
-    fmt: FormatOpt = "png,svg",
-    dpi: DpiOpt = 300,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if absent).")],
+    fmt: Annotated[str, typer.Option("--format", callback=_formats, help="Comma-separated: png, svg, pdf.")] = "png,svg",
+    dpi: Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of PNG files.")] = 300,
     lang: LangOpt = None,
-    only: OnlyOpt = None,
+    only: Annotated[list[str] | None, typer.Option("--only", callback=_names,
+                                                   help="Draw only this figure (repeatable).")] = None,
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Draw the figure set from a ledger and print the files written."""
-    from ..figures.registry import check_names, render_figures, save_figures
-    from ..figures.texts import texts_for
-    from ..profile import load_profile
+    from ..figures.registry import save_figures
 
-    # refuse a wrong option before the long work
-    formats = parse_formats(fmt)
-    wanted = check_names([n.strip() for item in only for n in item.split(",") if n.strip()]) if only else None
-    bank = load_profile(profile)
-    language = lang or bank.language or "zh"
-    texts_for(language)
-
-    from ..ledger.load import load_ledger  # type: ignore[import-not-found,unused-ignore]
-    from ..metrics.compute import compute_metrics  # type: ignore[import-not-found,unused-ignore]
-    from ..stats.compute import compute_statistics  # type: ignore[import-not-found,unused-ignore]
-
-    loaded = load_ledger(ledger, columns=columns, as_of=as_of)
-    metrics = compute_metrics(loaded, bank)
-    stats = compute_statistics(loaded, metrics, bank)
-    rendered = render_figures(metrics, stats, lang=language, thresholds=bank.thresholds,
-                              only=wanted)
-    written = save_figures(rendered, out, formats=formats, dpi=dpi)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang)
+    rendered = run.figures(only=only)
+    with atomic_files(out) as tmp:
+        written = save_figures(rendered, tmp, formats=tuple(fmt), dpi=dpi)
     console = stdout()
     for paths in written.values():
         for path in paths.values():
-            console.print(str(path), highlight=False)
-    if not quiet:
-        for skip in rendered.skipped:
-            typer.echo(f"mcr: skipped {skip.what}: {skip.reason}", err=True)
+            console.print(str(Path(out) / path.name), highlight=False)
+    err = stderr(quiet)
+    for skip in rendered.skipped:
+        err.print(f"mcr: skipped {skip.what}: {skip.reason}", markup=False, highlight=False)

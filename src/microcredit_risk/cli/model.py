@@ -7,40 +7,46 @@ from typing import Annotated
 
 import typer
 
+from ..output import write_file
 from .app import app
-from .common import AsOfOpt, ColumnsOpt, LedgerPaths, ProfileOpt, guarded
+from .common import (
+    AsOfOpt,
+    ColumnsOpt,
+    FormulaOpt,
+    LangOpt,
+    LedgerPaths,
+    ProfileOpt,
+    QuietOpt,
+    TextOrJson,
+    one_of,
+    session,
+)
+from .warnings import print_warnings
 
 
 @app.command("model", help="The default-driver model: logistic regression of NPL at t1 on loan features.")
-@guarded
 def model(
     ledger: LedgerPaths,
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
-    formula: Annotated[str | None, typer.Option(
-        "--formula", help="e.g. 'npl ~ C(guarantee_type) + log(amount) + Q(\"my column\")'; columns may be extra ones.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    formula: FormulaOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", TextOrJson),
+                                     help="text or json (models.json).")] = "text",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    from ..errors import MCRError
-    from ..ledger.load import load_ledger  # type: ignore[import-not-found,unused-ignore]
-    from ..metrics.compute import compute_metrics  # type: ignore[import-not-found,unused-ignore]
-    from ..profile import load_profile
-    from ..stats.compute import compute_statistics
-    from ..stats.export import driver_model_text, models_json
+    from ..stats.export import driver_model_text
 
-    if fmt not in ("text", "json"):
-        raise MCRError(f"--format must be text or json, got {fmt!r}")
-    bank = load_profile(profile)
-    loaded = load_ledger(ledger, columns=columns, as_of=as_of, profile=bank)
-    metrics = compute_metrics(loaded, bank)
-    stats = compute_statistics(loaded, metrics, bank, formula=formula)
-    if fmt == "json":
-        text = models_json(stats)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, formula=formula)
+    if fmt == TextOrJson.json:
+        text = run.models_json()
     else:
-        text = driver_model_text(stats.driver_model) if stats.driver_model else "no model\n"
+        dm = run.statistics.driver_model
+        text = driver_model_text(dm) if dm else "no model\n"
+    print_warnings(run.ledger, run.lang, quiet)
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_file(out, text)

@@ -7,31 +7,25 @@ from typing import Annotated
 
 import typer
 
-from ..errors import MCRError
+from ..output import write_file
 from ..sample import export_bank_ledger, kinds, simulate
-from ..sample.export import atomic_write
 from .app import app
-from .common import guarded, stdout
+from .common import one_of, stdout
 
 
 @app.command("sample")
-@guarded
 def sample(
-    kind: Annotated[str, typer.Option("--kind", help=f"Kind of bank: {', '.join(kinds())}.")] = "village_bank",
+    kind: Annotated[str, typer.Option("--kind", callback=one_of("--kind", kinds()), help=f"Kind of bank: {', '.join(kinds())}.")] = "village_bank",
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")] = 0,
-    loans: Annotated[int | None, typer.Option("--loans", help="Loans on the book at a year-end (default: the kind's size).")] = None,
+    loans: Annotated[int | None, typer.Option("--loans", min=1, help="Loans on the book at a year-end (default: the kind's size).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
-    fmt: Annotated[str, typer.Option("--format", help="Ledger file format: xlsx or csv.")] = "xlsx",
+    fmt: Annotated[str, typer.Option("--format", callback=one_of("--format", ("xlsx", "csv")),
+                                     help="Ledger file format: xlsx or csv.")] = "xlsx",
 ) -> None:
     """Write a synthetic five-year ledger (OUT/KIND.xlsx or .csv) and its bank profile (OUT/KIND.toml)."""
-    if fmt not in ("xlsx", "csv"):
-        raise MCRError(f"--format must be xlsx or csv, not '{fmt}'")
-    if loans is not None and loans < 1:
-        raise MCRError("--loans must be at least 1")
     result = simulate(kind, seed=seed, loans=loans)
     ledger = export_bank_ledger(result, out / f"{kind}.{fmt}")
-    profile = atomic_write(out / f"{kind}.toml",
-                           lambda tmp: Path(tmp).write_text(result.profile_toml(), encoding="utf-8"))
+    profile = write_file(out / f"{kind}.toml", result.profile_toml())
     console = stdout()
     console.print(f"{ledger}  ({len(result.frame)} rows, {result.frame['loan_id'].nunique()} loans, "
                   f"{result.frame['as_of'].dt.year.min()}–{result.frame['as_of'].dt.year.max()})")

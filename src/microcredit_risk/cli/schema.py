@@ -11,7 +11,7 @@ from rich.table import Table
 from ..ledger.canonical import COLUMNS
 from ..ledger.schema import alias_table, vocabularies
 from .app import app
-from .common import guarded, stdout
+from .common import TextOrJson, one_of, stdout
 
 
 def schema_record() -> dict:
@@ -28,8 +28,8 @@ def schema_record() -> dict:
 
 
 @app.command()
-@guarded
-def schema(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text") -> None:
+def schema(fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", TextOrJson),
+                                            help="text or json.")] = "text") -> None:
     """Print the canonical columns, their header aliases and accepted values."""
     rec = schema_record()
     if fmt == "json":

@@ -8,34 +8,39 @@ import typer
 from rich.table import Table
 
 from ..ledger.canonical import Ledger
-from ..ledger.load import load_ledger
-from ..ledger.summary import snapshot_counts, validation_json
-from ..profile import load_profile
+from ..ledger.summary import snapshot_counts
 from .app import app
-from .common import AsOfOpt, ColumnsOpt, LangOpt, LedgerPaths, ProfileOpt, QuietOpt, guarded, stdout
+from .common import (
+    AsOfOpt,
+    ColumnsOpt,
+    LangOpt,
+    LedgerPaths,
+    ProfileOpt,
+    QuietOpt,
+    TextOrJson,
+    one_of,
+    session,
+    stdout,
+)
 
 
 @app.command()
-@guarded
 def validate(
     ledger: LedgerPaths,
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
     lang: LangOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", TextOrJson),
+                                     help="text or json (validation.json).")] = "text",
     quiet: QuietOpt = False,
 ) -> None:
     """Read and check LEDGER files only: column matching, rows per snapshot, warnings. Exit 1 on an error."""
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter("must be text or json", param_hint="--format")
-    bank = load_profile(profile)
-    data = load_ledger(ledger, columns=columns, as_of=as_of, profile=bank)
-    language = lang or bank.language or "en"
-    if fmt == "json":
-        typer.echo(validation_json(data, language), nl=False)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang)
+    if fmt == TextOrJson.json:
+        typer.echo(run.validation_json(), nl=False)
     elif not quiet:
-        _print_summary(data, language)
+        _print_summary(run.ledger, run.lang)
 
 
 def _print_summary(data: Ledger, lang: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..errors import AnalysisError
+from ..errors import UsageError
 from ..metrics.table import Metrics, Skipped
 from ..stats.results import Statistics
 from .base import FigureFunc, figure_options
@@ -64,8 +64,18 @@ class RenderedFigures:
 def check_names(only: Sequence[str]) -> list[str]:
     unknown = [n for n in only if n not in FIGURES]
     if unknown:
-        raise AnalysisError(f"unknown figure {', '.join(unknown)}: choose from {', '.join(FIGURES)}")
+        raise UsageError("E713", where="--only", value=", ".join(unknown), choices=", ".join(FIGURES))
     return list(only)
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"png, svg"`` → ("png", "svg"): known formats, each once; an unknown one is a usage error."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UsageError("E714", where="--format", value=", ".join(bad) or "''", choices=", ".join(FORMATS))
+    return formats
 
 
 def render_figures(metrics: Metrics, stats: Statistics | None, *, lang: str = "zh",
@@ -87,9 +97,7 @@ def render_figures(metrics: Metrics, stats: Statistics | None, *, lang: str = "z
 def save_figures(rendered: RenderedFigures, outdir: str | Path, formats: Sequence[str] = ("png", "svg"),
                  dpi: int = 300) -> dict[str, dict[str, Path]]:
     """Write each figure as NAME.FORMAT; byte-identical for the same input (no dates, fixed hash salt)."""
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise AnalysisError(f"unknown figure format {', '.join(bad)}: choose from {', '.join(FORMATS)}")
+    formats = parse_formats(formats)
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, dict[str, Path]] = {}

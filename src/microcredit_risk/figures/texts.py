@@ -8,9 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import AnalysisError
-
-LANGS = ("zh", "en")
+from ..errors import LANGS, UsageError
 
 
 @cache
@@ -66,5 +64,5 @@ class FigureTexts:
 
 def texts_for(lang: str) -> FigureTexts:
     if lang not in LANGS:
-        raise AnalysisError(f"unknown figure language '{lang}': use one of {', '.join(LANGS)}")
+        raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
     return FigureTexts(lang)

@@ -79,14 +79,14 @@ class Context:
     def threshold(self, spec: Any) -> tuple[float, str | None]:
         """A threshold by name ("npl_ratio_max", "-inclusive_growth_slack") or a plain number."""
         if isinstance(spec, bool):
-            raise ProfileError(f"rules: threshold {spec!r} is not a number or a threshold name")
+            raise ProfileError("E317", where="rules", value=spec)
         if isinstance(spec, (int, float)):
             return float(spec), None
         name = str(spec)
         sign = -1.0 if name.startswith("-") else 1.0
         key = name.lstrip("-")
         if key not in self.thresholds:
-            raise ProfileError(f"rules: unknown threshold '{key}'")
+            raise ProfileError("E318", where="rules", name=key)
         return sign * float(self.thresholds[key]), key
 
     # -- reading the table ------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def _profile_fact(ctx: Context, fact: str) -> tuple[bool, str]:
     year = ctx.latest.year if ctx.latest is not None else None
     table = {"net_capital": ctx.profile.net_capital, "total_npl_ratio": ctx.profile.total_npl_ratio}
     if fact not in table:
-        raise ProfileError(f"rules: unknown profile fact '{fact}' (known: {', '.join(table)})")
+        raise ProfileError("E319", where="rules", name=fact, choices=", ".join(table))
     return (year is not None and year in table[fact]), f"profile bank.{fact}[{year}]"
 
 

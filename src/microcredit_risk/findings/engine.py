@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ProfileError
+from ..errors import LANGS, ProfileError, UsageError
 from ..ledger.problems import Issue
 from ..metrics.table import Metrics, Skipped
 from ..profile import BankProfile
@@ -58,13 +58,13 @@ def _ordered(rules: list[Rule]) -> list[Rule]:
     for r in rules:
         for need in r.requires:
             if need not in known:
-                raise ProfileError(f"rules: {r.code} requires unknown rule {need}")
+                raise ProfileError("E320", where="rules", code=r.code, name=need)
     done: list[Rule] = []
     pending = list(rules)
     while pending:
         ready = [r for r in pending if all(n in {d.code for d in done} for n in r.requires)]
         if not ready:
-            raise ProfileError(f"rules: circular 'requires' among {', '.join(r.code for r in pending)}")
+            raise ProfileError("E321", where="rules", names=", ".join(r.code for r in pending))
         done.append(ready[0])
         pending.remove(ready[0])
     return done
@@ -121,8 +121,8 @@ def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *
     ``columns``: the canonical columns the ledger has (None = unknown: rules then rely on what the
     metrics table holds); ``issues`` and ``rows``: the ledger's validation warnings and row count.
     """
-    if lang not in ("zh", "en"):
-        raise ProfileError(f"language {lang!r} must be 'zh' or 'en'")
+    if lang not in LANGS:
+        raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
     book = load_rules(rules_path)
     ctx = _context(metrics, stats, profile, columns, issues, rows)
     states: dict[str, str] = {}

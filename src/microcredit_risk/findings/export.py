@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import MCRError
+from ..errors import AnalysisError
 from ..metrics.table import Skipped
 from .model import SEVERITIES, STAGES, Cause, Evidence, Finding, Findings, Recommendation
 
@@ -43,7 +43,8 @@ def _num(v: Any) -> float | None:
 
 def _finding(d: dict[str, Any]) -> Finding:
     if d.get("severity") not in SEVERITIES:
-        raise MCRError(f"findings.json: severity {d.get('severity')!r} is not one of {', '.join(SEVERITIES)}")
+        raise AnalysisError("E508", where="findings.json", key="severity", value=d.get("severity"),
+                            choices=", ".join(SEVERITIES))
     evidence = [Evidence(metric=e["metric"], as_of=e.get("as_of"), value=_num(e.get("value")),
                          threshold=_num(e.get("threshold")), threshold_name=e.get("threshold_name"),
                          dimension=e.get("dimension"), segment=e.get("segment"))
@@ -51,7 +52,8 @@ def _finding(d: dict[str, Any]) -> Finding:
     recs = []
     for r in d.get("recommendations", []):
         if r.get("stage") not in STAGES:
-            raise MCRError(f"findings.json: stage {r.get('stage')!r} is not one of {', '.join(STAGES)}")
+            raise AnalysisError("E508", where="findings.json", key="stage", value=r.get("stage"),
+                                choices=", ".join(STAGES))
         recs.append(Recommendation(code=r["code"], stage=r["stage"], text=r["text"]))
     return Finding(code=d["code"], severity=d["severity"], title=d.get("title", ""), as_of=d.get("as_of"),
                    dimension=d.get("dimension"), segment=d.get("segment"), evidence=evidence,
@@ -68,4 +70,4 @@ def findings_from_json(text: str) -> Findings:
                                  for s in data.get("not_run", [])],
                         lang=data.get("lang", "zh"))
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise MCRError(f"findings.json cannot be read ({type(exc).__name__}: {exc})") from None
+        raise AnalysisError("E509", where="findings.json", detail=f"{type(exc).__name__}: {exc}") from None

@@ -68,3 +68,7 @@ class Findings:
 
     def at_or_above(self, severity: str) -> list[Finding]:
         return [f for f in self.items if severity_rank(f.severity) >= severity_rank(severity)]
+
+    def counts(self) -> dict[str, int]:
+        """How many findings of each severity."""
+        return {s: sum(1 for f in self.items if f.severity == s) for s in SEVERITIES}

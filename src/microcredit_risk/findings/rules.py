@@ -72,12 +72,12 @@ def _read_user(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
-        raise ProfileError(f"{path}: rules file not found") from None
+        raise ProfileError("E301", where=str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: not a valid TOML file ({exc})") from None
+        raise ProfileError("E302", where=str(path), detail=exc) from None
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ProfileError(f"{path}: unknown section(s) {', '.join(unknown)}; expected {', '.join(SECTIONS)}")
+        raise ProfileError("E303", where=str(path), names=", ".join(unknown), choices=", ".join(SECTIONS))
     return data
 
 
@@ -99,22 +99,22 @@ def load_rules(rules_path: Path | str | None = None) -> RuleBook:
 
 
 def _rule(code: str, spec: Any, order: int, source: str) -> Rule:
-    where = f"{source}: [rules.{code}]"
+    where = f"{source} [rules.{code}]"
     if not isinstance(spec, dict):
-        raise ProfileError(f"{where} must be a table")
+        raise ProfileError("E304", where=where)
     severity = spec.get("severity", "medium")
     if severity not in SEVERITIES:
-        raise ProfileError(f"{where} severity = {severity!r} is not one of {', '.join(SEVERITIES)}")
+        raise ProfileError("E305", where=where, key="severity", value=severity, choices=", ".join(SEVERITIES))
     if "when" not in spec:
-        raise ProfileError(f"{where} has no 'when' condition")
+        raise ProfileError("E306", where=where)
     _check_condition(spec["when"], where)
     esc = spec.get("escalate") or {}
     to = esc.get("severity")
     if to is not None and to not in SEVERITIES:
-        raise ProfileError(f"{where} escalate.severity = {to!r} is not one of {', '.join(SEVERITIES)}")
+        raise ProfileError("E305", where=where, key="escalate.severity", value=to, choices=", ".join(SEVERITIES))
     factor = esc.get("factor")
     if to is not None and not isinstance(factor, (int, float)):
-        raise ProfileError(f"{where} escalate needs a numeric factor")
+        raise ProfileError("E307", where=where)
     return Rule(code=code, severity=severity, when=spec["when"], order=order, escalate_to=to,
                 escalate_factor=None if factor is None else float(factor),
                 requires=tuple(spec.get("requires", ())), per_segment=bool(spec.get("per_segment", False)),
@@ -123,48 +123,47 @@ def _rule(code: str, spec: Any, order: int, source: str) -> Rule:
 
 def _check_condition(cond: Any, where: str) -> None:
     if not isinstance(cond, dict):
-        raise ProfileError(f"{where}: a condition must be a table")
+        raise ProfileError("E308", where=where)
     for key in ("any", "all"):
         if key in cond:
             parts = cond[key]
             if not isinstance(parts, list) or not parts:
-                raise ProfileError(f"{where}: '{key}' must be a non-empty list of conditions")
+                raise ProfileError("E309", where=where, key=key)
             for part in parts:
                 _check_condition(part, where)
             return
     if "check" in cond:
         if cond["check"] not in CHECKS:
-            raise ProfileError(f"{where}: unknown check {cond['check']!r}; known: {', '.join(CHECKS)}")
+            raise ProfileError("E310", where=where, value=cond["check"], choices=", ".join(CHECKS))
         return
     if "metric" not in cond:
-        raise ProfileError(f"{where}: a condition needs 'metric', 'check', 'any' or 'all'")
+        raise ProfileError("E311", where=where)
     if cond.get("at", "latest") not in AT_VALUES:
-        raise ProfileError(f"{where}: at = {cond.get('at')!r} is not one of {', '.join(AT_VALUES)}")
+        raise ProfileError("E312", where=where, key="at", value=cond.get("at"), choices=", ".join(AT_VALUES))
     if cond.get("op") not in OPS:
-        raise ProfileError(f"{where}: op = {cond.get('op')!r} is not one of {', '.join(OPS)}")
+        raise ProfileError("E312", where=where, key="op", value=cond.get("op"), choices=", ".join(OPS))
     if "threshold" not in cond and "relative_to" not in cond:
-        raise ProfileError(f"{where}: condition on {cond['metric']} needs a threshold or relative_to")
+        raise ProfileError("E313", where=where, metric=cond["metric"])
     sev = cond.get("severity")
     if sev is not None and sev not in SEVERITIES:
-        raise ProfileError(f"{where}: severity = {sev!r} is not one of {', '.join(SEVERITIES)}")
+        raise ProfileError("E312", where=where, key="severity", value=sev, choices=", ".join(SEVERITIES))
 
 
 def _check_texts(book: RuleBook, source: str) -> None:
     for rule in book.rules:
         problem = book.problems.get(rule.code)
         if problem is None or "title" not in problem:
-            raise ProfileError(f"{source}: rule {rule.code} has no [problems.{rule.code}] title")
+            raise ProfileError("E314", where=source, code=rule.code)
         for c in problem.get("causes", ()):
             if c not in book.causes:
-                raise ProfileError(f"{source}: [problems.{rule.code}] names unknown cause {c}")
+                raise ProfileError("E315", where=source, table=f"problems.{rule.code}", kind="cause", name=c)
         for r in problem.get("recommendations", ()):
             if r not in book.recommendations:
-                raise ProfileError(f"{source}: [problems.{rule.code}] names unknown recommendation {r}")
+                raise ProfileError("E315", where=source, table=f"problems.{rule.code}", kind="recommendation", name=r)
     for code, cause in book.causes.items():
         for r in cause.get("recommendations", ()):
             if r not in book.recommendations:
-                raise ProfileError(f"{source}: [causes.{code}] names unknown recommendation {r}")
+                raise ProfileError("E315", where=source, table=f"causes.{code}", kind="recommendation", name=r)
     for code, rec in book.recommendations.items():
         if rec.get("stage") not in STAGES:
-            raise ProfileError(f"{source}: [recommendations.{code}] stage = {rec.get('stage')!r} "
-                               f"is not one of {', '.join(STAGES)}")
+            raise ProfileError("E316", where=source, code=code, value=rec.get("stage"), choices=", ".join(STAGES))

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import AnalysisError
+from ..errors import UsageError
 from ..profile import default_thresholds
 
 UNITS = ("yuan", "ratio", "count", "index")
@@ -61,7 +61,7 @@ def metric_info(name: str) -> MetricInfo:
     try:
         return catalogue()[name]
     except KeyError:
-        raise AnalysisError(f"unknown metric '{name}'; known: {', '.join(catalogue())}") from None
+        raise UsageError("E701", name=name, known=", ".join(catalogue())) from None
 
 
 def families() -> list[str]:

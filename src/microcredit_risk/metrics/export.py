@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 
 from ..ledger.canonical import Ledger
+from ..output import FORMULA_START
 from .render import metrics_table
 from .table import TIDY_COLUMNS, Metrics
 from .xlsx import write_metrics_xlsx
 
 SCHEMA = "mcr.metrics/1"
-FORMULA_START = ("=", "+", "-", "@")
 
 __all__ = ["SCHEMA", "ledger_info", "metrics_csv", "metrics_json", "metrics_table", "write_metrics_xlsx"]
 

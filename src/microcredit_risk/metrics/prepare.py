@@ -66,7 +66,7 @@ def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
     frame = ledger.frame if isinstance(ledger, Ledger) else ledger
     missing = [c for c in ("as_of", "loan_id", "customer_id", "balance", "five_category") if c not in frame]
     if missing:
-        raise AnalysisError(f"the ledger lacks required column(s): {', '.join(missing)}")
+        raise AnalysisError("E708", names=", ".join(missing))
     return frame.reset_index(drop=True)
 
 
@@ -75,7 +75,7 @@ def _grade_codes(s: pd.Series) -> np.ndarray:
         cat = s.astype(GRADE_DTYPE)
         bad = s.notna() & cat.isna()
         if bad.any():
-            raise AnalysisError(f"five_category value {s[bad].iloc[0]!r} is not one of {', '.join(GRADES)}")
+            raise AnalysisError("E709", value=s[bad].iloc[0], choices=", ".join(GRADES))
         s = cat
     return np.asarray(s.cat.codes, dtype=np.int64)
 
@@ -151,13 +151,13 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
 def prepare(ledger: Ledger | pd.DataFrame, thresholds: dict[str, float]) -> Base:
     frame = _frame_of(ledger)
     if frame.empty:
-        raise AnalysisError("the ledger has no rows")
+        raise AnalysisError("E710")
     as_of = pd.to_datetime(frame["as_of"]).dt.normalize()
     codes, uniq = pd.factorize(as_of, sort=True)
     dates = [pd.Timestamp(d) for d in uniq]
     date_code = np.asarray(codes, dtype=np.int64)
     if (date_code < 0).any():
-        raise AnalysisError("as_of is missing on some rows")
+        raise AnalysisError("E711")
     years = pd.Series(dates).dt.year
     annual = [pd.Timestamp(d) for d in pd.Series(dates).groupby(years.to_numpy()).max()]
     balance = np.nan_to_num(pd.to_numeric(frame["balance"], errors="coerce").to_numpy(dtype="float64",

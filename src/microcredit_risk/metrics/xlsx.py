@@ -15,7 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ..output import workbook_bytes
+from ..output import safe_append, workbook_bytes
 from .catalogue import catalogue, dimension_name, families, family_name, grade_name
 from .order import wide
 from .table import Metrics
@@ -94,14 +94,14 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
             c.font = bold
             c.alignment = Alignment(horizontal="center")
             head_cells.append(c)
-        ws.append(head_cells)
+        safe_append(ws, head_cells)
         for left, values, fmt in body:
             cells: list[object] = list(left)
             for v in values:
                 c = WriteOnlyCell(ws, value=None if pd.isna(v) else float(v))
                 c.number_format = fmt
                 cells.append(c)
-            ws.append(cells)
+            safe_append(ws, cells)
     if not wb.worksheets:
         wb.create_sheet(title="metrics")
     return workbook_bytes(wb)

@@ -7,7 +7,7 @@ templates and the docx writer just lay the blocks out.
 from __future__ import annotations
 
 from .. import __version__
-from ..errors import MCRError
+from ..errors import LANGS, UsageError
 from ..findings.model import SEVERITIES
 from .blocks import Bullets, Paragraph, ReportContext, Section
 from .builder import Builder
@@ -24,7 +24,7 @@ from .sections_data import (
 from .sections_findings import findings_section, summary_lines
 from .sections_method import appendix_section, method_section
 from .sections_stats import statistics_section
-from .texts import LANGS, Texts
+from .texts import Texts
 
 
 def _summary(b: Builder, sec: Section) -> None:
@@ -51,7 +51,7 @@ def _summary(b: Builder, sec: Section) -> None:
 def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None) -> ReportContext:
     """The display-ready report for ``run`` in ``lang`` ("zh" or "en")."""
     if lang not in LANGS:
-        raise MCRError(f"unknown report language {lang!r}; use zh or en")
+        raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
     texts = Texts(lang)
     fmt = Formatter(texts)
     b = Builder(run=run, texts=texts, fmt=fmt, cat=catalogue if catalogue is not None else load_catalogue())

@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..errors import MCRError
+from ..errors import UsageError
 from .blocks import Figure, ReportContext
 from .catalogue import Catalogue
 from .context import build_context
@@ -39,7 +39,7 @@ def render_report(run: RunResults, out_dir: Path, *, lang: str = "zh", templates
     """Write the report files into ``out_dir`` and return their paths (in ``formats`` order)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise MCRError(f"unknown report format(s): {', '.join(unknown)}; use {', '.join(FORMATS)}")
+        raise UsageError("E715", value=", ".join(unknown), choices=", ".join(FORMATS))
     ctx = build_context(run, lang, catalogue)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -32,16 +32,16 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import MCRError
+from ..errors import OutputError
 from ..findings.export import findings_from_json as _findings_from_text
 from ..findings.export import findings_json
 from ..findings.model import Findings
 from ..metrics.export import metrics_json
 from ..metrics.table import Metrics, Skipped
+from ..output import GENERATOR, RUN_SCHEMA
 from ..stats.export import models_json
 from ..stats.results import ChiSquareTest, DriverModel, ModelTerm, SegmentTest, Statistics
 
-RUN_SCHEMA = "mcr.run/1"
 METRICS_SCHEMA = "mcr.metrics/1"
 FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -161,7 +161,7 @@ def statistics_from_json(obj: dict[str, Any]) -> Statistics:
 
 
 def run_json(run: RunResults) -> dict[str, Any]:
-    return {"schema": RUN_SCHEMA, "lang": run.lang, "bank": asdict(run.bank),
+    return {"schema": RUN_SCHEMA, "generator": GENERATOR, "lang": run.lang, "bank": asdict(run.bank),
             "thresholds": dict(sorted(run.thresholds.items())),
             "figures": [asdict(f) for f in run.figures]}
 
@@ -192,12 +192,12 @@ def save_run(run: RunResults, run_dir: Path, *, validation: str | None = None) -
 def _load(path: Path, required: bool = True) -> Any:
     if not path.is_file():
         if required:
-            raise MCRError(f"{path}: not found; is this the folder of a finished 'mcr analyze' run?")
+            raise OutputError("E504", where=str(path))
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MCRError(f"{path}: not valid JSON ({exc})") from None
+        raise OutputError("E505", where=str(path), detail=exc) from None
 
 
 def png_title(path: Path) -> str | None:
@@ -229,10 +229,11 @@ def load_run(run_dir: Path) -> RunResults:
     """Rebuild :class:`RunResults` from a finished run's folder (see the module docstring)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise MCRError(f"{run_dir}: not a folder")
+        raise OutputError("E506", where=str(run_dir))
     metrics_obj = _load(run_dir / "metrics.json")
     if metrics_obj.get("schema") != METRICS_SCHEMA:
-        raise MCRError(f"{run_dir / 'metrics.json'}: schema is {metrics_obj.get('schema')!r}, expected {METRICS_SCHEMA}")
+        raise OutputError("E507", where=str(run_dir / "metrics.json"), value=metrics_obj.get("schema"),
+                          expected=METRICS_SCHEMA)
     findings_obj = _load(run_dir / "findings.json")
     models_obj = _load(run_dir / "models.json", required=False) or {}
     validation = _load(run_dir / "validation.json", required=False) or {}

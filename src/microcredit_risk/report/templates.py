@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
-from ..errors import MCRError
+from ..errors import AnalysisError, OutputError
 
 TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
@@ -32,7 +32,7 @@ def shipped_dir() -> Path:
     repo = Path(__file__).resolve().parents[3] / "reports" / "templates"
     if repo.is_dir():
         return repo
-    raise MCRError("the report templates are not installed (microcredit_risk/templates or reports/templates)")
+    raise OutputError("E511")
 
 
 class SafeLoader(ChoiceLoader):
@@ -48,7 +48,7 @@ def loader(templates: Path | None = None) -> BaseLoader:
     loaders: list[BaseLoader] = []
     if templates is not None:
         if not Path(templates).is_dir():
-            raise MCRError(f"{templates}: templates folder not found")
+            raise OutputError("E512", where=str(templates))
         loaders.append(FileSystemLoader(str(templates)))
     loaders.append(FileSystemLoader(str(shipped_dir())))
     return SafeLoader(loaders)
@@ -70,4 +70,4 @@ def environment(kind: str, templates: Path | None = None) -> Environment:
     if kind == "md":
         return Environment(loader=loader(templates), autoescape=False, undefined=StrictUndefined,
                            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=md_escape)
-    raise MCRError(f"unknown template kind {kind!r}")
+    raise AnalysisError("E707", value=kind)

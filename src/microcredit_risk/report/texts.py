@@ -12,9 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import MCRError
-
-LANGS = ("zh", "en")
+from ..errors import LANGS, AnalysisError, MCRError
 
 
 @cache
@@ -27,7 +25,7 @@ def _node(key: str) -> Any:
     node: Any = _data()
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise MCRError(f"report text '{key}' is missing from data/report_text.toml")
+            raise AnalysisError("E705", key=key)
         node = node[part]
     return node
 
@@ -39,7 +37,7 @@ class Texts:
     def get(self, key: str, **params: Any) -> str:
         node = _node(key)
         if not isinstance(node, dict) or self.lang not in node:
-            raise MCRError(f"report text '{key}' has no '{self.lang}' entry")
+            raise AnalysisError("E706", key=key, lang=self.lang)
         text = str(node[self.lang])
         return text.format(**params) if params else text
 

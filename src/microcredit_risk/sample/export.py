@@ -7,8 +7,6 @@ the reader maps back, taken from ``data/sample_vocab.toml``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ..errors import MCRError
-from ..output import workbook_bytes
+from ..errors import OutputError
+from ..output import atomic_file, safe_append, workbook_bytes
 from .kinds import vocab
 from .simulate import Sample
 
@@ -104,7 +102,7 @@ def export_bank_ledger(data: Sample | pd.DataFrame, path: str | Path,
         return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig",
                                                                date_format="%Y-%m-%d"))
     if path.suffix.lower() != ".xlsx":
-        raise MCRError(f"{path}: can only write .xlsx or .csv")
+        raise OutputError("E510", where=str(path), choices=".xlsx, .csv")
     sheets = bank_sheets(data, style)
     return atomic_write(path, lambda tmp: write_xlsx(sheets, tmp, title))
 
@@ -127,11 +125,11 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path, title: str) ->
         head = WriteOnlyCell(ws, value=title)
         head.font = Font(bold=True, size=14)
         head.alignment = Alignment(horizontal="center")
-        ws.append([head])
+        safe_append(ws, [head])
         ws.merged_cells.add(f"A1:{get_column_letter(max(1, table.shape[1]))}1")
-        ws.append(list(table.columns))
+        safe_append(ws, list(table.columns))
         for row in _rows(table):
-            ws.append(row)
+            safe_append(ws, row)
     Path(path).write_bytes(workbook_bytes(wb))
 
 
@@ -154,16 +152,7 @@ def _unpack(data: Sample | pd.DataFrame, style: ExportStyle | dict[str, str] | N
 
 
 def atomic_write(path: Path, write: Callable[[str], object]) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a ledger sample is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
+    """Write through :func:`~microcredit_risk.output.atomic_file`: never a half-written file."""
+    with atomic_file(path) as tmp:
+        write(str(tmp))
+    return Path(path)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MCRError
+from ..errors import UsageError
 
 
 @cache
@@ -28,7 +28,7 @@ def kind_params(kind: str) -> dict[str, Any]:
     """The parameter table of one kind; an unknown kind is refused with the list of known ones."""
     data = _load("sample_kinds.toml")
     if kind not in data:
-        raise MCRError(f"unknown sample kind '{kind}' (known: {', '.join(data)})")
+        raise UsageError("E712", value=kind, choices=", ".join(data))
     return data[kind]
 
 

@@ -19,18 +19,26 @@ TESTED_DIMENSIONS = ("industry", "guarantee_type", "product", "region", "branch"
                      "loan_officer")
 
 
+def table_statistics(metrics: Metrics, profile: BankProfile | None) -> Statistics:
+    """The statistics that are rows of the tidy table (trend, projection), from the metrics alone."""
+    profile = profile or BankProfile()
+    parts = [npl_trend(metrics), project_npl(metrics, profile.thresholds["stress_factor"])]
+    return Statistics(metrics=Metrics.concat([p.frame for p in parts]),
+                      skipped=[s for p in parts for s in p.skipped])
+
+
 def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics, profile: BankProfile | None,
-                       formula: str | None = None) -> Statistics:
+                       formula: str | None = None, base: Statistics | None = None) -> Statistics:
     """Everything statistical about one ledger. Only a wrong ``formula`` raises (AnalysisError).
 
     Rows go to ``Statistics.metrics`` (without skipped records); every analysis that could not run
-    is listed once, in ``Statistics.skipped``.
+    is listed once, in ``Statistics.skipped``. ``base``: the :func:`table_statistics` already computed.
     """
     profile = profile or BankProfile()
     frame = ledger_or_frame.frame if isinstance(ledger_or_frame, Ledger) else ledger_or_frame
-    parts = [npl_trend(metrics), project_npl(metrics, profile.thresholds["stress_factor"])]
-    skipped: list[Skipped] = [s for p in parts for s in p.skipped]
-    out = Statistics(metrics=Metrics.concat([p.frame for p in parts]), skipped=skipped)
+    table = base if base is not None else table_statistics(metrics, profile)
+    skipped: list[Skipped] = list(table.skipped)
+    out = Statistics(metrics=table.metrics, skipped=skipped)
     out.driver_model = fit_driver_model(frame, formula, profile)
     if not out.driver_model.fitted:
         skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))

@@ -1,0 +1,12 @@
+"""Ledger warnings on stderr, one line each, the same in every command that reads a ledger."""
+
+from __future__ import annotations
+
+from ..ledger.canonical import Ledger
+from .common import stderr
+
+
+def print_warnings(ledger: Ledger, lang: str, quiet: bool = False) -> None:
+    err = stderr(quiet)
+    for issue in ledger.issues:
+        err.print(f"warning: {issue.message(lang)} [{issue.code}]", highlight=False, markup=False)
