@@ -84,8 +84,9 @@ class Session:
     def _portfolio_metrics(self) -> Metrics:
         from .metrics.compute import compute_metrics
 
+        ledger = self.ledger
         self._say("computing metrics")
-        return compute_metrics(self.ledger, self.profile)
+        return compute_metrics(ledger, self.profile)
 
     @cached_property
     def _table_statistics(self) -> Statistics:
@@ -103,16 +104,17 @@ class Session:
     def statistics(self) -> Statistics:
         from .stats.compute import compute_statistics
 
+        ledger, metrics, table = self.ledger, self._portfolio_metrics, self._table_statistics
         self._say("fitting statistics")
-        return compute_statistics(self.ledger, self._portfolio_metrics, self.profile, formula=self.formula,
-                                  base=self._table_statistics)
+        return compute_statistics(ledger, metrics, self.profile, formula=self.formula, base=table)
 
     @cached_property
     def findings(self) -> Findings:
         from .findings.engine import diagnose
 
+        metrics, stats = self.metrics, self.statistics
         self._say("diagnosing")
-        return diagnose(self.metrics, self.statistics, self.profile, columns=set(self.ledger.frame.columns),
+        return diagnose(metrics, stats, self.profile, columns=set(self.ledger.frame.columns),
                         issues=self.ledger.issues, rows=len(self.ledger.frame), lang=self.lang,
                         rules_path=self.rules)
 

@@ -52,8 +52,11 @@ def error_lang(args: Sequence[str]) -> str:
 def _click_line(exc: click_errors.UsageError) -> UsageError:
     """Click's own usage errors (unknown option, missing argument, bad number…) as coded errors."""
     if isinstance(exc, click_errors.NoSuchOption):
-        hint = f"; did you mean {', '.join(sorted(exc.possibilities))}?" if exc.possibilities else ""
-        return UsageError("E601", option=exc.option_name, hint=hint)
+        import difflib
+
+        options = [o for p in (exc.ctx.command.params if exc.ctx else []) for o in getattr(p, "opts", [])]
+        close = difflib.get_close_matches(exc.option_name, options, n=1, cutoff=0.75)
+        return UsageError("E601", option=exc.option_name, hint=f"; did you mean {close[0]}?" if close else "")
     if isinstance(exc, click_errors.MissingParameter):
         param = exc.param
         if param is None:
@@ -155,12 +158,25 @@ def _lang(value: str | None) -> str | None:
     return checked
 
 
+def _as_of(value: str | None) -> str | None:
+    """Refuse a ``--as-of`` that is not a date before any file is read (exit 2)."""
+    if value is not None:
+        from ..errors import LedgerError
+        from ..ledger.load import parse_as_of_option
+
+        try:
+            parse_as_of_option(value)
+        except LedgerError:
+            raise UsageError("E703", where="--as-of", value=value) from None
+    return value
+
+
 # -- shared option types ---------------------------------------------------------------------------
 LedgerPaths = Annotated[list[Path], typer.Argument(
     help="Ledger file(s): .xlsx/.xlsm/.xls/.csv/.parquet; several are stacked.", show_default=False)]
 ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Bank profile (TOML): bank facts and threshold overrides.")]
 ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="Your own header → canonical column and value mappings (TOML).")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Snapshot date for a file that carries no date (YYYY-MM-DD).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", callback=_as_of, help="Snapshot date for a file that carries no date (YYYY-MM-DD).")]
 LangOpt = Annotated[str | None, typer.Option("--lang", callback=_lang,
                                              help="Language of the output and of error lines: zh or en "
                                                   "(default: the profile's, else zh; errors: en).")]
