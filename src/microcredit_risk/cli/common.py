@@ -120,11 +120,6 @@ def stderr(quiet: bool = False) -> Console:
 
 
 # -- options with a fixed set of values ---------------------------------------------------------------
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
 class TextOrJson(StrEnum):
     text = "text"
     json = "json"

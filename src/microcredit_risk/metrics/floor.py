@@ -22,11 +22,6 @@ def floor_codes(dpd: pd.Series, thresholds: dict[str, float]) -> np.ndarray:
     return out
 
 
-def floor_grades(dpd: pd.Series, thresholds: dict[str, float]) -> pd.Series:
-    """The floor as an ordered grade categorical, aligned with ``dpd``."""
-    return pd.Series(pd.Categorical.from_codes(floor_codes(dpd, thresholds), dtype=GRADE_DTYPE), index=dpd.index)
-
-
 def floor_breaches(frame: pd.DataFrame, thresholds: dict[str, float]) -> pd.Series:
     """True where a loan's grade is better than its floor (False where days past due is missing)."""
     if "days_past_due" not in frame.columns:

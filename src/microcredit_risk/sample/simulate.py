@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..ledger.canonical import GRADE_DTYPE
 from .engine import Customers, Engine, Loans
-from .kinds import kind_params, kinds, shares
+from .kinds import kind_params, shares
 from .names import firm_names, officer_names, person_names
 from .snapshots import Rows, snapshot
 
@@ -76,10 +76,6 @@ def simulate(kind: str, seed: int = 0, loans: int | None = None,
                                                        strict=True)},
     }}
     return Sample(kind, seed, frame, profile, codes, dict(p["style"]), p["title"])
-
-
-def sample_kinds() -> tuple[str, ...]:
-    return kinds()
 
 
 def _first_loans_needed(eng: Engine, target: int) -> int:
