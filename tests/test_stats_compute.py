@@ -1,13 +1,10 @@
 import json
-import types
 
 import numpy as np
 import pandas as pd
 import pytest
 from stats_fixtures import rows, simulated_panel
-from typer.testing import CliRunner
 
-from microcredit_risk.cli.app import app
 from microcredit_risk.ledger.canonical import Ledger
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.profile import BankProfile
@@ -75,22 +72,3 @@ def test_text_summary_names_terms_and_reference(panel):
     text = driver_model_text(stats.driver_model)
     assert "guarantee_type[credit]" in text and "reference levels: guarantee_type = mortgage" in text
     assert "AUC" in text and "odds ratio" in text
-
-
-def test_cli_model_json_and_text(panel, monkeypatch, tmp_path):
-    # load_ledger / compute_metrics belong to other stages; stand-ins give this command its inputs
-    load = types.ModuleType("microcredit_risk.ledger.load")
-    load.load_ledger = lambda paths, columns=None, as_of=None, profile=None: Ledger(frame=panel)
-    comp = types.ModuleType("microcredit_risk.metrics.compute")
-    comp.compute_metrics = lambda ledger, profile: _metrics()
-    monkeypatch.setitem(__import__("sys").modules, "microcredit_risk.ledger.load", load)
-    monkeypatch.setitem(__import__("sys").modules, "microcredit_risk.metrics.compute", comp)
-    runner = CliRunner()
-    res = runner.invoke(app, ["model", "x.xlsx", "--format", "json"])
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["driver_model"]["fitted"] is True
-    out = tmp_path / "m.txt"
-    res = runner.invoke(app, ["model", "x.xlsx", "--formula", "npl ~ log(amount)", "--out", str(out)])
-    assert res.exit_code == 0 and "log(amount)" in out.read_text("utf-8")
-    res = runner.invoke(app, ["model", "x.xlsx", "--formula", "npl ~ bogus"])
-    assert res.exit_code == 1 and "unknown column 'bogus'" in res.stderr
