@@ -10,7 +10,7 @@ from microcredit_risk.findings.model import Cause, Evidence, Finding, Findings, 
 from microcredit_risk.metrics.table import Metrics, Skipped
 from microcredit_risk.report.catalogue import Catalogue, MetricInfo
 from microcredit_risk.report.results import BankFacts, FigureRef, LedgerSummary, RunResults
-from microcredit_risk.stats.results import DriverModel, ModelTerm, SegmentTest, Statistics
+from microcredit_risk.stats.results import DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
 
 EVIL = "<script>alert(1)</script>"
 YEARS = ("2021-12-31", "2022-12-31", "2023-12-31")
@@ -86,8 +86,12 @@ def make_statistics() -> Statistics:
         n=1000, events=48, pseudo_r2=0.112, auc=0.731, ks=0.352,
         terms=[ModelTerm("guarantee_type[credit]", 0.81, 2.2479, 1.31, 3.86, 0.0031),
                ModelTerm("log(amount)", -0.12, 0.8869, 0.71, 1.11, 0.294),
-               ModelTerm("interest_rate", 8.5, 4914.77, 12.1, 1996000.0, 0.0004)],
-        reference={"guarantee_type": "mortgage"})
+               ModelTerm("interest_rate", 0.085, 1.0887, 1.0193, 1.1628, 0.0004, scale=100.0, unit="pp")],
+        reference={"guarantee_type": "mortgage"},
+        fallbacks=[Fallback("merged_levels", "rare levels of guarantee_type merged into 'other': bill, " + EVIL,
+                            {"factor": "guarantee_type", "levels": ["bill", EVIL], "into": "other"}),
+                   Fallback("rows_left_out", "7 rows with a missing or non-positive numeric value left out",
+                            {"count": 7})])
     test = SegmentTest("industry", EVIL, 120, 12, 480, 18, 0.1, 0.0375, 2.85, 0.004, 0.012)
     return Statistics(driver_model=model, segment_tests=[test])
 

@@ -7,6 +7,7 @@ from microcredit_risk.errors import AnalysisError
 from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.drivers import fit_driver_model
 from microcredit_risk.stats.logit import auc_ks
+from microcredit_risk.stats.results import Fallback
 
 NO_MERGE = BankProfile(overrides={"model_rare_share": 0.0, "model_rare_events": 0.0})
 
@@ -68,8 +69,9 @@ def test_level_with_all_npl_falls_back_to_firth():
     guarantee = ["pledge"] * 40 + ["mortgage"] * 150 + ["credit"] * 150 + ["mortgage"] * 15 + ["credit"] * 15
     frame = single_snapshot(grades, guarantee)
     m = fit_driver_model(frame, profile=NO_MERGE)
-    assert m.fitted and m.method == "penalised logit (Firth)"
-    assert "separation" in m.reason and "guarantee_type[pledge]" in m.reason
+    assert m.fitted and m.method == "penalised logit (Firth)" and m.reason is None
+    assert m.fallbacks == [Fallback("firth_separation", "quasi-separation: all or none NPL in "
+                                    "guarantee_type[pledge]: Firth-penalised fit", {"terms": ["guarantee_type[pledge]"]})]
     pledge = next(t for t in m.terms if t.term == "guarantee_type[pledge]")
     assert np.isfinite(pledge.coef) and pledge.coef > 2   # large, but finite
 
@@ -79,15 +81,18 @@ def test_rare_levels_without_npl_are_merged_by_default_then_penalised():
     guarantee = (["pledge"] * 20 + ["bill"] * 20 + ["mortgage"] * 150 + ["credit"] * 130
                  + ["mortgage"] * 15 + ["credit"] * 15)
     m = fit_driver_model(single_snapshot(grades, guarantee))
-    assert m.merged_levels == {"guarantee_type": ["bill", "pledge"]}
-    assert m.fitted and "separation" in m.reason and "guarantee_type[other]" in m.reason
+    assert m.fitted and [f.kind for f in m.fallbacks] == ["merged_levels", "firth_separation"]
+    merged, firth = m.fallbacks
+    assert merged.params == {"factor": "guarantee_type", "levels": ["bill", "pledge"], "into": "other"}
+    assert merged.reason == "rare levels of guarantee_type merged into 'other': bill, pledge"
+    assert firth.params == {"terms": ["guarantee_type[other]"]}
 
 
 def test_a_lone_rare_level_keeps_its_name():
     grades = ["normal"] * 40 + ["normal"] * 280 + ["substandard"] * 30
     guarantee = ["pledge"] * 40 + ["mortgage"] * 150 + ["credit"] * 130 + ["mortgage"] * 15 + ["credit"] * 15
     m = fit_driver_model(single_snapshot(grades, guarantee))
-    assert m.merged_levels == {} and "guarantee_type[pledge]" in m.reason
+    assert [(f.kind, f.params) for f in m.fallbacks] == [("firth_separation", {"terms": ["guarantee_type[pledge]"]})]
 
 
 def test_numeric_perfect_separation_never_crashes():
@@ -96,7 +101,10 @@ def test_numeric_perfect_separation_never_crashes():
     order = frame["amount"].rank().to_numpy()
     frame["five_category"] = pd.Series(np.where(order > 350, "doubtful", "normal")).astype(frame["five_category"].dtype)
     m = fit_driver_model(frame, "npl ~ log(amount)")
-    assert m.fitted and m.method == "penalised logit (Firth)" and "separation" in m.reason
+    assert m.fitted and m.method == "penalised logit (Firth)"
+    assert [f.kind for f in m.fallbacks] == ["firth_not_converged", "not_converged"]
+    assert m.fallbacks[0].reason == ("maximum-likelihood fit did not converge (likely quasi-separation): "
+                                     "Firth-penalised fit")
     assert m.auc == 1.0 and m.ks == 1.0
 
 
@@ -118,7 +126,8 @@ def test_single_snapshot_models_npl_at_that_snapshot():
 def test_collinear_columns_are_dropped_and_named(panel):
     frame = panel.assign(twice=np.log(panel["amount"]) * 2.0)
     m = fit_driver_model(frame, "npl ~ log(amount) + twice")
-    assert m.fitted and "collinear columns left out: twice" in m.reason
+    assert m.fitted and m.fallbacks == [Fallback("collinear_dropped", "collinear columns left out: twice",
+                                                 {"terms": ["twice"]})]
     assert "twice" not in [t.term for t in m.terms]
 
 

@@ -56,10 +56,23 @@ def test_chi_square_by_hand():
 
 
 def test_chi_square_degenerate_table_raises_analysis_error():
-    with pytest.raises(AnalysisError, match="two or more segments"):
+    with pytest.raises(AnalysisError) as info:
         chi_square_by_dimension(COUNTS.iloc[:1], "industry")
-    with pytest.raises(AnalysisError, match="both NPL and performing"):
+    assert str(info.value) == "the χ² test by industry needs two or more segments; found 1 [E411]"
+    with pytest.raises(AnalysisError) as info:
         chi_square_by_dimension(COUNTS.assign(npl_loans=0), "industry")
+    assert str(info.value) == "the χ² test by industry needs both NPL and performing loans [E412]"
+
+
+def test_segment_tests_name_the_missing_column():
+    frame = canonical(pd.DataFrame({"as_of": ["2023-12-31"], "loan_id": ["A"], "customer_id": ["c"],
+                                    "balance": [1.0], "five_category": ["normal"]}))
+    with pytest.raises(AnalysisError) as info:
+        segment_tests(frame, "industry")
+    assert str(info.value) == "segment tests by industry need column 'industry' [E410]"
+    with pytest.raises(AnalysisError) as info:
+        segment_tests(frame.drop(columns=["balance"]).assign(industry="C"), "industry")
+    assert info.value.line("zh") == "按 industry 的细分群体检验需要列 'balance' [E410]"
 
 
 @settings(max_examples=40, deadline=None)

@@ -3,35 +3,57 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from ..metrics.table import Metrics
-from ..stats.results import ModelTerm, Statistics
+from ..stats.results import PER_PP, ModelTerm, Statistics
 from .base import FigureOptions, MissingInput, figure, new_figure
 from .style import BLUE, GREY, VERMILION
 from .texts import FigureTexts
 
 _FACTOR = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_]\w*)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
 _CLIP = 50.0      # the odds-ratio axis spans at most 1/50 … 50
+_NOTE_COLUMNS = 66   # a line of the reference note fits above the axes even beside long term labels
 _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
 
 
-def term_label(term: str, t: FigureTexts) -> str:
-    """``guarantee_type[credit]`` → 担保方式：信用; ``log(amount)`` → log(贷款金额); else as given."""
+def term_label(term: str, t: FigureTexts, unit: str | None = None) -> str:
+    """``guarantee_type[credit]`` → 担保方式：信用; ``log(amount)`` → log(贷款金额); a rate entered in
+    percentage points (``unit`` "pp") → 利率（每个百分点）; else as given."""
     fn = _FUNCTION.match(term)
+    m = None if fn else _FACTOR.match(term)
     if fn:
-        return f"log({t.factor(fn['var'])})"
-    m = _FACTOR.match(term)
-    if not m:
-        return term
-    factor = m["factor"]
-    if m["level"] is None:
-        return t.factor(factor)
-    sep = "：" if t.lang == "zh" else ": "
-    return f"{t.factor(factor)}{sep}{t.value(factor, m['level'])}"
+        label = f"log({t.factor(fn['var'])})"
+    elif not m:
+        label = term
+    elif m["level"] is None:
+        label = t.factor(m["factor"])
+    else:
+        sep = "：" if t.lang == "zh" else ": "
+        label = f"{t.factor(m['factor'])}{sep}{t.value(m['factor'], m['level'])}"
+    return t.text("per_pp", term=label) if unit == PER_PP else label
+
+
+def _columns(text: str) -> int:
+    """Display width: a CJK character is as wide as two Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrap(text: str, sep: str) -> str:
+    """``text`` whose items are joined by NUL, as lines of at most _NOTE_COLUMNS (items never split)."""
+    lines: list[str] = []
+    for item in text.split("\0"):
+        if lines and _columns(lines[-1] + sep + item) <= _NOTE_COLUMNS:
+            lines[-1] += sep + item
+        else:
+            if lines:
+                lines[-1] += sep.rstrip()
+            lines.append(item)
+    return "\n".join(lines)
 
 
 def plotted_terms(stats: Statistics | None) -> list[ModelTerm]:
@@ -81,14 +103,13 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
     ax.set_xlim(x_min, x_max)
-    ax.set_yticks(y, [term_label(tm.term, t) for tm in terms])
+    ax.set_yticks(y, [term_label(tm.term, t, tm.unit) for tm in terms])
     ax.invert_yaxis()
     ax.set_xlabel(t.label("odds_ratio"))
     ax.grid(axis="y", visible=False)
     ref = stats.driver_model.reference
     if ref:
         parts = [t.text("reference_item", factor=t.factor(f), level=t.value(f, lvl)) for f, lvl in sorted(ref.items())]
-        lines = [t.text("list_sep").join(parts[i:i + 3]) for i in range(0, len(parts), 3)]   # ≤ 3 a line: no clipping
-        ax.set_title(t.text("reference", items=(t.text("list_sep") + "\n").join(lines)),
+        ax.set_title(_wrap(t.text("reference", items="\0".join(parts)), t.text("list_sep")),
                      fontsize=7.5, loc="left", color=GREY)
     return fig

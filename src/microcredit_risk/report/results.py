@@ -40,7 +40,7 @@ from ..metrics.export import metrics_json
 from ..metrics.table import Metrics, Skipped
 from ..output import GENERATOR, RUN_SCHEMA
 from ..stats.export import models_json
-from ..stats.results import ChiSquareTest, DriverModel, ModelTerm, SegmentTest, Statistics
+from ..stats.results import ChiSquareTest, DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
 
 METRICS_SCHEMA = "mcr.metrics/1"
 FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -142,9 +142,12 @@ def driver_model_from_json(d: dict[str, Any]) -> DriverModel:
         method=d.get("method", "logit"), n=int(d.get("n", 0)), events=int(d.get("events", 0)),
         pseudo_r2=_opt_float(d.get("pseudo_r2")), auc=_opt_float(d.get("auc")), ks=_opt_float(d.get("ks")),
         terms=[ModelTerm(term=t["term"], coef=float(t["coef"]), odds_ratio=float(t["odds_ratio"]),
-                         ci_low=float(t["ci_low"]), ci_high=float(t["ci_high"]), pvalue=_opt_float(t.get("pvalue")))
+                         ci_low=float(t["ci_low"]), ci_high=float(t["ci_high"]), pvalue=_opt_float(t.get("pvalue")),
+                         scale=float(t.get("scale", 1.0)), unit=t.get("unit"))
                for t in d.get("terms", [])],
-        reference=dict(d.get("reference", {})), merged_levels=dict(d.get("merged_levels", {})),
+        reference=dict(d.get("reference", {})),
+        fallbacks=[Fallback(kind=f["kind"], reason=f["reason"], params=dict(f.get("params", {})))
+                   for f in d.get("fallbacks", [])],
     )
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
-from .blocks import Heading, Paragraph, Ref, Section
+from ..errors import MCRError
+from ..stats.results import PER_PP, Fallback, ModelTerm
+from .blocks import Bullets, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
 
+_BIG_ODDS = 1e5
 # a patsy term: "C(industry)[T.C]", "industry[C]", "log(amount)", "term"
 _TERM = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_][\w()]*?)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
 
@@ -19,17 +24,57 @@ def factor_label(b: Builder, factor: str) -> str:
     return b.cat.dimension(factor, b.lang)
 
 
-def term_label(b: Builder, term: str) -> str:
-    """"industry[C]" → "行业：制造业"; "log(amount)" → "贷款金额（对数）"."""
+def term_label(b: Builder, term: str, unit: str | None = None) -> str:
+    """"industry[C]" → "行业：制造业"; "log(amount)" → "贷款金额（对数）"; a rate in pp → "执行利率（每个百分点）"."""
     m = None if term in b.texts.setting("model_terms") else _TERM.match(term)
     if m is None:
-        if term in b.texts.setting("model_terms"):
-            return factor_label(b, term)
-        return term
-    if m["level"] is None:
-        return factor_label(b, m["factor"])
-    return b.texts.get("sentences.where", dimension=factor_label(b, m["factor"]),
-                       segment=b.segment_label(m["factor"], m["level"]))
+        label = factor_label(b, term) if term in b.texts.setting("model_terms") else term
+    elif m["level"] is None:
+        label = factor_label(b, m["factor"])
+    else:
+        label = b.texts.get("sentences.where", dimension=factor_label(b, m["factor"]),
+                            segment=b.segment_label(m["factor"], m["level"]))
+    return b.texts.get("sentences.model_term_per_pp", term=label) if unit == PER_PP else label
+
+
+def fallback_text(b: Builder, fallback: Fallback) -> str:
+    """One fallback of the fit in the report's language, its variables and levels in words."""
+    sep = b.texts.get("sentences.list_sep")
+    params: dict[str, Any] = dict(fallback.params)
+    if "factor" in params:
+        factor = str(params["factor"])
+        params["levels"] = sep.join(b.segment_label(factor, str(v)) for v in params.get("levels", []))
+        params["into"] = b.segment_label(factor, str(params.get("into", "")))
+        params["factor"] = factor_label(b, factor)
+    if "term" in params:
+        params["term"] = term_label(b, str(params["term"]))
+    if "terms" in params:
+        params["terms"] = sep.join(term_label(b, str(x)) for x in params["terms"])
+    if "count" in params:
+        params["count"] = b.fmt.count(params["count"])
+    try:
+        return b.texts.get(f"model_fallbacks.{fallback.kind}", **params)
+    except (MCRError, KeyError, IndexError):   # a kind or parameter this version does not know: its English reason
+        return fallback.reason
+
+
+def model_blocks(b: Builder, terms: list[ModelTerm], fallbacks: list[Fallback]) -> list[Paragraph | Bullets]:
+    """The notes under the model table: which terms are in pp, and where the fit fell back."""
+    blocks: list[Paragraph | Bullets] = []
+    if any(t.unit == PER_PP for t in terms):
+        blocks.append(Paragraph(b.texts.get("sentences.model_per_pp")))
+    if fallbacks:
+        blocks.append(Paragraph(b.texts.get("sentences.model_fallbacks")))
+        blocks.append(Bullets(items=[Line(text=fallback_text(b, f)) for f in fallbacks]))
+    return blocks
+
+
+def _odds(b: Builder, value: float | None) -> str:
+    """An odds ratio to two decimals; from 100,000 up in three significant digits (a rate per 1.0, a
+    near-separated level), so that a column of odds ratios stays readable."""
+    if value is not None and math.isfinite(value) and abs(value) >= _BIG_ODDS:
+        return f"{value:.3g}"
+    return b.fmt.number(value, 2)
 
 
 def statistics_section(b: Builder) -> Section:
@@ -62,7 +107,8 @@ def statistics_section(b: Builder) -> Section:
     elif not dm.fitted:
         sec.blocks.append(Paragraph(t.get("sentences.model_not_fitted", reason=dm.reason or f.missing)))
     else:
-        sec.blocks.append(Paragraph(t.get("sentences.model_fit", method=dm.method, n=f.count(dm.n),
+        method = t.opt(f"model_methods.{dm.method}", dm.method)
+        sec.blocks.append(Paragraph(t.get("sentences.model_fit", method=method, n=f.count(dm.n),
                                           events=f.count(dm.events), auc=f.number(dm.auc, 3), ks=f.number(dm.ks, 3),
                                           r2=f.number(dm.pseudo_r2, 3))))
         if dm.formula:
@@ -72,13 +118,14 @@ def statistics_section(b: Builder) -> Section:
                 t.get("sentences.where", dimension=factor_label(b, k), segment=b.segment_label(k, str(v)))
                 for k, v in sorted(dm.reference.items()))
             sec.blocks.append(Paragraph(t.get("sentences.model_reference", items=items)))
-        rows = [[term_label(b, term.term), f.number(term.coef, 3), f.number(term.odds_ratio, 2),
-                 f"{f.number(term.ci_low, 2)} – {f.number(term.ci_high, 2)}", f.pvalue(term.pvalue)]
+        rows = [[term_label(b, term.term, term.unit), f.number(term.coef, 3), _odds(b, term.odds_ratio),
+                 f"{_odds(b, term.ci_low)} – {_odds(b, term.ci_high)}", f.pvalue(term.pvalue)]
                 for term in dm.terms]
         h = t.get
         sec.blocks.append(b.table(h("captions.model"), [h("headers.term"), h("headers.coef"), h("headers.odds_ratio"),
                                                         h("headers.ci"), h("headers.pvalue")],
                                   rows, [False, True, True, True, True], shows=[("driver_model", None)]))
+        sec.blocks.extend(model_blocks(b, dm.terms, dm.fallbacks))
 
     if stats.segment_tests or stats.chi_square:
         sec.blocks.append(Heading(id="sec-statistics-segments", title=t.get("sections.statistics.segments")))

@@ -53,5 +53,5 @@ def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
         try:
             out.chi_square.append(chi_square_by_dimension(latest, dim))
         except AnalysisError as exc:
-            skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", str(exc)))
+            skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", exc.message()))
     return out

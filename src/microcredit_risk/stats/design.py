@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.canonical import GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
+from ..ledger.canonical import COLUMN_BY_NAME, GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
 from .formula import TARGET, Term
+from .results import Fallback
 
 PERIOD = "period"          # fixed effect of the period (t1's year) when several periods are pooled
 OTHER = "other"            # the level rare levels are merged into
@@ -34,8 +35,8 @@ class Design:
     y: np.ndarray
     names: list[str]
     reference: dict[str, str] = field(default_factory=dict)
-    merged: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    scales: dict[str, float] = field(default_factory=dict)      # numeric column name → Term.scale
+    fallbacks: list[Fallback] = field(default_factory=list)    # levels merged, terms or rows left out
 
 
 def available_columns(frame: pd.DataFrame) -> list[str]:
@@ -54,7 +55,7 @@ def model_sample(frame: pd.DataFrame, columns: list[str]) -> Sample:
     """
     for col in ("as_of", "loan_id", "five_category", "balance"):
         if col not in frame:
-            raise AnalysisError(f"the driver model needs column {col}")
+            raise AnalysisError("E409", column=col)
     snaps = annual_snapshots(frame)
     raw = [c for c in columns if c in frame.columns]
     keep = list(dict.fromkeys(["as_of", "loan_id", "five_category", *raw,
@@ -129,25 +130,28 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
     labels = np.array([str(v) for v in levels], dtype=object)
     if rare.sum() == 1:
         rare[:] = False            # nothing to pool: a lone rare level keeps its own name
-    if rare.any():
-        other = OTHER if OTHER not in set(labels[~rare]) else f"{OTHER} (merged)"
-        design.merged[name] = sorted(str(v) for v in labels[rare])
+    merged = sorted(str(v) for v in labels[rare])
+    other = OTHER if OTHER not in set(labels[~rare]) else f"{OTHER} (merged)"
+    if merged:
         labels = np.where(rare, other, labels)
     level_map, merged_levels = pd.factorize(pd.Series(labels), sort=True)   # over levels, not rows
     merged_codes = level_map[codes]
     names = [str(v) for v in merged_levels]
     if len(names) < 2:
-        design.notes.append(f"{name} has a single level after merging rare levels; left out")
-        design.merged.pop(name, None)
+        design.fallbacks.append(Fallback("term_single_level", f"{name} has a single level after merging rare "
+                                         "levels; left out", {"term": name}))
         return None
-    ref_name = str(labels[ref])
-    design.reference[name] = ref_name
+    if merged:
+        design.fallbacks.append(Fallback("merged_levels", f"rare levels of {name} merged into '{other}': "
+                                         + ", ".join(merged), {"factor": name, "levels": merged, "into": other}))
+    design.reference[name] = str(labels[ref])
     return merged_codes, names
 
 
-# Rates held as fractions enter the model in percentage points, so that an odds ratio reads "per 1 pp"
-# (per 1.0 = 100 pp it came out in the millions on the samples).
-PERCENT_POINT_COLUMNS = frozenset({"interest_rate", "risk_share_ratio"})
+# In the default model a rate (a canonical column of kind "fraction") enters in percentage points,
+# so that its odds ratio reads "per 1 pp" (per 1.0 = 100 pp it came out in the millions on the
+# samples); the term is labelled so. A user's formula takes every column as the ledger holds it.
+PP_SCALE = 100.0
 
 
 def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_events: float) -> Design:
@@ -160,14 +164,17 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
         values = None if t.kind == "factor" else _numeric(s)
         if t.kind == "log":
             if values is None:
-                raise AnalysisError(f"log({t.column}) needs a numeric column; {t.column!r} holds text")
+                raise AnalysisError("E408", column=t.column)
             with np.errstate(all="ignore"):
                 values = np.where(values > 0, np.log(values), np.nan)
-        if values is not None and t.kind == "value" and t.column in PERCENT_POINT_COLUMNS:
-            values = values * 100.0  # a fraction → percentage points: the odds ratio is per 1 pp
+        if values is not None and t.scale != 1.0:
+            values = values * t.scale
         if values is not None and not np.isfinite(values).any():
-            design.notes.append(f"{t.name} has no usable value; left out")
+            design.fallbacks.append(Fallback("term_no_value", f"{t.name} has no usable value; left out",
+                                             {"term": t.name}))
             continue
+        if values is not None:
+            design.scales[t.name] = t.scale
         columns.append((t.name, s if values is None else values))
     if sample.periods > 1:
         columns.append((PERIOD, data[PERIOD]))
@@ -176,7 +183,9 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
         if isinstance(v, np.ndarray):
             ok &= np.isfinite(v)
     if not ok.all():
-        design.notes.append(f"{int((~ok).sum())} rows with a missing or non-positive numeric value left out")
+        count = int((~ok).sum())
+        design.fallbacks.append(Fallback("rows_left_out", f"{count} rows with a missing or non-positive "
+                                         "numeric value left out", {"count": count}))
     y = y[ok]
     blocks: list[tuple[str, np.ndarray | tuple[np.ndarray, list[str]]]] = []
     for name, v in columns:
@@ -209,7 +218,7 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
 
 
 def default_terms(frame: pd.DataFrame) -> list[Term]:
-    """The contract's default drivers, whichever the ledger has (with at least one value)."""
+    """The contract's default drivers, whichever the ledger has (with at least one value); rates in pp."""
     def has(c: str) -> bool:
         return c in frame.columns and bool(frame[c].notna().any())
 
@@ -218,7 +227,8 @@ def default_terms(frame: pd.DataFrame) -> list[Term]:
         terms.append(Term("log", "amount"))
     if has("origination_date") and has("maturity_date"):
         terms.append(Term("value", "term"))
-    terms += [Term("value", c) for c in ("interest_rate", "renewal_flag") if has(c)]
+    terms += [Term("value", c, PP_SCALE if COLUMN_BY_NAME[c].kind == "fraction" else 1.0)
+              for c in ("interest_rate", "renewal_flag") if has(c)]
     return terms
 
 

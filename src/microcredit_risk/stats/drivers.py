@@ -3,8 +3,12 @@
 Target: NPL at t1 for loans performing at t0 (consecutive annual snapshots, pooled, with period
 fixed effects); a single snapshot gives NPL at that snapshot. Separation, few events and
 collinearity never raise: the fit falls back to Firth's penalised logit, drops the collinear
-columns, or returns ``fitted=False`` with the reason. Only a wrong ``formula`` raises
+columns, merges rare levels, or returns ``fitted=False`` with the reason; every fallback taken is
+listed in ``DriverModel.fallbacks`` with its reason. Only a wrong ``formula`` raises
 :class:`~microcredit_risk.errors.AnalysisError` (the user can fix it).
+
+The default model enters rates in percentage points (``ModelTerm.scale`` 100, ``unit`` "pp");
+a user's formula takes every column as the ledger holds it (scale 1).
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ..profile import BankProfile
-from .design import PERIOD, available_columns, build_design, default_terms, model_sample
+from .design import PERIOD, PP_SCALE, available_columns, build_design, default_terms, model_sample
 from .formula import Term, formula_text, parse_formula
 from .logit import auc_ks, collinear_columns, fit_firth, fit_ml, loglik, null_loglik, wald
-from .results import DriverModel, ModelTerm
+from .results import PER_PP, DriverModel, Fallback, ModelTerm
 
 
 def resolve_terms(frame: pd.DataFrame, formula: str | None) -> list[Term]:
@@ -54,8 +58,7 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
     X, y = design.X, design.y
     n, events = len(y), int(y.sum())
     model = DriverModel(text, False, n=n, events=events, reference=dict(design.reference),
-                        merged_levels=dict(design.merged))
-    notes = list(design.notes)
+                        fallbacks=list(design.fallbacks))
     min_events = int(th["model_min_events"])
     if n == 0:
         model.reason = f"no loan to model ({sample.description})"
@@ -65,46 +68,51 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
         model.reason = f"too few {what}: {k} among {n} loans (need at least {min_events})"
         return model
     dropped = collinear_columns(X)
+    names = list(design.names)
     if dropped:
-        notes.append("collinear columns left out: " + ", ".join(design.names[j] for j in dropped))
+        gone = [names[j] for j in dropped]
+        model.fallbacks.append(Fallback("collinear_dropped", "collinear columns left out: " + ", ".join(gone),
+                                        {"terms": gone}))
         keep = [j for j in range(X.shape[1]) if j not in set(dropped)]
         X = X[:, keep]
-        names = [design.names[j] for j in keep]
-    else:
-        names = list(design.names)
+        names = [names[j] for j in keep]
 
-    why: str | None
+    why: Fallback | None
     separated = _separated_levels(X, y, names)
     if separated:
-        why = "quasi-separation: all or none NPL in " + ", ".join(separated)
+        why = Fallback("firth_separation", "quasi-separation: all or none NPL in " + ", ".join(separated),
+                       {"terms": separated})
         fit = None
     elif events < X.shape[1]:
-        why = f"fewer events ({events}) than parameters ({X.shape[1]})"
+        why = Fallback("firth_few_events", f"fewer events ({events}) than parameters ({X.shape[1]})",
+                       {"events": events, "parameters": X.shape[1]})
         fit = None
     else:
         fit, why = fit_ml(X, y)
     if fit is None:
+        assert why is not None
         fit = fit_firth(X, y)
         if fit is None:
-            model.reason = "; ".join([f"{why}; the penalised fit failed too", *notes])
+            model.reason = "; ".join([f"{why.reason}; the penalised fit failed too",
+                                      *(f.reason for f in model.fallbacks)])
             return model
-        notes.insert(0, f"{why}: Firth-penalised fit")
+        model.fallbacks.append(Fallback(why.kind, f"{why.reason}: Firth-penalised fit", why.params))
     pvalues, low, high = wald(fit)
     eta = X @ fit.params
     llf, ll0 = loglik(y, eta), null_loglik(y)
     auc, ks = auc_ks(y, eta)
     with np.errstate(over="ignore"):
         odds = np.exp(fit.params)
+    scales = [design.scales.get(name, 1.0) for name in names]
     model.terms = [
         ModelTerm(term=name, coef=float(c), odds_ratio=float(o), ci_low=float(lo), ci_high=float(hi),
-                  pvalue=float(p) if np.isfinite(p) else None)
-        for name, c, o, lo, hi, p in zip(names, fit.params, odds, low, high, pvalues, strict=True)
+                  pvalue=float(p) if np.isfinite(p) else None, scale=sc, unit=PER_PP if sc == PP_SCALE else None)
+        for name, c, o, lo, hi, p, sc in zip(names, fit.params, odds, low, high, pvalues, scales, strict=True)
     ]
     model.fitted = True
     model.method = fit.method
     model.pseudo_r2 = float(1.0 - llf / ll0) if ll0 < 0 else None
     model.auc, model.ks = auc, ks
     if not fit.converged:
-        notes.append("did not fully converge")
-    model.reason = "; ".join(notes) if notes else None
+        model.fallbacks.append(Fallback("not_converged", "did not fully converge"))
     return model

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from dataclasses import asdict
 from typing import Any
 
-from .results import DriverModel, Statistics
+from .results import DriverModel, ModelTerm, Statistics
 
 SCHEMA = "mcr.models/1"
 
@@ -23,10 +24,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _term_record(term: ModelTerm) -> dict[str, Any]:
+    """One term of models.json: its name, how it reads (``interest_rate (per pp)``), its scale, the fit."""
+    record = asdict(term)
+    return {"term": record.pop("term"), "label": term.label, "scale": record.pop("scale"),
+            "unit": record.pop("unit"), **record}
+
+
+def driver_model_dict(model: DriverModel) -> dict[str, Any]:
+    record = asdict(model)
+    record["terms"] = [_term_record(t) for t in model.terms]
+    return record
+
+
 def models_dict(stats: Statistics) -> dict[str, Any]:
     return _clean({
         "schema": SCHEMA,
-        "driver_model": asdict(stats.driver_model) if stats.driver_model is not None else None,
+        "driver_model": driver_model_dict(stats.driver_model) if stats.driver_model is not None else None,
         "segment_tests": [asdict(t) for t in stats.segment_tests],
         "chi_square": [asdict(t) for t in stats.chi_square],
         "metrics": stats.metrics.to_records(),
@@ -49,25 +63,34 @@ def _num(v: float | None, fmt: str = ".4f") -> str:
     return format(v, ".4f" if fmt in ("or", "p") else fmt)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
 def driver_model_text(model: DriverModel) -> str:
-    """A statsmodels-like summary for people."""
+    """A statsmodels-like summary for people; rescaled terms read ``interest_rate (per pp)``."""
     lines = ["Default-driver model (logistic regression)", f"formula:    {model.formula}",
              f"method:     {model.method}", f"fitted:     {'yes' if model.fitted else 'no'}"]
     if model.reason:
-        lines.append(f"note:       {model.reason}")
+        lines.append(f"reason:     {model.reason}")
+    lines += [f"fallback:   {f.reason}" for f in model.fallbacks]
     lines.append(f"n = {model.n}   events = {model.events}   pseudo-R² (McFadden) = {_num(model.pseudo_r2)}   "
                  f"AUC = {_num(model.auc)}   KS = {_num(model.ks)}")
     if model.terms:
-        width = max(len("term"), *(len(t.term) for t in model.terms))
-        head = f"{'term':<{width}}  {'coef':>9}  {'odds ratio':>10}  {'95% CI of OR':>23}  {'p':>8}"
+        width = max(_width("term"), *(_width(t.label) for t in model.terms))
+        head = f"{_pad('term', width)}  {'coef':>9}  {'odds ratio':>10}  {'95% CI of OR':>23}  {'p':>8}"
         lines += ["", head, "-" * len(head)]
         for t in model.terms:
             ci = f"[{_num(t.ci_low, 'or')}, {_num(t.ci_high, 'or')}]"
-            lines.append(f"{t.term:<{width}}  {t.coef:>9.4f}  {_num(t.odds_ratio, 'or'):>10}  {ci:>23}  "
+            lines.append(f"{_pad(t.label, width)}  {t.coef:>9.4f}  {_num(t.odds_ratio, 'or'):>10}  {ci:>23}  "
                          f"{_num(t.pvalue, 'p'):>8}")
     if model.reference:
         lines += ["", "reference levels: " + ", ".join(f"{k} = {v}" for k, v in sorted(model.reference.items()))]
-    if model.merged_levels:
-        lines.append("merged into 'other': " + "; ".join(
-            f"{k}: {', '.join(v)}" for k, v in sorted(model.merged_levels.items())))
+    if any(t.unit for t in model.terms):
+        lines.append("(per pp): a rate held as a fraction entered in percentage points (scale 100)")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,9 @@
 ``col`` is a canonical column, the derived ``term`` (months from origination to maturity), or any
 extra column of the ledger under its original header. A header that is not a Python identifier is
 written ``Q("header")`` (as in patsy) or between backticks. The intercept is always included.
+A column enters exactly as the ledger holds it (a rate as a fraction: its coefficient is per 1.0,
+as in a paper fitted on the same column); only the default model rescales rates (``Term.scale``).
+A wrong formula raises :class:`AnalysisError` with a code E401–E408 naming the term or column.
 We parse the formula ourselves rather than through patsy so that design matrices for a million
 loan-periods are built vectorised, and so that a wrong name fails with the list of columns.
 """
@@ -28,13 +31,13 @@ TermKind = Literal["factor", "log", "value"]
 _IDENT = re.compile(r"^[^\W\d]\w*$")
 _CALL = re.compile(r"^(C|log|np\.log)\s*\((.*)\)$", re.DOTALL)
 _QUOTED = re.compile(r"""^Q\s*\(\s*(["'])(.*)\1\s*\)$""", re.DOTALL)
-_SUPPORTED = 'C(col), log(col), col, Q("col name")'
 
 
 @dataclass(frozen=True)
 class Term:
     kind: TermKind
     column: str
+    scale: float = 1.0   # the column's values are multiplied by this before they enter (default model only)
 
     @property
     def label(self) -> str:
@@ -52,8 +55,8 @@ def formula_text(terms: list[Term]) -> str:
     return f"{TARGET} ~ " + (" + ".join(t.label for t in terms) if terms else "1")
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split on ``+`` outside quotes, backticks and parentheses."""
+def _split_top_level(text: str, formula: str) -> list[str]:
+    """Split ``text`` (the right side of ``formula``) on ``+`` outside quotes, backticks and parentheses."""
     parts: list[str] = []
     depth, quote, start = 0, "", 0
     for i, ch in enumerate(text):
@@ -71,7 +74,7 @@ def _split_top_level(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:])
     if quote or depth:
-        raise AnalysisError(f"formula has an unclosed quote or parenthesis: {text.strip()!r}")
+        raise AnalysisError("E403", formula=formula.strip())
     return [p.strip() for p in parts]
 
 
@@ -86,22 +89,21 @@ def _column_name(text: str, available: list[str]) -> str:
         name = text
     if name in available:
         return name
-    shown = ", ".join(available)
-    raise AnalysisError(f"formula names unknown column {name!r}; available columns: {shown}")
+    raise AnalysisError("E407", column=name, available=", ".join(available))
 
 
 def parse_formula(formula: str, available: list[str]) -> list[Term]:
     """Terms of ``formula`` (see the module doc); :class:`AnalysisError` on anything else."""
     if formula.count("~") != 1:
-        raise AnalysisError(f"formula must read 'npl ~ term + term …', got {formula.strip()!r}")
+        raise AnalysisError("E401", formula=formula.strip())
     lhs, rhs = formula.split("~")
     if lhs.strip() != TARGET:
-        raise AnalysisError(f"the left side of the formula must be '{TARGET}' (NPL at t1), got {lhs.strip()!r}")
+        raise AnalysisError("E402", target=lhs.strip())
     terms: list[Term] = []
-    for part in _split_top_level(rhs):
+    for part in _split_top_level(rhs, formula):
         if part in ("1", ""):
             if part == "":
-                raise AnalysisError(f"formula has an empty term: {formula.strip()!r}")
+                raise AnalysisError("E404", formula=formula.strip())
             continue
         m = _CALL.match(part)
         quoted = _QUOTED.match(part) or (len(part) >= 2 and part[0] == part[-1] == "`")
@@ -109,12 +111,12 @@ def parse_formula(formula: str, available: list[str]) -> list[Term]:
             kind: TermKind = "factor" if m.group(1) == "C" else "log"
             inner = m.group(2)
             if "," in inner and not _QUOTED.match(inner.strip()):
-                raise AnalysisError(f"unsupported term {part!r}: C() takes one column (supported: {_SUPPORTED})")
+                raise AnalysisError("E406", term=part, function=m.group(1))
             term = Term(kind, _column_name(inner, available))
         elif quoted or part in available or _IDENT.match(part):
             term = Term("value", _column_name(part, available))
         else:
-            raise AnalysisError(f"unsupported term {part!r} in formula (supported: {_SUPPORTED})")
+            raise AnalysisError("E405", term=part)
         if term not in terms:
             terms.append(term)
     return terms

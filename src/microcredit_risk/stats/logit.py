@@ -16,9 +16,12 @@ from scipy import stats
 from scipy.linalg import blas
 from scipy.special import expit
 
+from .results import Fallback
+
 _CHUNK = 250_000
 _Z95 = float(stats.norm.ppf(0.975))
 DIVERGED_SE = 1e3     # a standard error this large means the likelihood is flat: (quasi-)separation
+TIE_TOLERANCE = 1e-12  # linear predictors closer than this (relative) are one tie for AUC and KS
 
 
 @dataclass
@@ -41,26 +44,25 @@ def null_loglik(y: np.ndarray) -> float:
     return float(len(y) * (p * np.log(p) + (1 - p) * np.log(1 - p)))
 
 
-def fit_ml(X: np.ndarray, y: np.ndarray) -> tuple[LogitFit | None, str | None]:
-    """statsmodels Logit (Newton). Returns (fit, None) or (None, why it cannot be trusted)."""
+def fit_ml(X: np.ndarray, y: np.ndarray) -> tuple[LogitFit | None, Fallback | None]:
+    """statsmodels Logit (Newton). Returns (fit, None) or (None, why it cannot be trusted: a firth_* fallback)."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
             res = sm.Logit(y, X, check_rank=False).fit(method="newton", maxiter=50, disp=0)
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            return None, f"maximum-likelihood fit failed ({type(exc).__name__})"
-        except Exception as exc:  # noqa: BLE001 - PerfectSeparationError in older statsmodels
-            return None, f"maximum-likelihood fit failed ({type(exc).__name__}: {exc})"
+        except Exception as exc:  # noqa: BLE001 - LinAlgError, ValueError, PerfectSeparationError (older statsmodels)
+            error = type(exc).__name__
+            return None, Fallback("firth_ml_error", f"maximum-likelihood fit failed ({error})", {"error": error})
         params = np.asarray(res.params, dtype="float64")
         bse = np.asarray(res.bse, dtype="float64")
     kinds = {type(w.message).__name__ for w in caught}
     if "PerfectSeparationWarning" in kinds:
-        return None, "perfect separation"
+        return None, Fallback("firth_perfect_separation", "perfect separation")
     converged = bool(res.mle_retvals.get("converged", False))
     if not converged:
-        return None, "maximum-likelihood fit did not converge (likely quasi-separation)"
+        return None, Fallback("firth_not_converged", "maximum-likelihood fit did not converge (likely quasi-separation)")
     if not (np.all(np.isfinite(params)) and np.all(np.isfinite(bse))) or np.any(bse > DIVERGED_SE):
-        return None, "coefficients diverge (quasi-separation)"
+        return None, Fallback("firth_diverged", "coefficients diverge (quasi-separation)")
     return LogitFit(params, bse, True, "logit"), None
 
 
@@ -139,12 +141,36 @@ def wald(fit: LogitFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pvalues, low, high
 
 
+def tie_levels(score: np.ndarray, rel: float = TIE_TOLERANCE) -> np.ndarray:
+    """Dense ranks of ``score`` (0, 1, 2 …) where neighbours closer than ``rel`` · max(1, max |score|) tie.
+
+    Loans with the same covariates share one linear predictor in exact arithmetic, but ``X @ β``
+    may differ in its last bits between BLAS builds and platforms; ranked as they are, such ties
+    would be broken one way or another and AUC / KS would change from one machine to the next.
+    Snapping them (rather than rounding to a grid, which splits a tie that straddles a rounding
+    boundary) keeps every tie a tie; distinct scores are far more than 1e-12 apart.
+    """
+    if len(score) == 0:
+        return np.zeros(0, dtype="int64")
+    order = np.argsort(score, kind="stable")
+    s = score[order]
+    tol = rel * max(1.0, float(np.max(np.abs(s))))
+    level = np.empty(len(s), dtype="int64")
+    level[order] = np.cumsum(np.r_[False, np.diff(s) > tol])
+    return level
+
+
 def auc_ks(y: np.ndarray, score: np.ndarray) -> tuple[float | None, float | None]:
-    """Rank-based AUC (Mann–Whitney U / n1·n0, ties counted half) and the KS distance."""
+    """Rank-based AUC (Mann–Whitney U / n1·n0, ties counted half) and the KS distance.
+
+    Scores within 1e-12 (relative) of each other count as tied (:func:`tie_levels`), so the two
+    numbers are the same on every platform.
+    """
     n1 = float(y.sum())
     n0 = float(len(y) - n1)
     if n1 == 0 or n0 == 0:
         return None, None
+    score = tie_levels(score).astype("float64")
     ranks = stats.rankdata(score)
     auc = (float(ranks[y > 0].sum()) - n1 * (n1 + 1) / 2) / (n1 * n0)
     order = np.argsort(score, kind="stable")

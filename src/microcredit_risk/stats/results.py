@@ -8,8 +8,11 @@ part; the richer objects below carry what a table row cannot (model terms, test 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..metrics.table import Metrics, Skipped
+
+PER_PP = "pp"   # ModelTerm.unit of a fraction that entered the model in percentage points (scale 100)
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,43 @@ class ModelTerm:
     ci_low: float             # 95% CI of the odds ratio
     ci_high: float
     pvalue: float | None
+    scale: float = 1.0        # the ledger's value was multiplied by this before it entered (1 = as held)
+    unit: str | None = None   # "pp" (per percentage point) when a fraction was scaled by 100; else None
+
+    @property
+    def label(self) -> str:
+        """The term as printed: ``interest_rate (per pp)`` when it was rescaled, else its name."""
+        return f"{self.term} (per pp)" if self.unit == PER_PP else self.term
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Something the fit did other than a plain logit on every row and level, and why.
+
+    ``kind`` is a stable code (the report words it in zh and en from ``report_text.toml``
+    [model_fallbacks]); ``params`` fills that text; ``reason`` is the same in one English sentence.
+    """
+
+    kind: str
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Fallback.kind values (params in brackets), in the order a fit meets them
+FALLBACK_KINDS = (
+    "merged_levels",             # rare levels of a factor merged into "other" (factor, levels)
+    "term_single_level",         # a factor left with one level after merging: left out (term)
+    "term_no_value",             # a numeric term without one usable value: left out (term)
+    "rows_left_out",             # rows with a missing or non-positive numeric value (count)
+    "collinear_dropped",         # columns that are linear combinations of earlier ones (terms)
+    "firth_separation",          # Firth fit: all or none NPL in these levels (terms)
+    "firth_few_events",          # Firth fit: fewer events than parameters (events, parameters)
+    "firth_perfect_separation",  # Firth fit: statsmodels found perfect separation
+    "firth_not_converged",       # Firth fit: maximum likelihood did not converge
+    "firth_diverged",            # Firth fit: maximum-likelihood coefficients diverge
+    "firth_ml_error",            # Firth fit: maximum likelihood failed (error)
+    "not_converged",             # the fit used stopped before converging
+)
 
 
 @dataclass
@@ -28,7 +68,7 @@ class DriverModel:
 
     formula: str
     fitted: bool
-    reason: str | None = None          # why it did not fit, or which fallback was used (one line)
+    reason: str | None = None          # why it did not fit (one line); None when fitted
     method: str = "logit"              # "logit", "penalised logit", …
     n: int = 0
     events: int = 0
@@ -37,7 +77,7 @@ class DriverModel:
     ks: float | None = None
     terms: list[ModelTerm] = field(default_factory=list)
     reference: dict[str, str] = field(default_factory=dict)   # factor → reference level
-    merged_levels: dict[str, list[str]] = field(default_factory=dict)  # factor → rare levels merged
+    fallbacks: list[Fallback] = field(default_factory=list)   # what the fit did instead, and why
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ def segment_counts(data: pd.DataFrame, dimension: str) -> tuple[pd.DataFrame, in
         return counts.astype("int64"), int(counts["loans"].sum()), int(counts["npl_loans"].sum())
     for col in ("as_of", "five_category", "balance"):
         if col not in data.columns:
-            raise AnalysisError(f"segment tests need column {col}")
+            raise AnalysisError("E410", dimension=dimension, column=col)
     if dimension not in data.columns:
-        raise AnalysisError(f"the ledger has no column {dimension}")
+        raise AnalysisError("E410", dimension=dimension, column=dimension)
     f = data.loc[(data["as_of"] == data["as_of"].max()) & (data["balance"] > 0)]
     npl = f["five_category"].isin(NPL_GRADES).astype("int64")
     grouped = npl.groupby(f[dimension].astype(object).where(f[dimension].notna(), None), dropna=True)
@@ -86,9 +86,9 @@ def chi_square_by_dimension(data: pd.DataFrame, dimension: str) -> ChiSquareTest
     counts = counts[counts["loans"] > 0]
     table = np.column_stack([counts["npl_loans"], counts["loans"] - counts["npl_loans"]])
     if len(counts) < 2:
-        raise AnalysisError(f"χ² test by {dimension} needs two or more segments; found {len(counts)}")
+        raise AnalysisError("E411", dimension=dimension, count=len(counts))
     if table[:, 0].sum() == 0 or table[:, 1].sum() == 0:
-        raise AnalysisError(f"χ² test by {dimension} needs both NPL and performing loans")
+        raise AnalysisError("E412", dimension=dimension)
     res = stats.chi2_contingency(table, correction=False)
     return ChiSquareTest(dimension=dimension, statistic=float(res.statistic), dof=int(res.dof),
                          pvalue=float(res.pvalue), as_of=as_of)
