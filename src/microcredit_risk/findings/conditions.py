@@ -77,17 +77,24 @@ class Context:
 
     # -- thresholds -------------------------------------------------------------------------------
     def threshold(self, spec: Any) -> tuple[float, str | None]:
-        """A threshold by name ("npl_ratio_max", "-inclusive_growth_slack") or a plain number."""
+        """A threshold by name ("npl_ratio_max", "-inclusive_growth_slack", "0.5*growth_max") or a number."""
         if isinstance(spec, bool):
             raise ProfileError("E317", where="rules", value=spec)
         if isinstance(spec, (int, float)):
             return float(spec), None
         name = str(spec)
+        factor = 1.0
+        if "*" in name:                     # "0.5*growth_max": a fraction of a named threshold
+            head, _, name = name.partition("*")
+            try:
+                factor = float(head)
+            except ValueError:
+                raise ProfileError("E317", where="rules", value=spec) from None
         sign = -1.0 if name.startswith("-") else 1.0
-        key = name.lstrip("-")
+        key = name.strip().lstrip("-")
         if key not in self.thresholds:
             raise ProfileError("E318", where="rules", name=key)
-        return sign * float(self.thresholds[key]), key
+        return sign * factor * float(self.thresholds[key]), key
 
     # -- reading the table ------------------------------------------------------------------------
     def rows_of(self, metric: str, dimension: str | None, segment: str | None,

@@ -1,0 +1,208 @@
+"""Causes as hypotheses tested against the run's own findings and metrics (DIAGNOSIS.md §3–4).
+
+Each candidate cause of a fired problem gets a status from its tests in ``data/diagnosis.toml``:
+
+* ``supported`` — its ``supported`` test fired; it carries the evidence behind it;
+* ``contradicted`` — its ``contradicted`` test fired (the check that would back it ran clean);
+* ``untested`` — neither (a check could not run, or the ledger cannot tell): "to verify", and how.
+
+A recommendation belongs to one cause and cites only that cause's evidence: shown for a supported
+cause, "if confirmed" for an untested one, never for a contradicted one. Texts may differ by kind of
+bank or by scope (a sub-branch sets no provisioning policy).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .conditions import Context, Hit, Outcome, clean, evaluate
+from .model import Evidence, Finding
+
+STATUSES = ("supported", "untested", "contradicted")
+Leaf = Callable[[Context, dict[str, Any], str], Outcome]
+
+
+@dataclass
+class CauseResult:
+    """One tested cause (findings.json ``causes``)."""
+
+    code: str
+    status: str                                  # supported | contradicted | untested
+    text: str
+    because: list[str] = field(default_factory=list)     # the findings that back it
+    evidence: list[Evidence] = field(default_factory=list)
+    verify: str | None = None                    # how to verify an untested cause
+
+    def to_json_obj(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["evidence"] = [_evidence_obj(e) for e in self.evidence]
+        return d
+
+
+@dataclass
+class RecommendationResult:
+    """One recommendation answering one cause (findings.json ``recommendations``)."""
+
+    code: str
+    cause: str
+    stage: str
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    conditional: bool = False                    # True: "if confirmed" (its cause is untested)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["evidence"] = [_evidence_obj(e) for e in self.evidence]
+        return d
+
+
+def _evidence_obj(e: Evidence) -> dict[str, Any]:
+    return {k: v for k, v in asdict(e).items() if v is not None or k in ("as_of", "value")}
+
+
+@cache
+def shipped_book() -> dict[str, Any]:
+    text = resources.files("microcredit_risk").joinpath("data/diagnosis.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+# -- the test language: the rules' conditions plus leaves about this run's findings ----------------------
+def _leaves(cond: Any) -> Any:
+    """``{fired = "X"}`` → ``{check = "_rule", rule = "X", want = "fired"}`` (and clear, ran), recursively."""
+    if not isinstance(cond, dict):
+        return cond
+    for key in ("any", "all"):
+        if key in cond:
+            return {**cond, key: [_leaves(c) for c in cond[key]]}
+    for want in ("fired", "clear", "ran"):
+        if want in cond:
+            return {"check": "_rule", "rule": cond[want], "want": want}
+    return cond
+
+
+def _rule_leaf(states: Mapping[str, str], findings: Sequence[Finding]) -> Leaf:
+    def leaf(_ctx: Context, cond: dict[str, Any], _code: str) -> Outcome:
+        rule, want = str(cond["rule"]), str(cond["want"])
+        state = states.get(rule, "unknown")
+        if state == "unknown":
+            return Outcome("unknown")
+        ok = state == want or (want == "ran")
+        if not ok:
+            return Outcome("clear")
+        hits = [Hit(list(f.evidence), f.dimension, f.segment, facts={"code": f.code})
+                for f in findings if f.code == rule] if want == "fired" else [Hit([])]
+        return Outcome("fired", hits or [Hit([])])
+    return leaf
+
+
+def broad_rise(ctx: Context, cond: dict[str, Any], _code: str) -> Outcome:
+    """Share of the industries holding ≥ ``macro_min_share`` of balance whose npl_ratio rose from the
+    first to the latest annual snapshot: fires when ≥ ``min_share`` (or ≤ ``max_share``)."""
+    if len(ctx.annual) < 2:
+        return Outcome("unknown")
+    first, last = ctx.annual[0], ctx.annual[-1]
+    shares = ctx.segments_at("balance_share", "industry", last)
+    start = ctx.segments_at("npl_ratio", "industry", first)
+    end = ctx.segments_at("npl_ratio", "industry", last)
+    floor = float(ctx.thresholds.get("macro_min_share", 0.05))
+    major = [s for s, v in shares.items() if clean(v) is not None and float(v) >= floor
+             and clean(start.get(s)) is not None and clean(end.get(s)) is not None]
+    if not major:
+        return Outcome("unknown")
+    rose = [s for s in major if float(end[s]) > float(start[s])]
+    share = len(rose) / len(major)
+    evidence = [ctx.evidence("npl_ratio", when, series.get(s), "industry", s)
+                for s in sorted(major, key=str) for when, series in ((first, start), (last, end))]
+    if "min_share" in cond and share >= float(cond["min_share"]):
+        return Outcome("fired", [Hit(evidence, facts={"share": share})])
+    if "max_share" in cond and share <= float(cond["max_share"]):
+        return Outcome("fired", [Hit(evidence, facts={"share": share})])
+    return Outcome("clear")
+
+
+def _run(ctx: Context, cond: Any, checks: dict[str, Leaf]) -> Outcome:
+    if cond is None:
+        return Outcome("unknown")
+    return evaluate(ctx, _leaves(cond), "diagnosis", checks)
+
+
+def _evidence(outcome: Outcome) -> list[Evidence]:
+    return list(dict.fromkeys(e for h in outcome.hits for e in h.evidence))
+
+
+def _backing(outcome: Outcome) -> list[str]:
+    return list(dict.fromkeys(str(h.facts["code"]) for h in outcome.hits if "code" in h.facts))
+
+
+def judge_causes(ctx: Context, states: Mapping[str, str], findings: Sequence[Finding], book: Mapping[str, Any],
+                checks: Mapping[str, Leaf], lang: str) -> list[CauseResult]:
+    """The candidate causes of the fired problems, each with its status and the evidence behind it."""
+    fired = {f.code for f in findings}
+    all_checks = {**checks, "_rule": _rule_leaf(states, findings), "broad_rise": broad_rise}
+    out: list[CauseResult] = []
+    for code, spec in book.get("causes", {}).items():
+        if not fired & set(spec.get("problems", ())):
+            continue
+        if "present" in spec and _run(ctx, spec["present"], all_checks).state != "fired":
+            continue
+        text = str(spec.get(lang) or spec.get("en") or code)
+        supported = _run(ctx, spec.get("supported"), all_checks)
+        if supported.state == "fired":
+            out.append(CauseResult(code, "supported", text, _backing(supported), _evidence(supported)))
+            continue
+        contradicted = _run(ctx, spec.get("contradicted"), all_checks)
+        if contradicted.state == "fired":
+            out.append(CauseResult(code, "contradicted", text, [], _evidence(contradicted)))
+            continue
+        verify = spec.get("verify", {})
+        out.append(CauseResult(code, "untested", text, [], [], str(verify.get(lang) or verify.get("en") or "")))
+    out.sort(key=lambda c: STATUSES.index(c.status))
+    return out
+
+
+# -- recommendations ------------------------------------------------------------------------------------
+Describe = Callable[[Evidence], str]
+Target = Callable[[Evidence], str]
+
+
+def _text(spec: Mapping[str, Any], lang: str, kind: str | None, scope: str | None) -> str:
+    variants = spec.get("kinds", {})
+    for key in (scope, kind):
+        if key and key in variants and (variants[key].get(lang) or variants[key].get("en")):
+            return str(variants[key].get(lang) or variants[key]["en"])
+    return str(spec.get(lang) or spec.get("en") or "")
+
+
+def targets(evidence: Sequence[Evidence], name: Target, lang: str) -> str:
+    """The segments of the evidence in words, each once, in order of first mention."""
+    seen = dict.fromkeys((e.dimension, e.segment) for e in evidence if e.segment is not None)
+    phrases = [name(next(e for e in evidence if (e.dimension, e.segment) == key)) for key in seen]
+    return ("、" if lang == "zh" else ", ").join(p for p in phrases if p)
+
+
+def recommend(causes: Sequence[CauseResult], book: Mapping[str, Any], lang: str, *, kind: str | None,
+              scope: str | None, describe: Describe, name: Target) -> list[RecommendationResult]:
+    """Recommendations of the supported causes, and "if confirmed" ones of the untested causes."""
+    from .texts import fill
+
+    by_cause: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for code, spec in book.get("recommendations", {}).items():
+        by_cause.setdefault(str(spec["cause"]), []).append((code, spec))
+    sep = "；" if lang == "zh" else "; "
+    out: list[RecommendationResult] = []
+    for cause in causes:
+        if cause.status == "contradicted":
+            continue
+        lined = [e for e in cause.evidence if e.threshold is not None] or cause.evidence[:1]
+        facts = {"cite": sep.join(dict.fromkeys(describe(e) for e in lined)),
+                 "targets": targets(cause.evidence, name, lang)}
+        for code, spec in by_cause.get(cause.code, []):
+            text = fill(_text(spec, lang, kind, scope), facts)
+            out.append(RecommendationResult(code, cause.code, str(spec["stage"]), text, list(cause.evidence),
+                                            conditional=cause.status == "untested"))
+    return out
