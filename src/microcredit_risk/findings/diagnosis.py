@@ -110,14 +110,15 @@ def broad_rise(ctx: Context, cond: dict[str, Any], _code: str) -> Outcome:
     start = ctx.segments_at("npl_ratio", "industry", first)
     end = ctx.segments_at("npl_ratio", "industry", last)
     floor = float(ctx.thresholds.get("macro_min_share", 0.05))
-    major = [s for s, v in shares.items() if clean(v) is not None and float(v) >= floor
-             and clean(start.get(s)) is not None and clean(end.get(s)) is not None]
+    begin, close = start.to_dict(), end.to_dict()
+    major = [str(s) for s, v in shares.items() if clean(v) is not None and float(v) >= floor
+             and clean(begin.get(s)) is not None and clean(close.get(s)) is not None]
     if not major:
         return Outcome("unknown")
-    rose = [s for s in major if float(end[s]) > float(start[s])]
+    rose = [s for s in major if float(close[s]) > float(begin[s])]
     share = len(rose) / len(major)
     evidence = [ctx.evidence("npl_ratio", when, series.get(s), "industry", s)
-                for s in sorted(major, key=str) for when, series in ((first, start), (last, end))]
+                for s in sorted(major) for when, series in ((first, begin), (last, close))]
     if "min_share" in cond and share >= float(cond["min_share"]):
         return Outcome("fired", [Hit(evidence, facts={"share": share})])
     if "max_share" in cond and share <= float(cond["max_share"]):
