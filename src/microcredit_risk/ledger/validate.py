@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from ..metrics.floor import floor_breaches, floor_codes
 from .canonical import GRADE_DTYPE, SourceInfo
 from .canonicalise import Collector
+from .floor import floor_breaches, floor_codes
 from .problems import LedgerError
 
 

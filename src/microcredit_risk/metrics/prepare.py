@@ -13,8 +13,8 @@ import pandas as pd
 
 from ..errors import AnalysisError
 from ..ledger.canonical import DIMENSIONS, GRADE_DTYPE, GRADES, Ledger
+from ..ledger.floor import floor_codes
 from .catalogue import definitions
-from .floor import floor_codes
 
 NPL_CODE = GRADES.index("substandard")  # grade codes ≥ this are NPL
 # the engine's dimensions: the canonical ones plus ``renewal`` (segments "true"/"false" from renewal_flag),
