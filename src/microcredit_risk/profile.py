@@ -17,6 +17,9 @@ from .errors import LANGS, ProfileError
 
 BANK_KINDS = ("village_bank", "rural_commercial", "city_commercial", "joint_stock", "state_owned",
               "policy", "postal")
+# what the ledger covers: a whole bank (a legal person with its own net capital and provisioning
+# policy), a branch, or a sub-branch (neither: its figures are "this portfolio", never "the bank")
+SCOPES = ("bank", "branch", "sub_branch")
 
 
 @cache
@@ -37,6 +40,7 @@ def default_thresholds(kind: str | None = None) -> dict[str, float]:
 class BankProfile:
     name: str | None = None
     kind: str | None = None
+    scope: str = "bank"
     language: str | None = None
     net_capital: dict[int, float] = field(default_factory=dict)
     total_npl_ratio: dict[int, float] = field(default_factory=dict)
@@ -92,6 +96,9 @@ def profile_from_dict(data: dict[str, Any], source: str = "profile") -> BankProf
     kind = bank.get("kind")
     if kind is not None and kind not in BANK_KINDS:
         raise ProfileError("E203", where=source, value=kind, choices=", ".join(BANK_KINDS))
+    scope = bank.get("scope", "bank")
+    if scope not in SCOPES:
+        raise ProfileError("E209", where=source, value=scope, choices=", ".join(SCOPES))
     language = bank.get("language")
     if language is not None and language not in LANGS:
         raise ProfileError("E204", where=source, value=language, choices=", ".join(LANGS))
@@ -107,6 +114,7 @@ def profile_from_dict(data: dict[str, Any], source: str = "profile") -> BankProf
     return BankProfile(
         name=bank.get("name"),
         kind=kind,
+        scope=scope,
         language=language,
         net_capital=_by_year(bank.get("net_capital"), "bank.net_capital", source),
         total_npl_ratio=_by_year(bank.get("total_npl_ratio"), "bank.total_npl_ratio", source),

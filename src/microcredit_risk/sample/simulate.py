@@ -39,7 +39,7 @@ class Sample:
         """The profile as the TOML file a user would write (LEDGER.md, "Bank profile")."""
         bank = self.profile["bank"]
         lines = ["# Synthetic bank profile written by `mcr sample` (all facts invented).", "[bank]"]
-        lines += [f"{k} = {json.dumps(bank[k], ensure_ascii=False)}" for k in ("name", "kind", "language")]
+        lines += [f"{k} = {json.dumps(bank[k], ensure_ascii=False)}" for k in ("name", "kind", "scope", "language")]
         lines += ["", "[bank.net_capital]  # 资本净额, yuan"]
         lines += [f"{y} = {v}" for y, v in bank["net_capital"].items()]
         lines += ["", "[bank.total_npl_ratio]  # whole-bank NPL ratio"]
@@ -70,7 +70,7 @@ def simulate(kind: str, seed: int = 0, loans: int | None = None,
     net_capital = _scale_large(p, cust, book, rows, len(years))
     frame, codes = _frame(eng, p, cust, book, rows, seq, rng)
     profile = {"bank": {
-        "name": p["name"], "kind": p["profile_kind"], "language": "zh",
+        "name": p["name"], "kind": p["profile_kind"], "scope": p.get("scope", "bank"), "language": "zh",
         "net_capital": {y: int(round(v, -4)) for y, v in zip(years, net_capital, strict=True)},
         "total_npl_ratio": {y: float(v) for y, v in zip(years, eng.cal.per_year(p["total_npl_ratio"])[eng.cal.study],
                                                        strict=True)},
