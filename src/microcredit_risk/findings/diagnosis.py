@@ -15,54 +15,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from .conditions import Context, Hit, Outcome, clean, evaluate
-from .model import Evidence, Finding
+from .model import STATUSES, CauseResult, Evidence, Finding, RecommendationResult
 
-STATUSES = ("supported", "untested", "contradicted")
 Leaf = Callable[[Context, dict[str, Any], str], Outcome]
-
-
-@dataclass
-class CauseResult:
-    """One tested cause (findings.json ``causes``)."""
-
-    code: str
-    status: str                                  # supported | contradicted | untested
-    text: str
-    because: list[str] = field(default_factory=list)     # the findings that back it
-    evidence: list[Evidence] = field(default_factory=list)
-    verify: str | None = None                    # how to verify an untested cause
-
-    def to_json_obj(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["evidence"] = [_evidence_obj(e) for e in self.evidence]
-        return d
-
-
-@dataclass
-class RecommendationResult:
-    """One recommendation answering one cause (findings.json ``recommendations``)."""
-
-    code: str
-    cause: str
-    stage: str
-    text: str
-    evidence: list[Evidence] = field(default_factory=list)
-    conditional: bool = False                    # True: "if confirmed" (its cause is untested)
-
-    def to_json_obj(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["evidence"] = [_evidence_obj(e) for e in self.evidence]
-        return d
-
-
-def _evidence_obj(e: Evidence) -> dict[str, Any]:
-    return {k: v for k, v in asdict(e).items() if v is not None or k in ("as_of", "value")}
 
 
 @cache

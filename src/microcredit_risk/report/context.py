@@ -21,6 +21,7 @@ from .sections_data import (
     quality_section,
     structure_section,
 )
+from .sections_diagnosis import conclusion
 from .sections_findings import findings_section, summary_lines
 from .sections_method import appendix_section, method_section
 from .sections_stats import statistics_section
@@ -36,6 +37,9 @@ def _summary(b: Builder, sec: Section) -> None:
         sec.blocks.append(Paragraph(t.get(
             "sentences.summary_portfolio", date=f.date(latest), balance=f.money(b.value("balance", latest)),
             npl_balance=f.money(b.value("npl_balance", latest)), npl_ratio=f.pct(b.value("npl_ratio", latest)))))
+        adjusted = _adjusted_ratios(b, latest)
+        if adjusted:
+            sec.blocks.append(Paragraph(adjusted))
     if not items:
         sec.blocks.append(Paragraph(t.get("sentences.summary_none")))
         return
@@ -44,8 +48,29 @@ def _summary(b: Builder, sec: Section) -> None:
     rows = [[t.get(f"severity.{s}"), f.count(counts[s])] for s in reversed(SEVERITIES)]
     sec.blocks.append(b.table(t.get("captions.severity_counts"), [t.get("headers.severity"), t.get("headers.count")],
                               rows, [False, True]))
-    sec.blocks.append(Paragraph(t.get("sentences.top_problems")))
-    sec.blocks.append(Bullets(items=summary_lines(b, int(t.setting("layout.top_problems")))))
+    high = counts["high"]
+    sec.blocks.append(Paragraph(t.get("sentences.high_problems") if high else t.get("sentences.top_problems")))
+    sec.blocks.append(Bullets(items=summary_lines(b, high or int(t.setting("layout.top_problems")))))
+    if high and len(items) > high:
+        sec.blocks.append(Paragraph(t.get("sentences.other_problems", count=f.count(len(items) - high))))
+    closing = conclusion(b)
+    if closing is not None:
+        sec.blocks.append(closing)
+
+
+def _adjusted_ratios(b: Builder, latest: object) -> str | None:
+    """The NPL ratio read two stricter ways: every loan at least at its floor; write-offs added back."""
+    t, f = b.texts, b.fmt
+    parts = []
+    floor = b.value("floor_adjusted_npl_ratio", latest)
+    if floor is not None:
+        parts.append(t.get("sentences.summary_floor_adjusted", value=f.pct(floor)))
+    written = b.value("npl_ratio_with_write_offs", latest)
+    if written is not None and (b.value("write_off", latest) or 0) > 0:
+        parts.append(t.get("sentences.summary_write_off_adjusted", value=f.pct(written)))
+    if not parts:
+        return None
+    return t.get("sentences.summary_adjusted", items=t.get("sentences.list_sep").join(parts))
 
 
 def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None) -> ReportContext:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..findings.model import STAGES, Evidence, Finding, Recommendation, severity_rank
 from .blocks import Bullets, FindingCard, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
+from .sections_diagnosis import causes_blocks, recommendation_blocks
 
 
 def ordered(findings: list[Finding]) -> list[tuple[str, Finding]]:
@@ -63,6 +64,20 @@ def summary_lines(b: Builder, limit: int) -> list[Line]:
     return out
 
 
+def _cause_texts(b: Builder, f: Finding) -> list[str]:
+    """The finding's candidate causes in words, each with what the data said of it."""
+    tested = {c.code: c for c in b.run.findings.causes}
+    out = []
+    for c in f.causes:
+        code = c if isinstance(c, str) else c.code
+        if code in tested:
+            out.append(b.texts.get("sentences.cause_with_status", text=tested[code].text,
+                                   status=b.texts.get(f"cause_status.{tested[code].status}")))
+        elif not isinstance(c, str):
+            out.append(c.text)
+    return out
+
+
 @dataclass
 class _Rec:
     rec: Recommendation
@@ -87,8 +102,12 @@ def findings_section(b: Builder) -> Section:
             scope=t.get("sentences.finding_scope", date=b.fmt.date(f.as_of) if f.as_of else b.fmt.missing, scope=where),
             evidence_title=t.get("labels.evidence"),
             evidence=[Line(text=evidence_text(b, e), refs=evidence_refs(b, e)) for e in f.evidence],
-            causes_title=t.get("labels.causes"), causes=[c.text for c in f.causes]))
+            causes_title=t.get("labels.causes"), causes=_cause_texts(b, f)))
 
+    if b.run.findings.states:       # findings v2: causes tested against the data (DIAGNOSIS.md)
+        sec.blocks.extend(causes_blocks(b))
+        sec.blocks.extend(recommendation_blocks(b))
+        return sec
     sec.blocks.append(Heading(id="sec-findings-recommendations", title=t.get("sections.findings.recommendations")))
     by_stage: dict[str, dict[str, _Rec]] = {s: {} for s in STAGES}
     for fid, f in items:

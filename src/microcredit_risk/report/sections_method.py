@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .blocks import Heading, Paragraph, Section
 from .builder import Builder
+from .sections_diagnosis import limitations, ruled_out_blocks
 
 
 def method_section(b: Builder) -> Section:
@@ -36,6 +37,9 @@ def method_section(b: Builder) -> Section:
         sec.blocks.append(b.table(t.get("captions.thresholds"), [t.get("headers.name"), t.get("headers.description"),
                                                                  t.get("headers.threshold")],
                                   rows, [False, False, True]))
+    sec.blocks.extend(ruled_out_blocks(b))
+    if b.run.findings.states:
+        sec.blocks.extend(limitations(b))
     return sec
 
 
