@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from microcredit_risk.findings.model import Cause, Evidence, Finding, Findings, Recommendation
+from microcredit_risk.findings.model import CauseResult, Evidence, Finding, Findings, RecommendationResult
 from microcredit_risk.metrics.table import Metrics, Skipped
 from microcredit_risk.report.catalogue import Catalogue, MetricInfo
 from microcredit_risk.report.results import BankFacts, FigureRef, LedgerSummary, RunResults
@@ -62,22 +62,35 @@ def make_findings() -> Findings:
         code="NPL_RISING", severity="high", title="不良贷款率持续上升", as_of="2023-12-31",
         evidence=[Evidence("npl_ratio", "2021-12-31", 0.02),
                   Evidence("npl_ratio", "2023-12-31", 0.05, threshold=0.01, threshold_name="npl_rise_pp")],
-        causes=[Cause("WEAK_SCREENING", "贷前调查流于形式"), Cause("THIN_MONITORING", "贷后检查频率不足")],
-        recommendations=[Recommendation("SCORING", "pre_loan", "完善客户信用评级，引入大数据筛查。"),
-                         Recommendation("EARLY_WARNING", "post_loan", "建立贷后预警与五级分类跟踪。")])
+        causes=["C_POST_LOAN", "C_STAFF", "C_FIRM_WEAKNESS"])
     hotspot = Finding(
         code="INDUSTRY_HOTSPOT", severity="medium", title="行业风险热点", as_of="2023-12-31",
         dimension="industry", segment=EVIL,
         evidence=[Evidence("npl_ratio", "2023-12-31", 0.1, threshold=0.08, threshold_name="hotspot_factor",
                            dimension="industry", segment=EVIL)],
-        causes=[Cause("ONE_MODE", "各行业采用同一风控模式")],
-        recommendations=[Recommendation("SCORING", "pre_loan", "完善客户信用评级，引入大数据筛查。")])
+        causes=["C_SECTOR_RISK"])
     conc = Finding(
         code="CUSTOMER_CONCENTRATION", severity="low", title="客户集中度偏高", as_of="2023-12-31",
         evidence=[Evidence("top10_customer_share", "2023-12-31", 0.31, threshold=0.25, threshold_name="top10_share_max")],
-        causes=[], recommendations=[Recommendation("LIMITS", "post_loan", "调整授信结构与限额。")])
+        causes=["C_CREDIT_STRUCTURE"])
+    causes = [
+        CauseResult("C_SECTOR_RISK", "supported", "风险集中于特定行业", ["INDUSTRY_HOTSPOT"], hotspot.evidence),
+        CauseResult("C_CREDIT_STRUCTURE", "supported", "信贷投向过度集中", ["CUSTOMER_CONCENTRATION"], conc.evidence),
+        CauseResult("C_FIRM_WEAKNESS", "untested", "小微企业自身经营脆弱", verify="抽查不良客户的财务报表"),
+        CauseResult("C_POST_LOAN", "untested", "贷后管理未能及早发现风险信号", verify="查阅贷后检查记录"),
+        CauseResult("C_STAFF", "contradicted", "部分客户经理的能力或激励存在问题",
+                    evidence=[Evidence("fisher_padj", "2023-12-31", 0.62, dimension="loan_officer", segment="o1")]),
+    ]
+    recs = [
+        RecommendationResult("R_SECTOR_ACCESS", "C_SECTOR_RISK", "pre_loan", f"对 {EVIL} 实行差异化准入", hotspot.evidence),
+        RecommendationResult("R_CREDIT_LIMITS", "C_CREDIT_STRUCTURE", "pre_loan", "设定并执行集中度限额", conc.evidence),
+        RecommendationResult("R_EARLY_WARNING", "C_POST_LOAN", "post_loan", "建立贷后预警清单", [], conditional=True),
+    ]
     return Findings(items=[conc, rising, hotspot],
-                    not_run=[Skipped("OFFICER_OUTLIERS", "column loan_officer", "台账没有客户经理列")])
+                    not_run=[Skipped("OFFICER_OUTLIERS", "column loan_officer", "台账没有客户经理列")],
+                    causes=causes, recommendations=recs,
+                    states={"NPL_RISING": "fired", "INDUSTRY_HOTSPOT": "fired", "CUSTOMER_CONCENTRATION": "fired",
+                            "OFFICER_OUTLIERS": "unknown"})
 
 
 def make_statistics() -> Statistics:

@@ -6,12 +6,14 @@ import pytest
 from findings_support import ALL_COLUMNS, LATEST, clean_book, clean_stats
 
 from microcredit_risk.findings.checks import CHECKS
-from microcredit_risk.findings.diagnosis import judge_causes, recommend, shipped_book
+from microcredit_risk.findings.diagnosis import judge_causes, recommend
 from microcredit_risk.findings.engine import _context
 from microcredit_risk.findings.model import Evidence, Finding
+from microcredit_risk.findings.rules import load_rules
 from microcredit_risk.profile import BankProfile
 
-BOOK = shipped_book()
+RULES = load_rules()
+BOOK, RECS = RULES.causes, RULES.recommendations
 
 
 def _ctx(book=None, profile: BankProfile | None = None):
@@ -43,7 +45,7 @@ def test_a_check_that_ran_clean_contradicts_its_cause() -> None:
     states = {"NPL_LEVEL_HIGH": "fired", "OFFICER_OUTLIERS": "clear"}
     causes = judge_causes(_ctx(), states, findings, BOOK, CHECKS, "en")
     assert _status(causes, "C_STAFF") == "contradicted"
-    recs = recommend(causes, BOOK, "en", kind=None, scope=None, describe=lambda e: e.metric, name=lambda e: "x")
+    recs = recommend(causes, RECS, "en", kind=None, scope=None, describe=lambda e: e.metric, name=lambda e: "x")
     assert not [r for r in recs if r.cause == "C_STAFF"]
 
 
@@ -53,7 +55,7 @@ def test_a_check_that_could_not_run_leaves_its_cause_untested_with_how_to_verify
                          CHECKS, "en")
     [staff] = [c for c in causes if c.code == "C_STAFF"]
     assert staff.status == "untested" and staff.evidence == [] and staff.verify.startswith("review those officers")
-    recs = recommend(causes, BOOK, "en", kind=None, scope=None, describe=lambda e: e.metric, name=lambda e: "x")
+    recs = recommend(causes, RECS, "en", kind=None, scope=None, describe=lambda e: e.metric, name=lambda e: "x")
     assert {r.conditional for r in recs if r.cause == "C_STAFF"} == {True}
 
 
@@ -118,7 +120,7 @@ def test_each_recommendation_cites_only_its_own_causes_evidence_and_names_its_ta
                 _finding("INDUSTRY_HOTSPOT", SECTOR, dimension="industry", segment="F")]
     states = {"OFFICER_OUTLIERS": "fired", "INDUSTRY_HOTSPOT": "fired"}
     causes = judge_causes(_ctx(), states, findings, BOOK, CHECKS, "en")
-    recs = recommend(causes, BOOK, "en", kind=None, scope=None, describe=lambda e: f"{e.metric} {e.value}",
+    recs = recommend(causes, RECS, "en", kind=None, scope=None, describe=lambda e: f"{e.metric} {e.value}",
                      name=lambda e: {"王五": "Officer 王五", "F": "construction"}[str(e.segment)])
     by_cause = {c.code: c.evidence for c in causes}
     assert recs and all(r.evidence == by_cause[r.cause] for r in recs)
@@ -131,9 +133,9 @@ def test_the_text_follows_the_kind_of_bank_and_the_scope() -> None:
     findings = [_finding("PROVISION_SHORTFALL", Evidence("provision_coverage", LATEST, 0.48, threshold=1.5))]
     causes = judge_causes(_ctx(), {"PROVISION_SHORTFALL": "fired"}, findings, BOOK, CHECKS, "en")
     cite = {"describe": lambda e: "coverage 48.07%", "name": lambda e: ""}
-    [bank] = [r for r in recommend(causes, BOOK, "en", kind="village_bank", scope=None, **cite)
+    [bank] = [r for r in recommend(causes, RECS, "en", kind="village_bank", scope=None, **cite)
               if r.code == "R_PROVISIONING"]
-    [branch] = [r for r in recommend(causes, BOOK, "en", kind="postal", scope="sub_branch", **cite)
+    [branch] = [r for r in recommend(causes, RECS, "en", kind="postal", scope="sub_branch", **cite)
                 if r.code == "R_PROVISIONING"]
     assert bank.text == "Provide in full for expected losses and speed up write-off and disposal of NPLs (coverage 48.07%)"
     assert branch.text.startswith("Report the provisioning gap to the head office (coverage 48.07%)")

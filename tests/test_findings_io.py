@@ -28,23 +28,24 @@ def test_shipped_rule_book_covers_every_code_with_texts_in_both_languages() -> N
     assert {r.code for r in book.rules} == CODES
     for code in CODES:
         p = book.problems[code]
-        assert p["title"]["zh"] and p["title"]["en"] and p["causes"]
+        assert p["title"]["zh"] and p["title"]["en"]
+        assert [c for c, spec in book.causes.items() if code in spec["problems"]], code  # every code has a cause
     for rec in book.recommendations.values():
-        assert rec["stage"] in STAGES and rec["zh"] and rec["en"]
+        assert rec["stage"] in STAGES and rec["zh"] and rec["en"] and rec["cause"] in book.causes
     assert {r["stage"] for r in book.recommendations.values()} == set(STAGES)
 
 
-def test_recommendations_cite_the_evidence() -> None:
-    b = clean_book().every_year("npl_ratio", 0.06)
+def test_recommendations_cite_their_causes_evidence() -> None:
+    b = clean_book().every_year("npl_ratio", 0.06).set("provision_coverage", LATEST, 0.48)
     f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="zh")
-    [finding] = f.items
-    assert finding.title == "不良贷款率偏高（6.00%）"
-    assert finding.recommendations
-    for r in finding.recommendations:
-        assert "不良贷款率 6.00%" in r.text and "2023-12-31" in r.text and "5.00%" in r.text
+    assert [x.code for x in f.items] == ["NPL_LEVEL_HIGH", "PROVISION_SHORTFALL"]
+    assert f.items[0].title == "不良贷款率偏高（6.00%）"
+    [prov] = [r for r in f.recommendations if r.code == "R_PROVISIONING"]
+    assert prov.text == "足额计提贷款损失准备，加快不良贷款核销与处置（拨备覆盖率 48.00%（2023-12-31；阈值 150.00%））"
     en = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en")
     assert en.items[0].title == "NPL ratio too high (6.00%)"
-    assert "NPL ratio 6.00% (2023-12-31; line 5.00%)" in en.items[0].recommendations[0].text
+    [prov] = [r for r in en.recommendations if r.code == "R_PROVISIONING"]
+    assert prov.text.endswith("(provision coverage 48.00% (2023-12-31; line 150.00%))")
 
 
 def test_user_rules_file_adds_a_rule_and_overrides_a_text(tmp_path: Path) -> None:
@@ -56,14 +57,15 @@ when = { metric = "balance_growth", at = "latest", op = "<", threshold = 0.15 }
 
 [problems.SLOW_GROWTH]
 title = { zh = "增长放缓（{value:.0%}）", en = "Slow growth ({value:.0%})" }
-causes = ["C_MY_CAUSE"]
 
 [causes.C_MY_CAUSE]
+problems = ["SLOW_GROWTH"]
+supported = { fired = "SLOW_GROWTH" }
 zh = "自定义原因"
 en = "A cause of our own"
-recommendations = ["R_MINE"]
 
 [recommendations.R_MINE]
+cause = "C_MY_CAUSE"
 stage = "organisation"
 zh = "自定义建议：{cite}"
 en = "Our advice: {cite}"
@@ -75,11 +77,12 @@ title.en = "Too many bad loans: {value:.1%}"
     f = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en", rules_path=user)
     assert [x.code for x in f.items] == ["NPL_LEVEL_HIGH", "SLOW_GROWTH"]
     assert f.items[0].title == "Too many bad loans: 6.0%"
-    assert f.items[0].causes[0].code == "C_EXTERNAL_SHOCK"          # the rest of the shipped entry is kept
+    assert "C_MACRO" in f.items[0].causes          # the rest of the shipped diagnosis is kept
     slow = f.items[1]
-    assert slow.title == "Slow growth (10%)"
-    assert [(r.code, r.stage) for r in slow.recommendations] == [("R_MINE", "organisation")]
-    assert slow.recommendations[0].text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
+    assert slow.title == "Slow growth (10%)" and slow.causes == ["C_MY_CAUSE"]
+    [mine] = [r for r in f.recommendations if r.cause == "C_MY_CAUSE"]
+    assert (mine.code, mine.stage, mine.conditional) == ("R_MINE", "organisation", False)
+    assert mine.text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
 
 
 def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:
@@ -95,7 +98,9 @@ def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:
     ('[rules.X]\nwhen = { metric = "npl_ratio", op = "=>", threshold = 0.1 }\n', "op"),
     ('[rules.X]\nwhen = { check = "magic" }\n', "unknown check"),
     ('[rules.X]\nwhen = { metric = "npl_ratio", op = ">", threshold = 0.1 }\n', r"has no \[problems\.X\] title"),
-    ('[recommendations.R_CREDIT_RATING]\nstage = "someday"\n', "stage"),
+    ('[recommendations.R_EARLY_WARNING]\nstage = "someday"\n', "stage"),
+    ('[recommendations.R_EARLY_WARNING]\ncause = "C_NOBODY"\n', "unknown cause C_NOBODY"),
+    ('[causes.C_STAFF]\nsupported = { fired = "OFFICER_OUTLIERS", op = "~" }\n', "op"),
     ('[mystery]\na = 1\n', "unknown section"),
     ('not toml = = 1', "not a valid TOML"),
 ])
@@ -126,10 +131,11 @@ def test_json_round_trip_is_exact_and_deterministic() -> None:
     text = findings_json(f)
     assert "NaN" not in text and "Infinity" not in text
     data = json.loads(text)
-    assert set(data) == {"lang", "findings", "not_run"}
+    assert list(data) == ["schema", "lang", "findings", "causes", "recommendations", "not_run", "states"]
+    assert data["schema"] == "mcr.findings/2"
     first = data["findings"][0]
-    assert list(first) == ["code", "severity", "title", "as_of", "dimension", "segment", "evidence", "causes",
-                           "recommendations"]
+    assert list(first) == ["code", "severity", "title", "as_of", "dimension", "segment", "evidence", "causes"]
+    assert all(set(c) == {"code", "status", "text", "because", "evidence", "verify"} for c in data["causes"])
     assert first["evidence"][0] == {"metric": "npl_ratio", "as_of": LATEST, "value": 0.08, "threshold": 0.05,
                                     "threshold_name": "npl_ratio_max"}
     assert data["not_run"] and set(data["not_run"][0]) == {"what", "needs", "reason"}

@@ -13,22 +13,13 @@ bank or by scope (a sub-branch sets no provisioning policy).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from .conditions import Context, Hit, Outcome, clean, evaluate
 from .model import STATUSES, CauseResult, Evidence, Finding, RecommendationResult
 
 Leaf = Callable[[Context, dict[str, Any], str], Outcome]
-
-
-@cache
-def shipped_book() -> dict[str, Any]:
-    text = resources.files("microcredit_risk").joinpath("data/diagnosis.toml").read_text("utf-8")
-    return tomllib.loads(text)
 
 
 # -- the test language: the rules' conditions plus leaves about this run's findings ----------------------
@@ -100,13 +91,15 @@ def _backing(outcome: Outcome) -> list[str]:
     return list(dict.fromkeys(str(h.facts["code"]) for h in outcome.hits if "code" in h.facts))
 
 
-def judge_causes(ctx: Context, states: Mapping[str, str], findings: Sequence[Finding], book: Mapping[str, Any],
-                checks: Mapping[str, Leaf], lang: str) -> list[CauseResult]:
-    """The candidate causes of the fired problems, each with its status and the evidence behind it."""
+def judge_causes(ctx: Context, states: Mapping[str, str], findings: Sequence[Finding],
+                 causes: Mapping[str, Any], checks: Mapping[str, Leaf], lang: str) -> list[CauseResult]:
+    """The candidate causes of the fired problems, each with its status and the evidence behind it.
+
+    ``causes``: the rule book's [causes] (data/diagnosis.toml with the user's rules merged over)."""
     fired = {f.code for f in findings}
     all_checks = {**checks, "_rule": _rule_leaf(states, findings), "broad_rise": broad_rise}
     out: list[CauseResult] = []
-    for code, spec in book.get("causes", {}).items():
+    for code, spec in causes.items():
         if not fired & set(spec.get("problems", ())):
             continue
         if "present" in spec and _run(ctx, spec["present"], all_checks).state != "fired":
@@ -146,13 +139,16 @@ def targets(evidence: Sequence[Evidence], name: Target, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(p for p in phrases if p)
 
 
-def recommend(causes: Sequence[CauseResult], book: Mapping[str, Any], lang: str, *, kind: str | None,
-              scope: str | None, describe: Describe, name: Target) -> list[RecommendationResult]:
-    """Recommendations of the supported causes, and "if confirmed" ones of the untested causes."""
+def recommend(causes: Sequence[CauseResult], recommendations: Mapping[str, Any], lang: str, *,
+              kind: str | None, scope: str | None, describe: Describe, name: Target) -> list[RecommendationResult]:
+    """Recommendations of the supported causes, and "if confirmed" ones of the untested causes.
+
+    ``recommendations``: the rule book's [recommendations]; ``describe`` words one evidence record,
+    ``name`` one segment with its number."""
     from .texts import fill
 
     by_cause: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
-    for code, spec in book.get("recommendations", {}).items():
+    for code, spec in recommendations.items():
         by_cause.setdefault(str(spec["cause"]), []).append((code, spec))
     sep = "；" if lang == "zh" else "; "
     out: list[RecommendationResult] = []

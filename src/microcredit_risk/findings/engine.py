@@ -20,9 +20,10 @@ from ..profile import BankProfile
 from ..stats.results import Statistics
 from .checks import CHECKS
 from .conditions import Context, Hit, Outcome, evaluate, iso
+from .diagnosis import judge_causes, recommend
 from .model import SEVERITIES, Finding, Findings, severity_rank
 from .rules import Rule, RuleBook, load_rules
-from .texts import texts_for
+from .texts import describe, target_phrase, title_for
 
 _KEY = ["metric", "as_of", "dimension", "segment"]
 
@@ -107,16 +108,16 @@ def _finding(book: RuleBook, ctx: Context, rule: Rule, hits: list[Hit], lang: st
     for h in reversed(hits):                               # the first hit's facts win
         facts.update({k: v for k, v in h.facts.items() if v is not None})
     facts["dimension"] = dimension if dimension is not None else facts.get("dimension")
-    title, causes, recs = texts_for(book, rule.code, facts, evidence, ctx.units, lang)
+    title = title_for(book, rule.code, facts, evidence, ctx.units, lang)
     return Finding(code=rule.code, severity=_severity(rule, hits), title=title, as_of=iso(ctx.latest),
-                   dimension=dimension, segment=segment, evidence=evidence, causes=causes,
-                   recommendations=recs)
+                   dimension=dimension, segment=segment, evidence=evidence)
 
 
 def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *,
              columns: set[str] | None = None, issues: Sequence[Issue] = (), rows: int = 0,
              lang: str = "zh", rules_path: Path | None = None) -> Findings:
-    """Findings (problem → causes → recommendations, with evidence) and the checks that could not run.
+    """Findings with their evidence, the causes tested against them, the recommendations that answer
+    the causes (DIAGNOSIS.md), and the checks that could not run.
 
     ``columns``: the canonical columns the ledger has (None = unknown: rules then rely on what the
     metrics table holds); ``issues`` and ``rows``: the ledger's validation warnings and row count.
@@ -140,4 +141,12 @@ def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *
             found.append((rule.order, _finding(book, ctx, rule, out.hits, lang)))
     found.sort(key=lambda p: (-SEVERITIES.index(p[1].severity), p[0], str(p[1].dimension or ""),
                               str(p[1].segment or "")))
-    return Findings(items=[f for _, f in found], not_run=list(dict.fromkeys(not_run)), lang=lang)
+    items = [f for _, f in found]
+    causes = judge_causes(ctx, states, items, book.causes, CHECKS, lang)
+    for f in items:    # each finding names the tested causes that list it as a candidate
+        f.causes = [c.code for c in causes if f.code in book.causes[c.code].get("problems", ())]
+    recs = recommend(causes, book.recommendations, lang, kind=profile.kind, scope=profile.scope,
+                     describe=lambda e: describe(book, e, ctx.units, lang),
+                     name=lambda e: target_phrase(book, e, ctx.units, lang))
+    return Findings(items=items, not_run=list(dict.fromkeys(not_run)), lang=lang, causes=causes,
+                    recommendations=recs, states=states)

@@ -29,19 +29,6 @@ class Evidence:
     segment: str | None = None
 
 
-@dataclass(frozen=True)
-class Cause:
-    code: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    code: str
-    stage: str
-    text: str
-
-
 @dataclass
 class Finding:
     code: str
@@ -51,8 +38,7 @@ class Finding:
     dimension: str | None = None
     segment: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
-    causes: list[Cause] = field(default_factory=list)
-    recommendations: list[Recommendation] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)     # codes of the causes tested for it (Findings.causes)
 
     def to_json_obj(self) -> dict[str, Any]:
         d = asdict(self)

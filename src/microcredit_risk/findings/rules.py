@@ -1,4 +1,5 @@
-"""The findings rule book: rules (data/rules.toml) and texts (data/texts.toml), with a user file merged over.
+"""The findings rule book: rules (data/rules.toml), texts (data/texts.toml) and the diagnosis (causes and
+recommendations, data/diagnosis.toml), with a user file merged over.
 
 Domain knowledge lives in those TOML files, not here: this module only reads, merges and checks them,
 so that a mistake in a user's rules file is reported as one line before anything is evaluated.
@@ -62,7 +63,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 @cache
 def _shipped() -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name in ("rules.toml", "texts.toml"):
+    for name in ("rules.toml", "texts.toml", "diagnosis.toml"):
         text = resources.files("microcredit_risk").joinpath(f"data/{name}").read_text("utf-8")
         data = deep_merge(data, tomllib.loads(text))
     return data
@@ -154,16 +155,34 @@ def _check_texts(book: RuleBook, source: str) -> None:
         problem = book.problems.get(rule.code)
         if problem is None or "title" not in problem:
             raise ProfileError("E314", where=source, code=rule.code)
-        for c in problem.get("causes", ()):
-            if c not in book.causes:
-                raise ProfileError("E315", where=source, table=f"problems.{rule.code}", kind="cause", name=c)
-        for r in problem.get("recommendations", ()):
-            if r not in book.recommendations:
-                raise ProfileError("E315", where=source, table=f"problems.{rule.code}", kind="recommendation", name=r)
+    known = {r.code for r in book.rules}
     for code, cause in book.causes.items():
-        for r in cause.get("recommendations", ()):
-            if r not in book.recommendations:
-                raise ProfileError("E315", where=source, table=f"causes.{code}", kind="recommendation", name=r)
+        for p in cause.get("problems", ()):
+            if p not in known:
+                raise ProfileError("E315", where=source, table=f"causes.{code}", kind="problem", name=p)
+        for key in ("supported", "contradicted", "present"):
+            if key in cause:
+                _check_test(cause[key], f"{source} [causes.{code}] {key}")
     for code, rec in book.recommendations.items():
+        if rec.get("cause") not in book.causes:
+            raise ProfileError("E315", where=source, table=f"recommendations.{code}", kind="cause",
+                               name=rec.get("cause"))
         if rec.get("stage") not in STAGES:
             raise ProfileError("E316", where=source, code=code, value=rec.get("stage"), choices=", ".join(STAGES))
+
+
+RULE_LEAVES = ("fired", "clear", "ran")
+CAUSE_CHECKS = ("broad_rise",)
+
+
+def _check_test(cond: Any, where: str) -> None:
+    """A cause's test: the rules' conditions, plus leaves naming a rule of this run (fired, clear, ran)."""
+    if isinstance(cond, dict):
+        for key in ("any", "all"):
+            if key in cond and isinstance(cond[key], list) and cond[key]:
+                for part in cond[key]:
+                    _check_test(part, where)
+                return
+        if any(k in cond for k in RULE_LEAVES) or cond.get("check") in CAUSE_CHECKS:
+            return
+    _check_condition(cond, where)

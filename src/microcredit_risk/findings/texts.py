@@ -1,4 +1,4 @@
-"""Filling the texts of the rule book (titles, causes, recommendations) from a finding's evidence.
+"""Filling the texts of the rule book (titles, evidence phrases, targets) from a finding's evidence.
 
 A template names the facts it cites (``{segment}``, ``{value:.1%}``, ``{cite}``); a fact that is
 absent prints as "n/a" and a format spec that does not fit the value falls back to plain text, so a
@@ -11,7 +11,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Cause, Evidence, Recommendation
+from .model import Evidence
 from .rules import RuleBook
 
 MISSING = "n/a"
@@ -106,9 +106,9 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     return f"{label}{value}（{sep.join(where)}）" if lang == "zh" else f"{label}{value} ({sep.join(where)})"
 
 
-def texts_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[Evidence],
-              units: Mapping[str, str], lang: str) -> tuple[str, list[Cause], list[Recommendation]]:
-    """Title, causes and recommendations of one finding, every placeholder filled from its evidence."""
+def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[Evidence],
+              units: Mapping[str, str], lang: str) -> str:
+    """The finding's title, every placeholder filled from its evidence and facts."""
     phrases = [describe(book, e, units, lang) for e in evidence]
     # one phrase per value: a level that crossed both its ceiling and a rise line is cited once
     lined = {(e.metric, e.as_of, e.dimension, e.segment): e for e in reversed(evidence) if e.threshold is not None}
@@ -119,15 +119,14 @@ def texts_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
            "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts,
            "segment_label": segment_label(book, facts.get("dimension"), facts.get("segment"), lang),
            "segments": ("、" if lang == "zh" else ", ").join(names) or facts.get("segments")}
-    problem = book.problems[code]
-    title = fill(pick(problem.get("title"), lang), ctx)
-    causes: list[Cause] = []
-    rec_codes: list[str] = list(problem.get("recommendations", ()))
-    for c in problem.get("causes", ()):
-        spec = book.causes[c]
-        causes.append(Cause(code=c, text=fill(pick(spec, lang), ctx)))
-        rec_codes += [r for r in spec.get("recommendations", ()) if r not in rec_codes]
-    recs = [Recommendation(code=r, stage=book.recommendations[r]["stage"],
-                           text=fill(pick(book.recommendations[r], lang), ctx))
-            for r in dict.fromkeys(rec_codes)]
-    return title, causes, recs
+    return fill(pick(book.problems[code].get("title"), lang), ctx)
+
+
+def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
+    """A segment named with the number that singled it out: "批发和零售业（不良贷款率 15.90%）"."""
+    label_spec = book.labels.get(e.metric, {})
+    label = fill(pick(label_spec, lang) or e.metric, {"dimension_label": dimension_label(book, e.dimension, lang)})
+    unit = str(label_spec.get("unit") or units.get(e.metric) or "number")
+    seg = segment_label(book, e.dimension, e.segment, lang)
+    value = format_value(e.value, unit, lang)
+    return f"{seg}（{label} {value}）" if lang == "zh" else f"{seg} ({label} {value})"

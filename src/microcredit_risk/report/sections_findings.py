@@ -1,4 +1,4 @@
-"""Section 8 (problems → causes → recommendations by stage) and the summary lines of section 1.
+"""Section 8 (problems with their evidence, then the diagnosis) and the summary lines of section 1.
 
 Every line that states a problem or a recommendation carries the number behind it and a link to
 the table (or section) that shows it.
@@ -6,10 +6,8 @@ the table (or section) that shows it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from ..findings.model import STAGES, Evidence, Finding, Recommendation, severity_rank
-from .blocks import Bullets, FindingCard, Heading, Line, Paragraph, Ref, Section
+from ..findings.model import Evidence, Finding, severity_rank
+from .blocks import FindingCard, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
 from .sections_diagnosis import causes_blocks, recommendation_blocks
 
@@ -67,21 +65,8 @@ def summary_lines(b: Builder, limit: int) -> list[Line]:
 def _cause_texts(b: Builder, f: Finding) -> list[str]:
     """The finding's candidate causes in words, each with what the data said of it."""
     tested = {c.code: c for c in b.run.findings.causes}
-    out = []
-    for c in f.causes:
-        code = c if isinstance(c, str) else c.code
-        if code in tested:
-            out.append(b.texts.get("sentences.cause_with_status", text=tested[code].text,
-                                   status=b.texts.get(f"cause_status.{tested[code].status}")))
-        elif not isinstance(c, str):
-            out.append(c.text)
-    return out
-
-
-@dataclass
-class _Rec:
-    rec: Recommendation
-    basis: list[tuple[str, Finding]] = field(default_factory=list)
+    return [b.texts.get("sentences.cause_with_status", text=tested[c].text,
+                        status=b.texts.get(f"cause_status.{tested[c].status}")) for c in f.causes if c in tested]
 
 
 def findings_section(b: Builder) -> Section:
@@ -104,33 +89,6 @@ def findings_section(b: Builder) -> Section:
             evidence=[Line(text=evidence_text(b, e), refs=evidence_refs(b, e)) for e in f.evidence],
             causes_title=t.get("labels.causes"), causes=_cause_texts(b, f)))
 
-    if b.run.findings.states:       # findings v2: causes tested against the data (DIAGNOSIS.md)
-        sec.blocks.extend(causes_blocks(b))
-        sec.blocks.extend(recommendation_blocks(b))
-        return sec
-    sec.blocks.append(Heading(id="sec-findings-recommendations", title=t.get("sections.findings.recommendations")))
-    by_stage: dict[str, dict[str, _Rec]] = {s: {} for s in STAGES}
-    for fid, f in items:
-        for r in f.recommendations:
-            by_stage.setdefault(r.stage, {}).setdefault(r.code, _Rec(rec=r)).basis.append((fid, f))
-    for stage, recs in by_stage.items():
-        if not recs:
-            continue
-        sec.blocks.append(Heading(id=f"stage-{stage}", title=t.opt(f"stages.{stage}", stage), level=4))
-        lines = []
-        for entry in recs.values():
-            # each finding behind the recommendation, with its key number — unless the recommendation's
-            # own text already cites that number (the rule book's texts usually do, for the first one)
-            parts, refs = [], []
-            for fid, f in entry.basis:
-                ev = key_evidence(f)
-                refs.append(Ref(label=f.title, href=f"#{fid}"))
-                refs.extend(r for r in (evidence_refs(b, ev) if ev else []) if r not in refs)
-                if ev is None or b.fmt.value(ev.value, b.unit(ev.metric), ev.metric) in entry.rec.text:
-                    continue
-                parts.append(t.get("sentences.basis_item", title=f.title, evidence=evidence_text(b, ev)))
-            basis = t.get("sentences.basis", items=t.get("sentences.list_sep").join(parts)) if parts else ""
-            lines.append(Line(text=t.get("sentences.recommendation", text=entry.rec.text, basis=basis).rstrip(),
-                              refs=refs))
-        sec.blocks.append(Bullets(items=lines))
+    sec.blocks.extend(causes_blocks(b))
+    sec.blocks.extend(recommendation_blocks(b))
     return sec

@@ -38,8 +38,7 @@ def method_section(b: Builder) -> Section:
                                                                  t.get("headers.threshold")],
                                   rows, [False, False, True]))
     sec.blocks.extend(ruled_out_blocks(b))
-    if b.run.findings.states:
-        sec.blocks.extend(limitations(b))
+    sec.blocks.extend(limitations(b))
     return sec
 
 
