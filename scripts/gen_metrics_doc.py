@@ -11,15 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from microcredit_risk.metrics.catalogue import (
-    MetricInfo,
-    catalogue,
-    definitions,
-    dimension_name,
-    families,
-    family_name,
-)
+from microcredit_risk.metrics.catalogue import MetricInfo, catalogue, definitions, families
 from microcredit_risk.profile import BANK_KINDS, default_thresholds
+from microcredit_risk.vocabulary import dimension_label, family_label
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
@@ -89,7 +83,7 @@ def render() -> str:
         names = [m for m in cat.values() if m.family == fam]
         if not names:
             continue
-        lines += [f"## {family_name(fam, 'en')} ({family_name(fam, 'zh')})", "",
+        lines += [f"## {family_label(fam, 'en')} ({family_label(fam, 'zh')})", "",
                   "| metric | 中文 | English | unit | formula | limit |", "|---|---|---|---|---|---|"]
         for info in names:
             lines.append(f"| `{info.name}` | {_cell(info.zh)} | {_cell(info.en)} | {info.unit} | "
@@ -102,7 +96,7 @@ def render() -> str:
         "## Dimensions",
         "",
         "Per-segment metrics are reported for each dimension whose source column exists: "
-        + ", ".join(f"`{x}` ({dimension_name(x, 'zh')})" for x in dims) + ".",
+        + ", ".join(f"`{x}` ({dimension_label(x, 'zh')})" for x in dims) + ".",
         f"A missing value is its own segment, `{d['missing_segment']}`.",
         "",
         f"- `term_bucket`: calendar months from origination to maturity: "

@@ -79,7 +79,7 @@ title.en = "Too many bad loans: {value:.1%}"
     slow = f.items[1]
     assert slow.title == "Slow growth (10%)"
     assert [(r.code, r.stage) for r in slow.recommendations] == [("R_MINE", "organisation")]
-    assert slow.recommendations[0].text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
+    assert slow.recommendations[0].text == "Our advice: Balance growth 10.00% (2023-12-31; line 15.00%)"
 
 
 def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:

@@ -43,7 +43,6 @@ class RuleBook:
     recommendations: dict[str, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)   # segment code → {zh, en} per dimension
 
 
 # a condition is replaced as a whole: merging two conditions key by key would make a third nobody wrote
@@ -92,7 +91,7 @@ def load_rules(rules_path: Path | str | None = None) -> RuleBook:
         rules=[_rule(code, spec, i, source) for i, (code, spec) in enumerate(data.get("rules", {}).items())],
         problems=data.get("problems", {}), causes=data.get("causes", {}),
         recommendations=data.get("recommendations", {}), labels=data.get("labels", {}),
-        dimensions=data.get("dimensions", {}), values=data.get("values", {}),
+        dimensions=data.get("dimensions", {}),
     )
     _check_texts(book, source)
     return book

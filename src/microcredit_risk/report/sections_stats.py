@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .. import vocabulary as vocab
 from .blocks import Heading, Paragraph, Ref, Section
 from .builder import Builder
 
@@ -12,18 +13,15 @@ _TERM = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_][\w()]*?)\)?(?:\[(?:T\.)?(?P<l
 
 
 def factor_label(b: Builder, factor: str) -> str:
-    """A model variable in words: a dimension's name, else report_text.toml [model_terms], else as is."""
-    names = b.texts.setting("model_terms")
-    if factor in names:
-        return str(names[factor].get(b.lang) or factor)
-    return b.cat.dimension(factor, b.lang)
+    """A model variable in words: vocabulary.toml [terms], else a dimension's name, else as is."""
+    return vocab.term_label(factor, b.lang)
 
 
 def term_label(b: Builder, term: str) -> str:
     """"industry[C]" → "行业：制造业"; "log(amount)" → "贷款金额（对数）"."""
-    m = None if term in b.texts.setting("model_terms") else _TERM.match(term)
+    m = None if vocab.is_term(term) else _TERM.match(term)
     if m is None:
-        if term in b.texts.setting("model_terms"):
+        if vocab.is_term(term):
             return factor_label(b, term)
         return term
     if m["level"] is None:
@@ -90,7 +88,7 @@ def statistics_section(b: Builder) -> Section:
                  f.pvalue(x.pvalue), f.pvalue(x.padj)] for x in tests]
         sec.blocks.append(b.table(h("captions.segment_tests"),
                                   [h("headers.dimension"), h("headers.segment"), h("headers.loans"), h("headers.npl_loans"),
-                                   h("headers.npl_count_ratio"), h("headers.rest_ratio"), h("headers.odds_ratio"),
+                                   b.label("npl_count_ratio"), h("headers.rest_ratio"), h("headers.odds_ratio"),
                                    h("headers.pvalue"), h("headers.padj")],
                                   rows, [False, False] + [True] * 7, shows=[("segment_test", None)]))
     if stats.chi_square:
@@ -114,7 +112,7 @@ def statistics_section(b: Builder) -> Section:
                 [t.get("sentences.base"), f.date(when), f.pct(base)],
                 [t.get("sentences.stress"), f.date(when), f.pct(stress)]]
         sec.blocks.append(b.table(t.get("captions.projection"),
-                                  [t.get("headers.item"), t.get("headers.as_of"), t.get("headers.npl_ratio")],
+                                  [t.get("headers.item"), t.get("headers.as_of"), b.label("npl_ratio")],
                                   rows, [False, True, True], shows=[("projected_npl_ratio", None)]))
     sec.blocks.extend(b.figures_for("statistics"))
     return sec
