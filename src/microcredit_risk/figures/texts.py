@@ -56,6 +56,9 @@ class FigureTexts:
         """A segment as people read it: translated when it is a canonical code, else as given."""
         return vocab.segment_label(dimension, segment, self.lang)
 
+    def dimension(self, name: str) -> str:
+        return vocab.dimension_label(name, self.lang)
+
     def metric(self, name: str) -> str:
         """A metric's name (不良贷款率 / NPL ratio), as the report and metrics.xlsx print it."""
         return vocab.metric_label(name, self.lang)

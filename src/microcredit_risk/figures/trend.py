@@ -105,7 +105,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
                     color=GRADE_COLOURS["doubtful"])
     ax.set_xticks(x, year_labels(table.index))
     ax.set_xlabel(t.text("year"))
-    ax.set_ylabel(t.label("share_axis"))
+    ax.set_ylabel(t.metric("category_share"))
     ax.set_ylim(0, 1.07)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     percent_axis(ax.yaxis, 0)

@@ -101,7 +101,7 @@ def structure_section(b: Builder) -> Section:
     dates = b.annual("inclusive_balance") or b.annual("inclusive_npl_ratio")
     inclusive = b.years_table(t.get("captions.inclusive"), t.setting("layout.inclusive_rows"), dates)
     if inclusive:
-        sec.blocks.append(Heading(id="sec-structure-inclusive", title=t.get("sections.structure.inclusive")))
+        sec.blocks.append(Heading(id="sec-structure-inclusive", title=b.cat.family("inclusive", b.lang)))
         sec.blocks.append(inclusive)
     sec.blocks.extend(b.figures_for("structure"))
     return sec
