@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -24,6 +26,7 @@ from .style import BLUE, DARK, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
 
 STRUCTURE_DIMENSIONS = ("industry", "guarantee_type", "product", "region")
+LABEL_WIDTH = 36   # characters of a segment name per line (names without spaces never break)
 
 
 def structure_table(metrics: Metrics, dimension: str) -> pd.DataFrame:
@@ -52,8 +55,10 @@ def _structure(dimension: str) -> FigureFunc:
         total = len(table)
         table = table.iloc[:cap]
         title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
-        labels = [t.value(dimension, s) for s in table.index]
-        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table))
+        # long names (the GB/T 4754 sections in English) wrap onto a second line, not into the plot
+        labels = [textwrap.fill(t.value(dimension, s), LABEL_WIDTH, break_long_words=False) for s in table.index]
+        extra = sum(label.count("\n") for label in labels)
+        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra)
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
         y = np.arange(len(table))
         left.barh(y, table["balance_share"].to_numpy(), 0.65, color=BLUE)

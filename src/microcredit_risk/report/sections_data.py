@@ -7,7 +7,7 @@ from collections import Counter
 import pandas as pd
 
 from ..ledger.canonical import DIMENSIONS
-from ..vocabulary import bank_kind_label
+from ..vocabulary import bank_kind_label, in_sentence
 from .blocks import Heading, Paragraph, Section, Table
 from .builder import Builder
 
@@ -95,7 +95,7 @@ def structure_section(b: Builder) -> Section:
                 for s in shown]
         headers = [b.cat.dimension(dim, b.lang)] + [b.label(m) for m in cols]
         note = t.get("labels.more_rows", shown=len(shown), total=len(segments)) if len(segments) > limit else None
-        sec.blocks.append(b.table(t.get("captions.structure", dimension=b.cat.dimension(dim, b.lang), date=f.date(when)),
+        sec.blocks.append(b.table(t.get("captions.structure", dimension=in_sentence(b.cat.dimension(dim, b.lang), b.lang), date=f.date(when)),
                                   headers, body, [False] + [True] * len(cols),
                                   shows=[(m, dim) for m in [*cols, "npl_share"]], note=note))
     dates = b.annual("inclusive_balance") or b.annual("inclusive_npl_ratio")
