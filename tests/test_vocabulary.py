@@ -114,7 +114,9 @@ def _leaves_of_entries() -> list[tuple[tuple[str, ...], dict[str, Any]]]:
 
 def test_the_vocabulary_names_everything_that_is_shown() -> None:
     v = vocab.vocabulary()
-    assert list(v["metrics"]) == list(catalogue()), "vocabulary [metrics] must list the catalogue, in its order"
+    missing, extra = set(catalogue()) - set(v["metrics"]), set(v["metrics"]) - set(catalogue())
+    assert not missing, f"metrics.toml metrics without a name in vocabulary.toml [metrics]: {sorted(missing)}"
+    assert not extra, f"vocabulary.toml [metrics] names metrics the catalogue does not have: {sorted(extra)}"
     assert all(v["metrics"][m]["unit"] in UNITS for m in v["metrics"])
     assert not set(v["quantities"]) & set(v["metrics"])
     assert set(families()) <= set(v["families"])
