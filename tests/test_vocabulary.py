@@ -38,6 +38,7 @@ LEDGER_WORDS = {"aliases.toml", "values.toml", "sample_vocab.toml"}
 LABEL_TABLES = {"grades", "grade_names", "dimensions", "dimension_names", "values", "family_names", "bank_kinds",
                 "model_terms", "factors"}
 
+
 def _display_files() -> dict[str, dict[str, Any]]:
     out = {}
     for res in DATA.iterdir():
