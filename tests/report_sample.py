@@ -110,43 +110,36 @@ def make_statistics() -> Statistics:
 
 
 def make_catalogue() -> Catalogue:
-    def m(name, family, unit, zh, en, formula, threshold=None):
-        return MetricInfo(name, family, unit, zh, en, formula, threshold, "max" if threshold else None)
+    """Families, formulas and limits; every name a reader sees comes from data/vocabulary.toml."""
+    def m(name, family, formula, threshold=None):
+        return MetricInfo(name, family, formula, threshold, "max" if threshold else None)
 
     metrics = [
-        m("balance", "portfolio", "yuan", "贷款余额", "Loan balance", "Σ balance"),
-        m("loans", "portfolio", "count", "贷款笔数", "Loans", "number of loans"),
-        m("customers", "portfolio", "count", "贷款户数", "Borrowers", "distinct customer_id"),
-        m("npl_balance", "asset_quality", "yuan", "不良贷款余额", "NPL balance", "Σ balance of NPL loans"),
-        m("npl_ratio", "asset_quality", "ratio", "不良贷款率", "NPL ratio", "npl_balance / balance", "npl_ratio_max"),
-        m("category_share", "asset_quality", "ratio", "五级分类占比", "Category share", "grade balance / balance"),
-        m("provision_coverage", "provisions", "ratio", "拨备覆盖率", "Provision coverage", "Σ provision / npl_balance"),
-        m("top10_customer_share", "concentration", "ratio", "前十大客户占比", "Top-ten share", "ten largest / balance",
-          "top10_share_max"),
-        m("hhi", "concentration", "index", "赫芬达尔指数", "HHI", "Σ s²"),
-        m("gini", "concentration", "index", "基尼系数", "Gini", "2·Σ i·x / (n·Σ x) − (n+1)/n"),
-        m("largest_share", "concentration", "ratio", "最大细分占比", "Largest share", "largest segment / balance"),
-        m("migration_rate", "migration", "ratio", "迁徙率", "Migration rate", "downward / (opening − reduction)"),
-        m("normal_loans_migration_rate", "migration", "ratio", "正常贷款迁徙率", "Performing migration rate",
-          "performing → NPL / performing", "migration_normal_max"),
-        m("transition_share", "migration", "ratio", "迁移占比", "Transition share", "balance-weighted"),
-        m("vintage_default_rate", "vintage", "ratio", "发放年度不良率", "Vintage default rate", "NPL share of cohort"),
-        m("npl_trend_slope", "statistics", "ratio", "不良率趋势斜率", "NPL trend slope", "OLS slope"),
-        m("npl_trend_pvalue", "statistics", "pvalue", "趋势p值", "Trend p-value", "OLS p-value"),
-        m("projected_npl_ratio", "statistics", "ratio", "预测不良率", "Projected NPL ratio", "grades × matrix"),
-        m("balance_share", "structure", "ratio", "余额占比", "Share of balance", "segment / portfolio"),
-        m("risk_contribution", "structure", "ratio", "风险贡献度", "Risk contribution", "npl_share / balance_share"),
+        m("balance", "portfolio", "Σ balance"),
+        m("loans", "portfolio", "number of loans"),
+        m("customers", "portfolio", "distinct customer_id"),
+        m("npl_balance", "asset_quality", "Σ balance of NPL loans"),
+        m("npl_ratio", "asset_quality", "npl_balance / balance", "npl_ratio_max"),
+        m("category_share", "asset_quality", "grade balance / balance"),
+        m("provision_coverage", "provisions", "Σ provision / npl_balance"),
+        m("top10_customer_share", "concentration", "ten largest / balance", "top10_share_max"),
+        m("hhi", "concentration", "Σ s²"),
+        m("gini", "concentration", "2·Σ i·x / (n·Σ x) − (n+1)/n"),
+        m("largest_share", "concentration", "largest segment / balance"),
+        m("migration_rate", "migration", "downward / (opening − reduction)"),
+        m("normal_loans_migration_rate", "migration", "performing → NPL / performing", "migration_normal_max"),
+        m("transition_share", "migration", "balance-weighted"),
+        m("vintage_default_rate", "vintage", "NPL share of cohort"),
+        m("npl_trend_slope", "statistics", "OLS slope"),
+        m("npl_trend_pvalue", "statistics", "OLS p-value"),
+        m("projected_npl_ratio", "statistics", "grades × matrix"),
+        m("balance_share", "structure", "segment / portfolio"),
+        m("risk_contribution", "structure", "npl_share / balance_share"),
     ]
-    grades = {"normal": ("正常", "Normal"), "special_mention": ("关注", "Special mention"),
-              "substandard": ("次级", "Substandard"), "doubtful": ("可疑", "Doubtful"), "loss": ("损失", "Loss"),
-              "exited": ("退出", "Exited")}
     return Catalogue(
         metrics={x.name: x for x in metrics},
         families=["portfolio", "asset_quality", "provisions", "structure", "concentration", "migration", "vintage",
-                  "statistics"],
-        dimension_names={"industry": {"zh": "行业", "en": "Industry"}, "customer": {"zh": "客户", "en": "Customer"},
-                         "vintage": {"zh": "发放年度", "en": "Vintage"}},
-        grade_names={k: {"zh": zh, "en": en} for k, (zh, en) in grades.items()})
+                  "statistics"])
 
 
 THRESHOLDS = {"npl_ratio_max": 0.05, "npl_rise_pp": 0.01, "top10_share_max": 0.25, "hotspot_alpha": 0.05,

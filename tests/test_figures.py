@@ -171,13 +171,13 @@ def test_driver_forest_log_axis_terms_and_reference():
     assert ax.get_xscale() == "log"
     squares = next(c for c in ax.collections if isinstance(c, PathCollection))
     np.testing.assert_allclose(squares.get_offsets()[:, 0], [0.6, 2.5, 1.1])     # intercept left out
-    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "借新还旧/续贷：是", "log(贷款金额)"]
+    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "是否续贷：续贷", "log(贷款金额)"]
     assert "参照组：担保方式 = 信用" in ax.get_title(loc="left")
 
 
 def test_term_labels_in_english():
     t = texts_for("en")
-    assert term_label("C(guarantee_type)[T.pledge]", t) == "Guarantee: Pledge"
+    assert term_label("C(guarantee_type)[T.pledge]", t) == "Guarantee type: Pledge"
     assert term_label("np.log(amount)", t) == "log(Loan amount)"
     assert term_label("weird:term", t) == "weird:term"
 

@@ -45,7 +45,7 @@ def test_recommendations_cite_their_causes_evidence() -> None:
     en = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en")
     assert en.items[0].title == "NPL ratio too high (6.00%)"
     [prov] = [r for r in en.recommendations if r.code == "R_PROVISIONING"]
-    assert prov.text.endswith("(provision coverage 48.00% (2023-12-31; line 150.00%))")
+    assert prov.text.endswith("(Provision coverage ratio 48.00% (2023-12-31; line 150.00%))")
 
 
 def test_user_rules_file_adds_a_rule_and_overrides_a_text(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ title.en = "Too many bad loans: {value:.1%}"
     assert slow.title == "Slow growth (10%)" and slow.causes == ["C_MY_CAUSE"]
     [mine] = [r for r in f.recommendations if r.cause == "C_MY_CAUSE"]
     assert (mine.code, mine.stage, mine.conditional) == ("R_MINE", "organisation", False)
-    assert mine.text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
+    assert mine.text == "Our advice: Balance growth 10.00% (2023-12-31; line 15.00%)"
 
 
 def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:
     ('[rules.X]\nwhen = { metric = "npl_ratio", op = ">", threshold = 0.1 }\n', r"has no \[problems\.X\] title"),
     ('[recommendations.R_EARLY_WARNING]\nstage = "someday"\n', "stage"),
     ('[recommendations.R_EARLY_WARNING]\ncause = "C_NOBODY"\n', "unknown cause C_NOBODY"),
-    ('[causes.C_STAFF]\nsupported = { fired = "OFFICER_OUTLIERS", op = "~" }\n', "op"),
+    ('[causes.C_STAFF]\nsupported = { fired = "OFFICER_OUTLIERS", op = "~" }\n', "remove op"),
     ('[mystery]\na = 1\n', "unknown section"),
     ('not toml = = 1', "not a valid TOML"),
 ])

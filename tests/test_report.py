@@ -65,16 +65,34 @@ def test_html_is_self_contained_and_escaped(run, tmp_path):
     assert 'class="badge badge-high"' in html
 
 
-def test_recommendations_grouped_by_stage_cite_their_numbers(run):
+def test_recommendations_by_stage_answer_causes_and_link_their_findings(run):
     ctx = build_context(run, "en", make_catalogue())
     findings = next(s for s in ctx.sections if s.id == "sec-findings")
     stages = [b.title for b in findings.blocks if b.kind == "heading" and b.id.startswith("stage-")]
     assert stages == ["Before the loan", "After the loan"]
+    headings = [b.id for b in findings.blocks if b.kind == "heading"]
+    at = headings.index("stage-pre_loan")
     bullets = [b for b in findings.blocks if b.kind == "bullets"]
-    pre = bullets[0].items
-    assert len(pre) == 1  # one recommendation (SCORING) backed by two findings
-    assert "5.00% (threshold: a rise of 1.00 pp, 31 Dec 2023)" in pre[0].text and "10.00%" in pre[0].text
-    assert [r.href for r in pre[0].refs] == ["#finding-1", "#tab-3-1", "#finding-2", "#tab-4-1"]
+    pre, post = bullets[-2].items, bullets[-1].items
+    assert [x.text for x in pre] == ["对 <script>alert(1)</script> 实行差异化准入", "设定并执行集中度限额"]
+    assert [r.href for r in pre[0].refs] == ["#finding-2"] and [r.href for r in pre[1].refs] == ["#finding-3"]
+    assert [x.text for x in post] == ["(If confirmed) 建立贷后预警清单"]   # its cause is untested
+    assert headings[:at].count("sec-findings-causes") == 1 and "sec-findings-verify" in headings[:at]
+
+
+def test_causes_section_shows_supported_causes_and_how_to_verify_the_others(run):
+    ctx = build_context(run, "zh", make_catalogue())
+    findings = next(s for s in ctx.sections if s.id == "sec-findings")
+    texts = [b.text for b in findings.blocks if b.kind == "paragraph"]
+    assert "风险集中于特定行业。" in texts and "信贷投向过度集中。" in texts
+    verify = [i.text for b in findings.blocks if b.kind == "bullets" for i in b.items if "核实方法" in i.text]
+    assert verify == ["小微企业自身经营脆弱。核实方法：抽查不良客户的财务报表。", "贷后管理未能及早发现风险信号。核实方法：查阅贷后检查记录。"]
+    method = next(s for s in ctx.sections if s.id == "sec-method")
+    ruled = [i.text for b in method.blocks if b.kind == "bullets" for i in b.items]
+    assert ruled and ruled[0].startswith("部分客户经理的能力或激励存在问题：已排除，因为")
+    summary = next(s for s in ctx.sections if s.id == "sec-summary")
+    assert any(b.kind == "paragraph" and b.text.startswith("综合来看，台账数据支持以下成因：风险集中于特定行业；信贷投向过度集中。")
+               for b in summary.blocks)
 
 
 def _md_section_titles(md: str) -> list[str]:

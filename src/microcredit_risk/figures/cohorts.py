@@ -112,7 +112,7 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     flagged = set(flagged_officers(stats, alpha)) if alpha is not None else set()
     is_flag = table.index.isin(list(flagged))
     ax.scatter(table.loc[~is_flag, "loans"], table.loc[~is_flag, "npl_count_ratio"], s=16, color=BLUE,
-               alpha=0.8, label=t.label("officers"), zorder=3)
+               alpha=0.8, label=t.dimension("loan_officer"), zorder=3)
     if is_flag.any():
         marked = table.loc[is_flag]
         ax.scatter(marked["loans"], marked["npl_count_ratio"], s=30, color=VERMILION, marker="D", zorder=4,
@@ -121,7 +121,7 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
             ax.annotate(str(name), (row["loans"], row["npl_count_ratio"]), textcoords="offset points",
                         xytext=(6, 4 + 8 * (k % 2)), fontsize=7, color=VERMILION)
     ax.set_xlabel(t.label("officer_loans"))
-    ax.set_ylabel(t.label("officer_npl"))
+    ax.set_ylabel(t.metric("npl_count_ratio"))
     ax.set_xlim(0, n_max * 1.08)
     ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
     percent_axis(ax.yaxis, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -24,6 +26,7 @@ from .style import BLUE, DARK, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
 
 STRUCTURE_DIMENSIONS = ("industry", "guarantee_type", "product", "region")
+LABEL_WIDTH = 36   # characters of a segment name per line (names without spaces never break)
 
 
 def structure_table(metrics: Metrics, dimension: str) -> pd.DataFrame:
@@ -52,8 +55,10 @@ def _structure(dimension: str) -> FigureFunc:
         total = len(table)
         table = table.iloc[:cap]
         title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
-        labels = [t.value(dimension, s) for s in table.index]
-        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table))
+        # long names (the GB/T 4754 sections in English) wrap onto a second line, not into the plot
+        labels = [textwrap.fill(t.value(dimension, s), LABEL_WIDTH, break_long_words=False) for s in table.index]
+        extra = sum(label.count("\n") for label in labels)
+        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra)
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
         y = np.arange(len(table))
         left.barh(y, table["balance_share"].to_numpy(), 0.65, color=BLUE)
@@ -62,18 +67,18 @@ def _structure(dimension: str) -> FigureFunc:
         left.set_yticks(y, labels)
         left.invert_yaxis()
         left.set_xlim(0, float(table["balance_share"].max()) * 1.25)
-        left.set_xlabel(t.label("balance_share"))
+        left.set_xlabel(t.metric("balance_share"))
         percent_axis(left.xaxis, 0)
         ratios = table["npl_ratio"].to_numpy(dtype=float)
         right.hlines(y, 0, np.nan_to_num(ratios), color=GREY, linewidth=0.6)
-        right.scatter(ratios, y, s=22, color=ORANGE, zorder=3, label=t.label("segment_npl_ratio"))
+        right.scatter(ratios, y, s=22, color=ORANGE, zorder=3, label=t.metric("npl_ratio"))
         overall = metrics.get("npl_ratio", as_of=table.attrs["as_of"])
         if overall is not None:
             right.axvline(overall, color=VERMILION, linestyle="--", linewidth=1,
                           label=t.label("portfolio_npl_ratio", value=pct(overall, 2)))
         finite = ratios[np.isfinite(ratios)]
         right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.2 or 0.01)
-        right.set_xlabel(t.label("segment_npl_ratio"))
+        right.set_xlabel(t.metric("npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)
         right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7)
@@ -136,17 +141,17 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
         index = share.index.union(conc.index)
         x = np.arange(len(index))
         tops = [0.0]
-        for series, colour, key, limit_key in ((share, BLUE, "top10_share", "top10_share_max"),
-                                               (conc, PURPLE, "top10_concentration", "top10_customer_max")):
+        for series, colour, key, limit_key in ((share, BLUE, "top10_customer_share", "top10_share_max"),
+                                               (conc, PURPLE, "top10_customer_concentration", "top10_customer_max")):
             if series.empty:
                 continue
             vals = series.reindex(index).to_numpy()
-            ax.plot(x, vals, color=colour, marker="o", label=t.label(key))
+            ax.plot(x, vals, color=colour, marker="o", label=t.metric(key))
             tops.append(float(np.nanmax(vals)))
             limit = opts.threshold(limit_key)
             if limit is not None:
                 ax.axhline(limit, color=colour if colour != BLUE else LIMIT_COLOUR, linestyle="--", linewidth=1,
-                           label=t.label(f"{key}_limit", value=threshold_text(limit)))
+                           label=t.limit(key, threshold_text(limit)))
                 tops.append(limit)
         ax.set_xticks(x, year_labels(index))
         ax.set_xlabel(t.text("year"))

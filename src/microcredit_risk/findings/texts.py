@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from .. import vocabulary as vocab
 from .model import Evidence
 from .rules import RuleBook
 
@@ -50,20 +51,17 @@ def pick(table: Mapping[str, Any] | str | None, lang: str) -> str:
 
 
 def dimension_label(book: RuleBook, dimension: str | None, lang: str) -> str:
+    """A dimension as it reads inside a sentence (a user's [dimensions] entry, else the vocabulary)."""
     if dimension is None:
         return ""
-    return pick(book.dimensions.get(dimension), lang) or dimension
+    return pick(book.dimensions.get(dimension), lang) or vocab.in_sentence(vocab.dimension_label(dimension, lang), lang)
 
 
 def segment_label(book: RuleBook, dimension: str | None, segment: Any, lang: str) -> str:
-    """A segment code in words (industry "C" → 制造业); a code the book does not name prints as is."""
+    """A segment code in words (industry "C" → 制造业); a code the vocabulary does not name prints as is."""
     if segment is None:
         return ""
-    key = str(segment)
-    for table in (book.values.get(dimension or "", {}), book.values.get("any", {})):
-        if key in table:
-            return pick(table[key], lang) or key
-    return key
+    return vocab.segment_label(dimension, segment, lang)
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
@@ -82,14 +80,21 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
     return f"{value:.3g}"
 
 
-def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
-    """One evidence record as a phrase a reader can check against the tables."""
+def _label_unit(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """The metric's name (a user's rules file may rename it) and its unit."""
     label_spec = book.labels.get(e.metric, {})
     dim = dimension_label(book, e.dimension, lang)
-    label = fill(pick(label_spec, lang) or e.metric, {"dimension_label": dim})
-    unit = str(label_spec.get("unit") or units.get(e.metric) or "number")
+    label = fill(pick(label_spec, lang), {"dimension_label": dim}) or vocab.metric_label(e.metric, lang)
+    unit = str(label_spec.get("unit") or units.get(e.metric) or vocab.metric_unit(e.metric) or "number")
+    return label, unit
+
+
+def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
+    """One evidence record as a phrase a reader can check against the tables."""
+    label, unit = _label_unit(book, e, units, lang)
+    dim = dimension_label(book, e.dimension, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
-    where = [] if e.segment is None else [f"{dim} {seg}".strip()]
+    where = [f"{dim} {seg}".strip()] if e.segment is not None else [dim] if dim else []
     if e.as_of:
         where.append(e.as_of)
     if e.threshold is not None:
@@ -124,9 +129,7 @@ def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
 
 def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
     """A segment named with the number that singled it out: "批发和零售业（不良贷款率 15.90%）"."""
-    label_spec = book.labels.get(e.metric, {})
-    label = fill(pick(label_spec, lang) or e.metric, {"dimension_label": dimension_label(book, e.dimension, lang)})
-    unit = str(label_spec.get("unit") or units.get(e.metric) or "number")
+    label, unit = _label_unit(book, e, units, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
     value = format_value(e.value, unit, lang)
     return f"{seg}（{label} {value}）" if lang == "zh" else f"{seg} ({label} {value})"

@@ -1,7 +1,8 @@
 """The metric catalogue (``data/metrics.toml``): what each metric name means, for people.
 
-Names, families, units, regulatory (zh) and English names, formulas and the threshold a metric is
-held against live in data so the xlsx writer, the docs, the figures and the report agree.
+Names, families, formulas and the threshold a metric is held against live in data so the xlsx
+writer, the docs, the figures and the report agree. Display names and units come from the one
+vocabulary (``data/vocabulary.toml``, read through :mod:`microcredit_risk.vocabulary`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .. import vocabulary as vocab
 from ..errors import UsageError
 from ..profile import default_thresholds
 
@@ -48,10 +50,11 @@ def _data() -> dict[str, Any]:
 
 @cache
 def catalogue() -> dict[str, MetricInfo]:
-    """Every catalogued metric by name, in file order."""
+    """Every catalogued metric by name, in file order (names and unit from the vocabulary)."""
     out: dict[str, MetricInfo] = {}
     for name, d in _data()["metric"].items():
-        out[name] = MetricInfo(name=name, family=d["family"], unit=d["unit"], zh=d["zh"], en=d["en"],
+        out[name] = MetricInfo(name=name, family=d["family"], unit=vocab.metric_unit(name) or "",
+                               zh=vocab.metric_label(name, "zh"), en=vocab.metric_label(name, "en"),
                                formula=d["formula"], threshold=d.get("threshold"), bound=d.get("bound"),
                                threshold_dimension=d.get("threshold_dimension"))
     return out
@@ -69,23 +72,8 @@ def families() -> list[str]:
     return list(_data()["families"])
 
 
-def family_name(family: str, lang: str = "zh") -> str:
-    names = _data()["family_names"].get(family)
-    return family if names is None else str(names[lang if lang == "zh" else "en"])
-
-
 def metrics_of(family: str) -> list[str]:
     return [m.name for m in catalogue().values() if m.family == family]
-
-
-def dimension_name(dimension: str, lang: str = "zh") -> str:
-    names = _data()["dimension_names"].get(dimension)
-    return dimension if names is None else str(names[lang if lang == "zh" else "en"])
-
-
-def grade_name(grade: str, lang: str = "zh") -> str:
-    names = _data()["grade_names"].get(grade)
-    return grade if names is None else str(names[lang if lang == "zh" else "en"])
 
 
 def definitions() -> dict[str, Any]:

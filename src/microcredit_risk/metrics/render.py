@@ -12,7 +12,8 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from .catalogue import catalogue, dimension_name, families, family_name, grade_name
+from ..vocabulary import dimension_label, family_label, segment_label
+from .catalogue import catalogue, families
 from .order import wide
 from .table import Metrics
 
@@ -61,8 +62,8 @@ def metrics_table(metrics: Metrics, lang: str = "zh") -> list[RenderableType]:
         for (metric, dim, seg, unit), values in zip(grid.index, grid.to_numpy(), strict=True):
             info = cat.get(metric)
             name = info.label(lang) if info else metric
-            table.add_row(name, dimension_name(dim, lang) if dim else "", grade_name(seg, lang) if seg else "",
+            table.add_row(name, dimension_label(dim, lang) if dim else "", segment_label(dim or None, seg, lang) if seg else "",
                           *[format_value(None if pd.isna(v) else float(v), unit, lang) for v in values])
         money = bool((part["unit"] == "yuan").any())
-        out.append(Panel(table, title=family_name(fam, lang) + (currency if money else ""), title_align="left"))
+        out.append(Panel(table, title=family_label(fam, lang) + (currency if money else ""), title_align="left"))
     return out

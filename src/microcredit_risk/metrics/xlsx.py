@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..output import safe_append, workbook_bytes
-from .catalogue import catalogue, dimension_name, families, family_name, grade_name
+from ..vocabulary import dimension_label, family_label, segment_label
+from .catalogue import catalogue, families
 from .order import wide
 from .table import Metrics
 
@@ -51,9 +52,8 @@ def _sheet_frames(metrics: Metrics) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _label(dimension: str, segment: str, lang: str) -> tuple[str, str]:
-    if not dimension:
-        return "", grade_name(segment, lang) if segment else ""
-    return dimension_name(dimension, lang), grade_name(segment, lang) if segment else ""
+    seg = segment_label(dimension or None, segment, lang) if segment else ""
+    return (dimension_label(dimension, lang) if dimension else ""), seg
 
 
 def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh") -> None:
@@ -67,7 +67,7 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh") -> bytes:
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for fam, part in _sheet_frames(metrics):
-        ws = wb.create_sheet(title=family_name(fam, lang)[:31])
+        ws = wb.create_sheet(title=family_label(fam, lang)[:31])
         heads = _headers(part)
         table = wide(part)
         names = list(LABELS[lang if lang == "zh" else "en"])

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import vocabulary as vocab
 from .blocks import Figure, Paragraph, Ref, Section, Table
 from .catalogue import Catalogue
 from .fmt import Formatter
@@ -115,7 +116,7 @@ class Builder:
         units = rows.loc[rows["metric"] == metric, "unit"]
         if len(units) and isinstance(units.iloc[0], str):
             return str(units.iloc[0])
-        return self.cat.info(metric).unit
+        return vocab.metric_unit(metric) or ""
 
     def annual(self, metric: str | None = None, dimension: str | None = None) -> list[pd.Timestamp]:
         """Last as_of of each calendar year (of one metric, or of the whole table)."""
@@ -139,13 +140,9 @@ class Builder:
     def segment_label(self, dimension: str | None, segment: str | None) -> str:
         if segment is None:
             return ""
-        if dimension in (None, "grade") or segment in self.cat.grade_names:
-            return self.cat.grade(segment, self.lang)
-        names = self.texts.setting("values")        # segment codes in words (industry C → 制造业)
-        for table in (names.get(dimension or "", {}), names.get("any", {})):
-            if str(segment) in table:
-                return str(table[str(segment)].get(self.lang) or segment)
-        return str(segment)
+        if vocab.is_grade(segment):
+            return vocab.grade_label(segment, self.lang)
+        return vocab.segment_label(dimension, segment, self.lang)   # industry C → 制造业
 
     def threshold_text(self, name: str | None, unit: str, metric: str = "") -> str:
         if not name or name not in self.run.thresholds:

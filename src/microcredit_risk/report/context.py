@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import __version__
 from ..errors import LANGS, UsageError
 from ..findings.model import SEVERITIES
+from ..vocabulary import bank_kind_label
 from .blocks import Bullets, Paragraph, ReportContext, Section
 from .builder import Builder
 from .catalogue import Catalogue, load_catalogue
@@ -90,7 +91,7 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     snaps = run.ledger.snapshots
     facts = [(texts.get("facts.bank"), run.bank.name or texts.get("unnamed_bank"))]
     if run.bank.kind:
-        facts.append((texts.get("facts.kind"), texts.opt(f"bank_kinds.{run.bank.kind}", run.bank.kind)))
+        facts.append((texts.get("facts.kind"), bank_kind_label(run.bank.kind, lang)))
     if snaps:
         facts.append((texts.get("facts.period"), fmt.period(snaps[0], snaps[-1])))
     facts.append((texts.get("facts.data"), texts.get("facts.data_value", files=fmt.count(len(run.ledger.files)),

@@ -7,6 +7,7 @@ from collections import Counter
 import pandas as pd
 
 from ..ledger.canonical import DIMENSIONS
+from ..vocabulary import bank_kind_label, in_sentence
 from .blocks import Heading, Paragraph, Section, Table
 from .builder import Builder
 
@@ -15,7 +16,7 @@ def data_section(b: Builder) -> Section:
     sec = b.section("data")
     run, t, f = b.run, b.texts, b.fmt
     if run.bank.name or run.bank.kind:
-        kind = t.opt(f"bank_kinds.{run.bank.kind}", run.bank.kind or f.missing)
+        kind = bank_kind_label(run.bank.kind, b.lang) if run.bank.kind else f.missing
         sec.blocks.append(Paragraph(t.get("sentences.bank", name=run.bank.name or t.get("unnamed_bank"), kind=kind)))
     snaps = run.ledger.snapshots
     latest = b.latest()
@@ -92,17 +93,15 @@ def structure_section(b: Builder) -> Section:
         shown = segments[:limit]
         body = [[b.segment_label(dim, s)] + [f.cell(b.value(m, when, dim, s), b.unit(m), m) for m in cols]
                 for s in shown]
-        headers = [b.cat.dimension(dim, b.lang)] + [
-            t.get("units.with_unit", label=t.get(f"headers.{m}"), unit=f.money_unit()) if b.unit(m) == "yuan"
-            else t.get(f"headers.{m}") for m in cols]
+        headers = [b.cat.dimension(dim, b.lang)] + [b.label(m) for m in cols]
         note = t.get("labels.more_rows", shown=len(shown), total=len(segments)) if len(segments) > limit else None
-        sec.blocks.append(b.table(t.get("captions.structure", dimension=b.cat.dimension(dim, b.lang), date=f.date(when)),
+        sec.blocks.append(b.table(t.get("captions.structure", dimension=in_sentence(b.cat.dimension(dim, b.lang), b.lang), date=f.date(when)),
                                   headers, body, [False] + [True] * len(cols),
                                   shows=[(m, dim) for m in [*cols, "npl_share"]], note=note))
     dates = b.annual("inclusive_balance") or b.annual("inclusive_npl_ratio")
     inclusive = b.years_table(t.get("captions.inclusive"), t.setting("layout.inclusive_rows"), dates)
     if inclusive:
-        sec.blocks.append(Heading(id="sec-structure-inclusive", title=t.get("sections.structure.inclusive")))
+        sec.blocks.append(Heading(id="sec-structure-inclusive", title=b.cat.family("inclusive", b.lang)))
         sec.blocks.append(inclusive)
     sec.blocks.extend(b.figures_for("structure"))
     return sec
@@ -167,7 +166,7 @@ def migration_section(b: Builder) -> Section:
         vdates = b.annual("vintage_default_rate", "vintage")
         cohorts = sorted({s for s in vint["segment"].tolist() if s is not None})
         body = [[c] + [f.pct(b.value("vintage_default_rate", d, "vintage", c)) for d in vdates] for c in cohorts]
-        sec.blocks.append(b.table(t.get("captions.vintage"), [t.get("headers.vintage")] + [f.date(d) for d in vdates],
+        sec.blocks.append(b.table(t.get("captions.vintage"), [b.cat.dimension("vintage", b.lang)] + [f.date(d) for d in vdates],
                                   body, [False] + [True] * len(vdates), shows=[("vintage_default_rate", "vintage")]))
     sec.blocks.extend(b.figures_for("migration"))
     return sec

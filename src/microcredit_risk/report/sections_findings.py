@@ -6,6 +6,7 @@ the table (or section) that shows it.
 
 from __future__ import annotations
 
+from .. import vocabulary as vocab
 from ..findings.model import Evidence, Finding, severity_rank
 from .blocks import FindingCard, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
@@ -30,7 +31,7 @@ def evidence_text(b: Builder, e: Evidence) -> str:
     t, fmt = b.texts, b.fmt
     unit = b.unit(e.metric)
     scope = ""
-    if e.segment is not None and e.dimension is None and e.segment in b.cat.grade_names:
+    if e.segment is not None and e.dimension is None and vocab.is_grade(e.segment):
         scope = t.get("sentences.scope_only", segment=b.cat.dimension(e.segment, b.lang))   # 期初正常类
     elif e.segment is not None:
         dim = b.cat.dimension(e.dimension, b.lang) if e.dimension else t.get("headers.segment")

@@ -6,6 +6,7 @@ import math
 import re
 from typing import Any
 
+from .. import vocabulary as vocab
 from ..errors import MCRError
 from ..stats.results import PER_PP, Fallback, ModelTerm
 from .blocks import Bullets, Heading, Line, Paragraph, Ref, Section
@@ -17,18 +18,15 @@ _TERM = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_][\w()]*?)\)?(?:\[(?:T\.)?(?P<l
 
 
 def factor_label(b: Builder, factor: str) -> str:
-    """A model variable in words: a dimension's name, else report_text.toml [model_terms], else as is."""
-    names = b.texts.setting("model_terms")
-    if factor in names:
-        return str(names[factor].get(b.lang) or factor)
-    return b.cat.dimension(factor, b.lang)
+    """A model variable in words: vocabulary.toml [terms], else a dimension's name, else as is."""
+    return vocab.term_label(factor, b.lang)
 
 
 def term_label(b: Builder, term: str, unit: str | None = None) -> str:
     """"industry[C]" → "行业：制造业"; "log(amount)" → "贷款金额（对数）"; a rate in pp → "执行利率（每个百分点）"."""
-    m = None if term in b.texts.setting("model_terms") else _TERM.match(term)
+    m = None if vocab.is_term(term) else _TERM.match(term)
     if m is None:
-        label = factor_label(b, term) if term in b.texts.setting("model_terms") else term
+        label = factor_label(b, term) if vocab.is_term(term) else term
     elif m["level"] is None:
         label = factor_label(b, m["factor"])
     else:
@@ -137,7 +135,7 @@ def statistics_section(b: Builder) -> Section:
                  f.pvalue(x.pvalue), f.pvalue(x.padj)] for x in tests]
         sec.blocks.append(b.table(h("captions.segment_tests"),
                                   [h("headers.dimension"), h("headers.segment"), h("headers.loans"), h("headers.npl_loans"),
-                                   h("headers.npl_count_ratio"), h("headers.rest_ratio"), h("headers.odds_ratio"),
+                                   b.label("npl_count_ratio"), h("headers.rest_ratio"), h("headers.odds_ratio"),
                                    h("headers.pvalue"), h("headers.padj")],
                                   rows, [False, False] + [True] * 7, shows=[("segment_test", None)]))
     if stats.chi_square:
@@ -161,7 +159,7 @@ def statistics_section(b: Builder) -> Section:
                 [t.get("sentences.base"), f.date(when), f.pct(base)],
                 [t.get("sentences.stress"), f.date(when), f.pct(stress)]]
         sec.blocks.append(b.table(t.get("captions.projection"),
-                                  [t.get("headers.item"), t.get("headers.as_of"), t.get("headers.npl_ratio")],
+                                  [t.get("headers.item"), t.get("headers.as_of"), b.label("npl_ratio")],
                                   rows, [False, True, True], shows=[("projected_npl_ratio", None)]))
     sec.blocks.extend(b.figures_for("statistics"))
     return sec

@@ -42,7 +42,7 @@ class Texts:
         return text.format(**params) if params else text
 
     def opt(self, key: str, default: str) -> str:
-        """Text for an open vocabulary (e.g. a bank kind) that may have no entry."""
+        """Text for an open list (e.g. a recommendation stage) that may have no entry."""
         try:
             return self.get(key)
         except MCRError:
