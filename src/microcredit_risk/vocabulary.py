@@ -88,6 +88,10 @@ def bank_kind_label(kind: str, lang: str = "zh") -> str:
     return _pick(vocabulary()["bank_kinds"].get(kind), lang, kind)
 
 
+def scope_label(scope: str, lang: str = "zh") -> str:
+    return _pick(vocabulary()["scopes"].get(scope), lang, scope)
+
+
 def is_term(name: str) -> bool:
     """Whether the model variable has a name of its own (``log(amount)``), not a dimension's."""
     return name in vocabulary()["terms"]

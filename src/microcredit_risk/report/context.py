@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import __version__
 from ..errors import LANGS, UsageError
 from ..findings.model import SEVERITIES
-from ..vocabulary import bank_kind_label
+from ..vocabulary import bank_kind_label, scope_label
 from .blocks import Bullets, Paragraph, ReportContext, Section
 from .builder import Builder
 from .catalogue import Catalogue, load_catalogue
@@ -92,6 +92,8 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     facts = [(texts.get("facts.bank"), run.bank.name or texts.get("unnamed_bank"))]
     if run.bank.kind:
         facts.append((texts.get("facts.kind"), bank_kind_label(run.bank.kind, lang)))
+    if run.bank.scope != "bank":
+        facts.append((texts.get("facts.scope"), scope_label(run.bank.scope, lang)))
     if snaps:
         facts.append((texts.get("facts.period"), fmt.period(snaps[0], snaps[-1])))
     facts.append((texts.get("facts.data"), texts.get("facts.data_value", files=fmt.count(len(run.ledger.files)),

@@ -86,6 +86,7 @@ class LedgerSummary:
 class BankFacts:
     name: str | None = None
     kind: str | None = None
+    scope: str = "bank"     # bank | branch | sub_branch (profile bank.scope)
 
 
 @dataclass
@@ -254,7 +255,7 @@ def load_run(run_dir: Path) -> RunResults:
     return RunResults(
         ledger=ledger, metrics=metrics_from_json(metrics_obj), findings=findings_from_json(findings_obj),
         statistics=statistics_from_json(models_obj), figures=_figures(run_dir, meta.get("figures")),
-        bank=BankFacts(name=bank.get("name"), kind=bank.get("kind")),
+        bank=BankFacts(name=bank.get("name"), kind=bank.get("kind"), scope=str(bank.get("scope") or "bank")),
         thresholds={k: float(v) for k, v in (meta.get("thresholds") or {}).items()},
         lang=str(meta.get("lang", "zh")), base_dir=run_dir,
     )
