@@ -88,6 +88,19 @@ def bank_kind_label(kind: str, lang: str = "zh") -> str:
     return _pick(vocabulary()["bank_kinds"].get(kind), lang, kind)
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_text(d: Any, lang: str = "zh") -> str:
+    """A date as every output writes it: 2023年12月31日 / 31 Dec 2023 (one format per language)."""
+    import pandas as pd
+
+    ts = pd.Timestamp(d)
+    if lang == "zh":
+        return f"{ts.year}年{ts.month}月{ts.day}日"
+    return f"{ts.day} {MONTHS[ts.month - 1]} {ts.year}"
+
+
 def scope_label(scope: str, lang: str = "zh") -> str:
     return _pick(vocabulary()["scopes"].get(scope), lang, scope)
 

@@ -96,7 +96,7 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     seg = segment_label(book, e.dimension, e.segment, lang)
     where = [f"{dim} {seg}".strip()] if e.segment is not None else [dim] if dim else []
     if e.as_of:
-        where.append(e.as_of)
+        where.append(vocab.date_text(e.as_of, lang))
     if e.threshold is not None:
         rise = (e.threshold_name or "").endswith("_pp")   # the line is a rise, not a level
         limit = format_value(e.threshold, "pp" if rise else unit, lang)

@@ -10,12 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
+from ..vocabulary import date_text
 from .texts import Texts
 
 WAN, YI, MILLION = 1e4, 1e8, 1e6
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _finite(v: Any) -> float | None:
@@ -105,10 +103,7 @@ class Formatter:
     def date(self, d: Any) -> str:
         if d is None or (isinstance(d, float) and math.isnan(d)):
             return self.missing
-        ts = pd.Timestamp(d)
-        if self.lang == "zh":
-            return f"{ts.year}年{ts.month}月{ts.day}日"
-        return f"{ts.day} {MONTHS[ts.month - 1]} {ts.year}"
+        return date_text(d, self.lang)
 
     def period(self, start: Any, end: Any) -> str:
         return self.texts.get("units.period", start=self.date(start), end=self.date(end))
