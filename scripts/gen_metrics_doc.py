@@ -97,7 +97,7 @@ def render() -> str:
         lines.append("")
     d = definitions()
     dims = ["industry", "guarantee_type", "product", "region", "branch", "customer_type", "loan_officer",
-            "term_bucket", "size_bucket", "vintage", "renewal"]
+            "term_bucket", "size_bucket", "vintage", "renewal", "guarantee_group"]
     lines += [
         "## Dimensions",
         "",
@@ -111,6 +111,14 @@ def render() -> str:
         f"(edges {', '.join(f'{x:,}' for x in d['size_bucket_yuan'])}, right-closed).",
         "- `vintage`: the year of origination_date.",
         "- `renewal`: renewal_flag as segments `true` / `false`.",
+        "- `guarantee_group`: guarantee_type pooled: "
+        + "; ".join(f"`{g}` = {' + '.join(m)}" for g, m in d["guarantee_groups"].items())
+        + f"; every other type (and a missing one) `{d['guarantee_group_rest']}`. A guarantee or joint guarantee "
+        "rests on other parties' credit, not on collateral, so it counts as unsecured.",
+        "- `npl_ratio_rest`, `npl_count_ratio_rest`: the portfolio less the segment (every other segment, "
+        "missing values included), at the same snapshot.",
+        "- Annual series: the last snapshot of each calendar year (`microcredit_risk.snapshots.annual_dates`, "
+        "the one definition every stage calls).",
         f"- `overdue90_*`: days_past_due > {d['overdue90_days']}.",
         f"- inclusive lending: customers whose Σ amount (else balance) outstanding is ≤ `inclusive_ceiling` = "
         f"{default_thresholds()['inclusive_ceiling']:,.0f} yuan.",

@@ -107,10 +107,9 @@ def test_migration_deterioration() -> None:
 
 
 def test_classification_deviation_from_floor_breaches() -> None:
-    b = clean_book().set("floor_breach_balance", LATEST, 1e6, unit="yuan")   # 1e6 / 146.41e6 = 0.68%
+    b = clean_book().set("floor_breach_ratio", LATEST, 0.0068)   # the table's 1e6 / 146.41e6
     f = only(run(b), "CLASSIFICATION_DEVIATION")
-    assert f.evidence == [ev("balance", LATEST, 146.41e6),
-                          ev("floor_breach_balance", LATEST, 1e6, 0.005 * 146.41e6, "floor_breach_max")]
+    assert f.evidence == [ev("floor_breach_ratio", LATEST, 0.0068, 0.005, "floor_breach_max")]
     assert f.severity == "medium"
     d = only(run(clean_book().set("deviation_ratio", LATEST, 1.6, unit="number")), "CLASSIFICATION_DEVIATION")
     assert d.severity == "high"              # 1.6 ≥ 1.5 × 1.0
@@ -201,18 +200,29 @@ def test_region_hotspot_covers_branches() -> None:
     assert (f.dimension, f.segment) == ("branch", "b2")
 
 
-def test_guarantee_weakness() -> None:
+def weak_guarantees() -> Book:
+    """Unsecured loans (guarantee_group, pooled by the metrics stage) hold 60% at a 3% NPL ratio; secured 1%."""
     b = clean_book()
-    for seg, share, npl in [("credit", 0.4, 0.04), ("guarantee", 0.2, 0.01), ("mortgage", 0.3, 0.01),
-                            ("pledge", 0.1, 0.01)]:
-        b.set("balance_share", LATEST, share, "guarantee_type", seg).set("npl_ratio", LATEST, npl, "guarantee_type", seg)
-    f = only(run(b), "GUARANTEE_WEAKNESS")
-    # credit + guarantee: 60% of balance, NPL (0.4·0.04 + 0.2·0.01) / 0.6 = 3%; mortgage + pledge 1% → line 1.5%
-    share, ratio = f.evidence[-1], [e for e in f.evidence if e.threshold_name == "unsecured_npl_factor"][0]
-    assert share.value == pytest.approx(0.6) or ratio.value == pytest.approx(0.03)
-    assert ratio.value == pytest.approx(0.03) and ratio.threshold == pytest.approx(0.015)
-    assert [e for e in f.evidence if e.threshold_name == "unsecured_share_max"][0].value == pytest.approx(0.6)
+    b.set("balance_share", LATEST, 0.6, "guarantee_group", "unsecured").set("npl_ratio", LATEST, 0.03, "guarantee_group", "unsecured")
+    return b.set("balance_share", LATEST, 0.4, "guarantee_group", "secured").set("npl_ratio", LATEST, 0.01, "guarantee_group", "secured")
+
+
+def test_guarantee_weakness() -> None:
+    f = only(run(weak_guarantees(), clean_stats(group_p={"guarantee_group": 0.01})), "GUARANTEE_WEAKNESS")
+    # line = unsecured_npl_factor 1.5 × secured 1% = 1.5%; share line 50%; Fisher p 0.01 < 0.05
+    assert f.evidence == [ev("balance_share", LATEST, 0.6, 0.5, "unsecured_share_max", "guarantee_group", "unsecured"),
+                          ev("npl_ratio", LATEST, 0.03, pytest.approx(0.015), "unsecured_npl_factor", "guarantee_group",
+                             "unsecured"),
+                          ev("npl_ratio", LATEST, 0.01, None, None, "guarantee_group", "secured"),
+                          ev("fisher_group_pvalue", LATEST, 0.01, 0.05, "hotspot_alpha", "guarantee_group", "unsecured")]
     assert f.severity == "high"              # 3% ≥ 2 × 1.5%
+
+
+def test_guarantee_weakness_needs_a_significant_fisher_test() -> None:
+    assert codes(run(weak_guarantees(), clean_stats(group_p={"guarantee_group": 0.29}))) == []
+    f = diagnose(weak_guarantees().metrics(), None, PROFILE, columns=set(ALL_COLUMNS), rows=1000)
+    assert "GUARANTEE_WEAKNESS" not in codes(f)
+    assert {s.what: s.reason for s in f.not_run}["GUARANTEE_WEAKNESS: guarantee_group"] == "no statistics were given"
 
 
 def test_officer_outliers() -> None:
@@ -220,6 +230,7 @@ def test_officer_outliers() -> None:
                            "loan_officer:o3": seg_test("loan_officer", "o3", npl=0.05, rest=0.03, padj=0.01)})
     f = only(run(clean_book(), clean_stats(tests)), "OFFICER_OUTLIERS")
     assert f.evidence == [ev("npl_count_ratio", LATEST, 0.12, 0.06, "hotspot_factor", "loan_officer", "o2"),
+                          ev("npl_count_ratio_rest", LATEST, 0.03, None, None, "loan_officer", "o2"),
                           ev("fisher_padj", LATEST, 0.001, 0.05, "hotspot_alpha", "loan_officer", "o2")]
     assert "o2" in f.title and "o3" not in f.title
 
@@ -248,9 +259,11 @@ def test_vintage_needs_two_older_cohorts() -> None:
 def test_renewal_risk_by_share_and_npl() -> None:
     b = (clean_book().set("balance_share", LATEST, 0.15, "renewal", "true").set("balance_share", LATEST, 0.85, "renewal", "false")
          .set("npl_ratio", LATEST, 0.05, "renewal", "true"))
-    f = only(run(b), "RENEWAL_RISK")
+    f = only(run(b, clean_stats(group_p={"renewal": 0.02})), "RENEWAL_RISK")
     line = [e for e in f.evidence if e.threshold_name == "renewal_npl_factor"][0]
     assert (line.value, line.threshold) == (0.05, pytest.approx(0.03))
+    assert ev("fisher_group_pvalue", LATEST, 0.02, 0.05, "hotspot_alpha", "renewal", "true") in f.evidence
+    assert codes(run(b, clean_stats(group_p={"renewal": 0.94}))) == []     # not significant: no finding
 
 
 def test_renewal_risk_normal_but_overdue() -> None:
@@ -348,7 +361,7 @@ def test_order_is_severity_then_rule_order_then_segment() -> None:
 
 def test_evidence_values_equal_the_metrics_table() -> None:
     b, s = hotspot_case("product", "Y", 0.07, 0.035)
-    b.set("npl_ratio", LATEST, 0.07).set("floor_breach_balance", LATEST, 2e6, unit="yuan")
+    b.set("npl_ratio", LATEST, 0.07).set("floor_breach_ratio", LATEST, 0.0137)
     b.set("provision_coverage", LATEST, 1.0).set("largest_share", LATEST, 0.5, "industry", "C")
     m = b.metrics()
     f = diagnose(m, s, PROFILE, columns=set(ALL_COLUMNS), rows=1000)

@@ -78,7 +78,7 @@ def write_run(analysis: Analysis, out_dir: str | Path, *, templates: str | Path 
     target = Path(out_dir)
     with atomic_folder(target) as tmp:
         say("drawing figures")
-        rendered = render_figures(analysis.metrics, analysis.statistics, lang=analysis.lang,
+        rendered = render_figures(analysis.metrics, analysis.statistics, findings=analysis.findings, lang=analysis.lang,
                                   thresholds=analysis.profile.thresholds)
         saved = save_figures(rendered, tmp / "figures", formats=tuple(figure_formats), dpi=dpi)
         figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{saved[f.name]['png'].name}")

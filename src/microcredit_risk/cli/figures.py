@@ -60,7 +60,11 @@ def figures_command(
     loaded = load_ledger(ledger, columns=columns, as_of=as_of)
     metrics = compute_metrics(loaded, bank)
     stats = compute_statistics(loaded, metrics, bank)
-    rendered = render_figures(metrics, stats, lang=language, thresholds=bank.thresholds,
+    from ..findings.engine import diagnose
+
+    findings = diagnose(metrics, stats, bank, columns=set(loaded.frame.columns), issues=loaded.issues,
+                        rows=len(loaded.frame), lang=language)
+    rendered = render_figures(metrics, stats, findings=findings, lang=language, thresholds=bank.thresholds,
                               only=wanted)
     written = save_figures(rendered, out, formats=formats, dpi=dpi)
     console = stdout()

@@ -11,7 +11,7 @@ from ..profile import BankProfile
 from .drivers import fit_driver_model
 from .projection import project_npl
 from .results import Statistics
-from .segments import chi_square_by_dimension, segment_tests
+from .segments import chi_square_by_dimension, group_test_rows, segment_test_rows, segment_tests
 from .trend import npl_trend
 
 # Dimensions tested segment by segment (raw ledger columns; FINDINGS.md hotspots and officers).
@@ -46,4 +46,7 @@ def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
             out.chi_square.append(chi_square_by_dimension(latest, dim))
         except AnalysisError as exc:
             skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", str(exc)))
+    # the tests findings cite are table rows too (read once, from the one table)
+    tests = Metrics.concat([segment_test_rows(out.segment_tests, snaps[-1]), group_test_rows(latest, snaps[-1])])
+    out.metrics = out.metrics.extend(tests)
     return out
