@@ -9,11 +9,13 @@ L6 50 N credit · L8 150 N guarantee = 1300, NPL 200 (L4).
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from metrics_fixture import PROFILE, ledger_frame
 
 from microcredit_risk.metrics import compute_metrics
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.compute import compute_statistics
 
 Y21, Y23 = "2021-12-31", "2023-12-31"
@@ -81,3 +83,95 @@ def test_segment_and_group_tests_are_statistics_rows(m: Metrics) -> None:
     assert value(s, "fisher_group_pvalue", Y23, "guarantee_group", "unsecured") == pytest.approx(0.9)
     # renewed (L2 SS, L6 L, L8 SM) 2 NPL of 3 against 0 of 2: p = P(X = 2) = C(2,2)·C(3,1)/C(5,3) = 0.3
     assert value(s, "fisher_group_pvalue", Y23, "renewal", "true") == pytest.approx(0.3)
+
+
+# -- DIAGNOSIS.md section 2: the new metrics ------------------------------------------------------
+
+Y22 = "2022-12-31"
+
+
+def test_npl_ratio_with_write_offs(m: Metrics) -> None:
+    # write-offs per annual period: 2021 none; 2022 20 (mid-year) + 150 = 170; 2023 10 (L6)
+    assert m.get("npl_ratio_with_write_offs", Y21) == pytest.approx(200 / 1300)
+    assert m.get("npl_ratio_with_write_offs", Y22) == pytest.approx((40 + 170) / (2060 + 170))   # NPL: L6 40 D
+    assert m.get("npl_ratio_with_write_offs", Y23) == pytest.approx((330 + 10) / (760 + 10))
+    assert m.select("npl_ratio_with_write_offs", None, "2022-06-30").empty   # annual only
+
+
+def test_migration_terms(m: Metrics) -> None:
+    # normal at 2021: L1 100 (repaid: exits), L2 500 → 400 SM, L6 50 → 40 D, L8 150 → 120 N
+    assert value(m, "migration_opening", Y22, None, "normal") == pytest.approx(800 * 1e4)
+    assert value(m, "migration_reduction", Y22, None, "normal") == pytest.approx((100 + 100 + 10 + 30) * 1e4)
+    assert value(m, "migration_downward", Y22, None, "normal") == pytest.approx((400 + 40) * 1e4)
+    assert value(m, "migration_rate", Y22, None, "normal") == pytest.approx(440 / 560)
+    # substandard at 2021: L4 200, gone by 2022 (written off): reduction = the whole 200, nothing downward
+    assert value(m, "migration_reduction", Y22, None, "substandard") == pytest.approx(200 * 1e4)
+    assert value(m, "migration_downward", Y22, None, "substandard") == 0.0
+
+
+def test_overdue_buckets(m: Metrics) -> None:
+    # 2023: L2 300 at 120 days, L6 30 at 400, L8 100 at 45; 2021: L3 300 at 30, L4 200 at 100, L6 50 at 95
+    want23 = {"1-30": 0, "31-90": 100, "91-180": 300, "181-360": 0, ">360": 30}
+    for seg, w in want23.items():
+        assert value(m, "overdue_bucket_balance", Y23, None, seg) == pytest.approx(w * 1e4)
+        assert value(m, "overdue_bucket_share", Y23, None, seg) == pytest.approx(w / 760)
+    assert value(m, "overdue_bucket_balance", Y21, None, "1-30") == pytest.approx(300 * 1e4)
+    assert value(m, "overdue_bucket_balance", Y21, None, "91-180") == pytest.approx(250 * 1e4)
+
+
+def test_inclusive_weighted_interest_rate(m: Metrics) -> None:
+    # 2023 inclusive: C2 (L3 250 at 8%), C5 (L6 30, no rate), C6 (L8 100 at 6%); C1's 600 + 500 > 1000 万
+    assert m.get("inclusive_weighted_interest_rate", Y23) == pytest.approx((0.08 * 250 + 0.06 * 100) / 350)
+
+
+def test_vintage_loans(m: Metrics) -> None:
+    # by 2023: 2019 L4; 2020 L2, L6; 2021 L1, L3, L8; 2022 L5; 2023 L7
+    for year, n in {"2019": 1, "2020": 2, "2021": 3, "2022": 1, "2023": 1}.items():
+        assert value(m, "vintage_loans", Y23, "vintage", year) == n
+    assert value(m, "vintage_loans", Y21, "vintage", "2021") == 3
+
+
+def small(rows: list[tuple], **columns: list) -> pd.DataFrame:
+    """A ledger from (as_of, loan, customer, balance, grade) rows plus optional per-row columns."""
+    frame = pd.DataFrame(rows, columns=["as_of", "loan_id", "customer_id", "balance", "five_category"])
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def test_npl_cure_rate() -> None:
+    # A 100 SS → 80 normal (cured), B 50 doubtful → 50 doubtful, C 200 normal throughout: 80 / 150
+    frame = small([(Y22, "A", "a", 100.0, "substandard"), (Y22, "B", "b", 50.0, "doubtful"),
+                   (Y22, "C", "c", 200.0, "normal"), (Y23, "A", "a", 80.0, "normal"),
+                   (Y23, "B", "b", 50.0, "doubtful"), (Y23, "C", "c", 200.0, "normal")])
+    m = compute_metrics(frame)
+    assert m.get("npl_cure_rate", Y23) == pytest.approx(80 / 150)
+
+
+def test_inclusive_loans_exclude_farmers_and_large_firms() -> None:
+    # a: small enterprise 100 (in); b: farmer 50 (out: 涉农, not 小微); c: medium enterprise 70 (out);
+    # d: individual business 30, NPL (in); e: micro enterprise with 20 million outstanding (out: ceiling)
+    frame = small([(Y23, "A", "a", 100.0, "normal"), (Y23, "B", "b", 50.0, "normal"),
+                   (Y23, "C", "c", 70.0, "normal"), (Y23, "D", "d", 30.0, "substandard"),
+                   (Y23, "E", "e", 2e7, "normal")],
+                  customer_type=["small_enterprise", "farmer", "medium_enterprise", "individual_business",
+                                 "micro_enterprise"],
+                  interest_rate=[0.05, 0.04, 0.06, 0.09, 0.03])
+    m = compute_metrics(frame)
+    assert m.get("inclusive_balance", Y23) == 130.0
+    assert m.get("inclusive_customers", Y23) == 2
+    assert m.get("inclusive_npl_ratio", Y23) == pytest.approx(30 / 130)
+    assert m.get("inclusive_weighted_interest_rate", Y23) == pytest.approx((0.05 * 100 + 0.09 * 30) / 130)
+    no_type = compute_metrics(frame.drop(columns="customer_type"))   # without the column: every loan ≤ ceiling
+    assert no_type.get("inclusive_balance", Y23) == 250.0
+
+
+def test_total_loan_growth_from_the_profile() -> None:
+    frame = small([(Y21, "A", "a", 100.0, "normal"), (Y22, "A", "a", 100.0, "normal"),
+                   (Y23, "A", "a", 100.0, "normal")])
+    m = compute_metrics(frame, BankProfile(total_loans={2022: 8e9, 2023: 1e10}))
+    assert m.get("total_loan_growth", Y23) == pytest.approx(0.25)
+    assert m.select("total_loan_growth", None, Y22).empty          # 2021 not given
+    bare = compute_metrics(frame)
+    assert "total_loan_growth" in [s.what for s in bare.skipped]
