@@ -16,6 +16,7 @@ ALL_COLUMNS = {
     "as_of", "loan_id", "customer_id", "industry", "region", "branch", "product", "guarantee_type",
     "loan_officer", "origination_date", "maturity_date", "amount", "balance", "five_category",
     "days_past_due", "provision", "renewal_flag", "risk_share_ratio", "group_id", "customer_type",
+    "write_off", "interest_rate",
 }
 SEGMENTS = {
     "industry": {"C": 0.30, "F": 0.25, "A": 0.20, "E": 0.15, "G": 0.10},
@@ -25,6 +26,7 @@ SEGMENTS = {
     "guarantee_type": {"credit": 0.3, "guarantee": 0.1, "mortgage": 0.4, "pledge": 0.2},
     "renewal": {"true": 0.05, "false": 0.95},
     "guarantee_group": {"unsecured": 0.4, "secured": 0.6},
+    "customer_type": {"small_enterprise": 0.5, "micro_enterprise": 0.3, "individual_business": 0.2},
 }
 
 
@@ -85,8 +87,12 @@ def clean_book() -> Book:
     for y in range(2018, 2023):             # cohort y at one year on book = snapshot of y + 1
         b.set("vintage_default_rate", f"{y + 1}-12-31", 0.02, "vintage", str(y))
     b.every_year("inclusive_balance_growth", 0.12, years=DATES[1:])
+    b.every_year("total_loan_growth", 0.10, years=DATES[1:])
     b.every_year("inclusive_customers_change", 15.0, unit="count", years=DATES[1:])
     b.every_year("inclusive_npl_gap", 0.01)
+    b.every_year("inclusive_weighted_interest_rate", 0.05)
+    b.every_year("npl_ratio_with_write_offs", 0.021)       # a little written off each year, the ratio steady
+    b.every_year("npl_cure_rate", 0.05, years=DATES[1:])
     b.set("risk_shared_balance", LATEST, 20e6, "product", "Y", unit="yuan")
     b.set("risk_shared_balance", LATEST, 0.0, "product", "X", unit="yuan")
     return b

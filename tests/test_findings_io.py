@@ -20,6 +20,7 @@ CODES = {
     "PROVISION_SHORTFALL", "CUSTOMER_CONCENTRATION", "INDUSTRY_CONCENTRATION", "INDUSTRY_HOTSPOT", "PRODUCT_HOTSPOT",
     "REGION_HOTSPOT", "GUARANTEE_WEAKNESS", "OFFICER_OUTLIERS", "VINTAGE_DETERIORATION", "RENEWAL_RISK",
     "RAPID_EXPANSION", "INCLUSIVE_TARGET_MISS", "RISK_SHARING_STRAIN", "PROJECTED_DETERIORATION", "DATA_QUALITY",
+    "WRITE_OFF_MASKING", "CLASSIFICATION_UPGRADES", "CUSTOMER_TYPE_HOTSPOT",   # DIAGNOSIS.md section 1
 }
 
 
@@ -79,7 +80,7 @@ title.en = "Too many bad loans: {value:.1%}"
     slow = f.items[1]
     assert slow.title == "Slow growth (10%)"
     assert [(r.code, r.stage) for r in slow.recommendations] == [("R_MINE", "organisation")]
-    assert slow.recommendations[0].text == "Our advice: balance growth 10.00% (2023-12-31; line 15.00%)"
+    assert slow.recommendations[0].text == "Our advice: portfolio balance growth 10.00% (2023-12-31; line 15.00%)"
 
 
 def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:

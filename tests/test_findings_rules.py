@@ -15,7 +15,7 @@ from microcredit_risk.ledger.problems import Issue
 from microcredit_risk.profile import BankProfile, profile_from_dict
 from microcredit_risk.stats.results import Statistics
 
-PROFILE = BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015})
+PROFILE = BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015}, total_loans={2022: 1e10, 2023: 1.1e10})
 
 
 def run(book: Book, stats: Statistics | None = None, profile: BankProfile = PROFILE,
@@ -59,7 +59,7 @@ def test_npl_level_high_from_inclusive_gap_is_medium_and_needs_the_whole_bank_ra
     f = only(run(b), "NPL_LEVEL_HIGH")
     assert f.severity == "medium"
     assert f.evidence == [ev("inclusive_npl_gap", LATEST, 0.04, 0.03, "inclusive_npl_tolerance")]
-    no_total = run(b, profile=BankProfile(net_capital={2023: 1e9}))
+    no_total = run(b, profile=BankProfile(net_capital={2023: 1e9}, total_loans=PROFILE.total_loans))
     assert codes(no_total) == []
     [skip] = no_total.not_run
     assert skip.what == "NPL_LEVEL_HIGH: inclusive_npl_gap"
@@ -137,7 +137,7 @@ def test_customer_concentration_village_bank_limit_is_five_percent() -> None:
 def test_customer_concentration_without_net_capital_uses_top10_share() -> None:
     b = clean_book().set("top10_customer_share", LATEST, 0.30)
     assert codes(run(b)) == []                                   # with net capital that line does not apply
-    f = run(b, profile=BankProfile(total_npl_ratio={2023: 0.015}))
+    f = run(b, profile=BankProfile(total_npl_ratio={2023: 0.015}, total_loans=PROFILE.total_loans))
     c = only(f, "CUSTOMER_CONCENTRATION")
     assert c.severity == "medium"
     assert c.evidence == [ev("top10_customer_share", LATEST, 0.30, 0.25, "top10_share_max")]
@@ -237,14 +237,19 @@ def test_officer_outliers() -> None:
 
 def test_vintage_deterioration() -> None:
     b = clean_book()
-    for y, v in [(2018, 0.02), (2019, 0.02), (2020, 0.03), (2021, 0.03), (2022, 0.05)]:
+    for y, v in [(2018, 0.001), (2019, 0.02), (2020, 0.03), (2021, 0.03), (2022, 0.05)]:
         b.set("vintage_default_rate", f"{y + 1}-12-31", v, "vintage", str(y))
+        b.set("vintage_loans", f"{y + 1}-12-31", 100 + y - 2018, "vintage", str(y), unit="count")
     b.set("vintage_default_rate", LATEST, 0.5, "vintage", "2019")   # not at one year on book: ignored
     f = only(run(b), "VINTAGE_DETERIORATION")
     assert f.segment == "2022"
-    assert f.evidence[-1] == ev("vintage_default_rate", LATEST, 0.05, pytest.approx(0.0375), "vintage_factor",
-                                "vintage", "2022")
-    assert [e.segment for e in f.evidence] == ["2018", "2019", "2020", "2021", "2022"]
+    # 2018 is left-truncated (the first snapshot is 2019-12-31): mean of 2019–2021 = 0.08 / 3, line × 1.5 = 0.04
+    rates = [e for e in f.evidence if e.metric == "vintage_default_rate"]
+    assert rates[-1] == ev("vintage_default_rate", LATEST, 0.05, pytest.approx(0.04), "vintage_factor",
+                           "vintage", "2022")
+    assert [e.segment for e in rates] == ["2019", "2020", "2021", "2022"]
+    assert [(e.segment, e.value) for e in f.evidence if e.metric == "vintage_loans"] == [
+        ("2019", 101), ("2020", 102), ("2021", 103), ("2022", 104)]
     assert f.severity == "medium"
 
 
@@ -286,12 +291,27 @@ def test_rapid_expansion_needs_npl_rising() -> None:
 
 
 def test_inclusive_target_miss() -> None:
-    f = only(run(clean_book().set("inclusive_balance_growth", LATEST, 0.05)), "INCLUSIVE_TARGET_MISS")
+    # 两增 against the bank's total loans (profile): 0.09 < 0.12 − 0.001 (the ledger's own growth is 0.10)
+    b = clean_book().set("total_loan_growth", LATEST, 0.12).set("inclusive_balance_growth", LATEST, 0.09)
+    f = only(run(b), "INCLUSIVE_TARGET_MISS")
     assert f.severity == "low"
-    assert f.evidence == [ev("balance_growth", LATEST, 0.10),
-                          ev("inclusive_balance_growth", LATEST, 0.05, pytest.approx(0.099), "inclusive_growth_slack")]
+    assert f.evidence == [ev("total_loan_growth", LATEST, 0.12),
+                          ev("inclusive_balance_growth", LATEST, 0.09, pytest.approx(0.119), "inclusive_growth_slack")]
+    # without bank.total_loans the ledger's balance_growth (0.10) stands in, and not_run says so
+    proxy = run(b, profile=BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015}))
+    assert only(proxy, "INCLUSIVE_TARGET_MISS").evidence[0] == ev("balance_growth", LATEST, 0.10)
+    assert [s.needs for s in proxy.not_run] == ["profile bank.total_loans[2023]"]
+    clear = clean_book().set("total_loan_growth", LATEST, 0.08).set("inclusive_balance_growth", LATEST, 0.09)
+    assert codes(run(clear)) == []                                  # above the bank's growth: met
     g = only(run(clean_book().set("inclusive_customers_change", LATEST, -3, unit="count")), "INCLUSIVE_TARGET_MISS")
     assert g.evidence == [ev("inclusive_customers_change", LATEST, -3.0, 0.0)]
+
+
+def test_inclusive_pricing_rise() -> None:
+    # 两控: the inclusive rate rose 0.05 → 0.0530 (+0.30 pp > 0.25 pp); +0.20 pp does not fire
+    f = only(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.053)), "INCLUSIVE_TARGET_MISS")
+    assert f.evidence[-1] == ev("inclusive_weighted_interest_rate", LATEST, 0.053, 0.0025, "inclusive_rate_rise_max")
+    assert codes(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.052))) == []
 
 
 def test_risk_sharing_strain() -> None:

@@ -160,17 +160,22 @@ def _year(segment: Any) -> int | None:
 
 def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     """The newest cohort's default rate at one year on book (the annual snapshot of the year after its
-    origination year) ≥ vintage_factor × the mean of the older cohorts' (two or more needed)."""
+    origination year) ≥ vintage_factor × the mean of the older cohorts' (two or more needed). Only cohorts
+    originated in or after the year of the first annual snapshot count; each cohort's loan count
+    (vintage_loans) is cited with its rate."""
     metric, dimension = cond.get("metric", "vintage_default_rate"), cond.get("dimension", "vintage")
     what = f"{code}: {metric}"
     rows = ctx.rows_of(metric, dimension, None, any_segment=True)
     if rows.empty:
         return Outcome("unknown", missing=[ctx.missing_metric(what, metric, dimension)])
     annual_by_year = {t.year: t for t in ctx.annual}
+    first_year = ctx.annual[0].year if ctx.annual else None
     points: list[tuple[int, str, pd.Timestamp, float]] = []
     for seg, part in rows.groupby("segment", sort=True):
         y = _year(seg)
-        at = annual_by_year.get(y + 1) if y is not None else None
+        if y is None or first_year is None or y < first_year:
+            continue   # left-truncated: its defaults before the first snapshot were never seen
+        at = annual_by_year.get(y + 1)
         if at is None:
             continue
         v = part.loc[part["as_of"] == at, "value"]
@@ -188,6 +193,10 @@ def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
         return Outcome("clear")
     evidence = [ctx.evidence(metric, at, v, dimension, seg) for _, seg, at, v in older]
     evidence.append(ctx.evidence(metric, newest[2], newest[3], dimension, newest[1], limit, fname))
+    for _, seg, at, _ in points:
+        n = ctx.value("vintage_loans", at, dimension, seg)
+        if n != "absent":
+            evidence.append(ctx.evidence("vintage_loans", at, n, dimension, seg))
     facts = {"value": newest[3], "threshold": limit, "mean": mean, "as_of": iso(newest[2]), "metric": metric}
     return Outcome("fired", [Hit(evidence, dimension, newest[1],
                                  far_past(newest[3], ">=", limit, 0.0, ctx.escalate_factor), facts=facts)])
@@ -210,6 +219,32 @@ def risk_sharing(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
             h.evidence.insert(0, ctx.evidence(metric, when, v, dimension, h.segment))
             hits.append(h)
     return Outcome("fired", hits) if hits else Outcome("clear")
+
+
+def write_off_masking(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """The latest npl_ratio fell below the previous annual one, yet npl_ratio_with_write_offs (the
+    period's write-offs added back) is at or above it: the fall came from write-offs, not cures."""
+    what = f"{code}: npl_ratio_with_write_offs"
+    now, before = ctx.latest, ctx.previous
+    if now is None or before is None:
+        return Outcome("unknown", missing=[Skipped(what, "two annual snapshots", "there is no previous annual snapshot")])
+    latest, prev = ctx.value("npl_ratio", now), ctx.value("npl_ratio", before)
+    added = ctx.value("npl_ratio_with_write_offs", now)
+    if added == "absent":
+        return Outcome("unknown", missing=[ctx.missing_metric(what, "npl_ratio_with_write_offs")])
+    if latest in (None, "absent") or prev in (None, "absent") or added is None:
+        return Outcome("clear")
+    assert isinstance(latest, float) and isinstance(prev, float)
+    if not (latest < prev <= added):
+        return Outcome("clear")
+    wo = ctx.value("write_off", now)
+    evidence = [ctx.evidence("npl_ratio", before, prev), ctx.evidence("npl_ratio", now, latest)]
+    if wo not in (None, "absent"):
+        evidence.append(ctx.evidence("write_off", now, wo))   # type: ignore[arg-type]
+    evidence.append(ctx.evidence("npl_ratio_with_write_offs", now, added, threshold=prev))
+    facts = {"value": added, "threshold": prev, "latest": latest, "previous": prev, "as_of": iso(now),
+             "previous_year": before.year, "metric": "npl_ratio_with_write_offs"}
+    return Outcome("fired", [Hit(evidence, None, None, facts=facts)])
 
 
 def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
@@ -252,4 +287,5 @@ def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
 CHECKS: dict[str, Leaf] = {
     "hotspot": hotspot, "segment_group": segment_group, "officer_outliers": officer_outliers,
     "vintage": vintage, "risk_sharing": risk_sharing, "data_quality": data_quality,
+    "write_off_masking": write_off_masking,
 }

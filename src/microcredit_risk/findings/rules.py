@@ -18,7 +18,8 @@ from .model import SEVERITIES, STAGES
 
 AT_VALUES = ("latest", "newest", "first", "change_from_first", "change_from_previous", "mean_growth")
 OPS = (">", ">=", "<", "<=")
-CHECKS = ("hotspot", "segment_group", "officer_outliers", "vintage", "risk_sharing", "data_quality")
+CHECKS = ("hotspot", "segment_group", "officer_outliers", "vintage", "risk_sharing", "data_quality",
+          "write_off_masking")
 SECTIONS = ("rules", "problems", "causes", "recommendations", "labels", "dimensions")
 
 

@@ -93,7 +93,8 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     if e.as_of:
         where.append(e.as_of)
     if e.threshold is not None:
-        rise = (e.threshold_name or "").endswith("_pp")   # the line is a rise, not a level
+        name = e.threshold_name or ""
+        rise = name.endswith("_pp") or "_rise_" in name     # the line is a rise, not a level
         limit = format_value(e.threshold, "pp" if rise else unit, lang)
         if rise:
             where.append(f"升幅阈值 {limit}" if lang == "zh" else f"line: a rise of {limit}")
