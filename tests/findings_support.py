@@ -64,6 +64,7 @@ def clean_book() -> Book:
     for d, bal in zip(DATES, [100e6, 110e6, 121e6, 133.1e6, 146.41e6], strict=True):
         b.set("balance", d, bal, unit="yuan")
     b.every_year("balance_growth", 0.10, years=DATES[1:])
+    b.every_year("balance_mean_growth", 0.10, years=DATES[1:])
     b.every_year("npl_ratio", 0.02)
     b.every_year("special_mention_ratio", 0.03)
     b.every_year("migration_rate", 0.02, segment="normal", years=DATES[1:])

@@ -278,15 +278,13 @@ def test_renewal_risk_normal_but_overdue() -> None:
 
 
 def test_rapid_expansion_needs_npl_rising() -> None:
-    b = clean_book()
-    for i, d in enumerate(DATES):
-        b.set("balance", d, 100e6 * 1.35 ** i, unit="yuan")
+    b = clean_book().set("balance_mean_growth", LATEST, 0.35)      # the metrics stage's yearly compound growth
     assert codes(run(b)) == []
     b.set("npl_ratio", LATEST, 0.035)
     f = run(b)
     assert codes(f) == ["NPL_RISING", "RAPID_EXPANSION"]
     r = f.items[1]
-    assert r.evidence == [ev("balance", "2019-12-31", 100e6), ev("balance", LATEST, 100e6 * 1.35 ** 4, 0.30, "growth_max")]
+    assert r.evidence == [ev("balance_mean_growth", LATEST, 0.35, 0.30, "growth_max")]
     assert "35.0%" in r.title
 
 

@@ -175,3 +175,10 @@ def test_total_loan_growth_from_the_profile() -> None:
     assert m.select("total_loan_growth", None, Y22).empty          # 2021 not given
     bare = compute_metrics(frame)
     assert "total_loan_growth" in [s.what for s in bare.skipped]
+
+
+def test_balance_mean_growth(m: Metrics) -> None:
+    # balances 1300 (2021), 2060 (2022), 760 (2023): (2060 / 1300) − 1, then (760 / 1300)^(1/2) − 1
+    assert m.get("balance_mean_growth", Y22) == pytest.approx(2060 / 1300 - 1)
+    assert m.get("balance_mean_growth", Y23) == pytest.approx((760 / 1300) ** 0.5 - 1)
+    assert m.select("balance_mean_growth", None, Y21).empty

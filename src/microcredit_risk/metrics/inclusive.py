@@ -32,9 +32,13 @@ def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame]
     total = pd.Series(size[m]).groupby(key[m]).transform("sum").to_numpy()
     incl = np.zeros(len(size), dtype=bool)
     incl[np.flatnonzero(m)] = total <= ceiling
+    notes: list[Skipped] = []
     if base.has("customer_type"):
         kinds = definitions()["inclusive_customer_types"]
         incl &= base.frame["customer_type"].astype("string").isin(kinds).fillna(False).to_numpy(dtype=bool)
+    else:
+        notes.append(Skipped("inclusive customer-type filter", "column customer_type",
+                             "without customer_type every loan under the ceiling counts as inclusive (farmers included)"))
     n_dates = len(base.dates)
     bal = np.bincount(base.date_code[incl], weights=base.balance[incl], minlength=n_dates)
     npl_rows = incl & (base.grade >= NPL_CODE)
@@ -46,7 +50,7 @@ def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame]
     out = [rows({"inclusive_balance": (bal[any_stock], "yuan"),
                  "inclusive_customers": (customers[any_stock], "count"),
                  "inclusive_npl_ratio": (ratio[any_stock], "ratio")}, dates[any_stock])]
-    skipped: list[Skipped] = []
+    skipped: list[Skipped] = notes
     if base.has("interest_rate"):
         rate = pd.to_numeric(base.frame["interest_rate"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         rated = incl & ~np.isnan(rate)

@@ -190,7 +190,24 @@ def portfolio_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
         out.append(rows({"npl_ratio_with_write_offs": (ratio[keep], "ratio")},
                         np.asarray(base.annual, dtype="datetime64[ns]")[keep]))
     out.extend(overdue_rows(base, agg))
+    out.extend(mean_growth_rows(base, agg))
     return out
+
+
+def mean_growth_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
+    """balance_mean_growth at each annual snapshot after the first: the yearly compound growth of the
+    balance since the first annual snapshot (the RAPID_EXPANSION rule's pace)."""
+    codes = base.annual_codes
+    if len(codes) < 2:
+        return []
+    bal = agg.sums["balance"][codes]
+    years = np.array([d.year for d in base.annual], dtype="float64")
+    span = years[1:] - years[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where((bal[0] > 0) & (bal[1:] >= 0) & (span > 0),
+                          np.power(div(bal[1:], np.full(len(span), bal[0])), 1.0 / np.where(span > 0, span, 1.0)) - 1,
+                          np.nan)
+    return [rows({"balance_mean_growth": (growth, "ratio")}, np.asarray(base.annual[1:], dtype="datetime64[ns]"))]
 
 
 def overdue_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
