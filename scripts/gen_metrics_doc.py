@@ -94,7 +94,7 @@ def render() -> str:
         lines.append("")
     d = definitions()
     dims = ["industry", "guarantee_type", "product", "region", "branch", "customer_type", "loan_officer",
-            "term_bucket", "size_bucket", "vintage", "renewal"]
+            "term_bucket", "size_bucket", "vintage", "renewal", "guarantee_group"]
     lines += [
         "## Dimensions",
         "",
@@ -108,9 +108,22 @@ def render() -> str:
         f"(edges {', '.join(f'{x:,}' for x in d['size_bucket_yuan'])}, right-closed).",
         "- `vintage`: the year of origination_date.",
         "- `renewal`: renewal_flag as segments `true` / `false`.",
+        "- `guarantee_group`: guarantee_type pooled: "
+        + "; ".join(f"`{g}` = {' + '.join(m)}" for g, m in d["guarantee_groups"].items())
+        + f"; every other type (and a missing one) `{d['guarantee_group_rest']}`. A guarantee or joint guarantee "
+        "rests on other parties' credit, not on collateral, so it counts as unsecured.",
+        "- `npl_ratio_rest`, `npl_count_ratio_rest`: the portfolio less the segment (every other segment, "
+        "missing values included), at the same snapshot.",
+        "- Annual series: the last snapshot of each calendar year (`microcredit_risk.snapshots.annual_dates`, "
+        "the one definition every stage calls).",
         f"- `overdue90_*`: days_past_due > {d['overdue90_days']}.",
-        f"- inclusive lending: customers whose Σ amount (else balance) outstanding is ≤ `inclusive_ceiling` = "
-        f"{default_thresholds()['inclusive_ceiling']:,.0f} yuan.",
+        f"- inclusive lending (普惠型小微企业贷款): loans whose customer_type is one of "
+        f"{', '.join(f'`{x}`' for x in d['inclusive_customer_types'])} (every loan when the ledger has no "
+        f"customer_type: the metrics list that as a note) and whose customer's Σ amount (else balance) "
+        f"outstanding is ≤ `inclusive_ceiling` = {default_thresholds()['inclusive_ceiling']:,.0f} yuan. Farmers' loans "
+        "are 普惠型涉农贷款, not part of this figure.",
+        f"- `overdue_bucket_*`: days past due in right-closed buckets "
+        f"{', '.join(f'`{x}`' for x in d['overdue_bucket_labels'])}.",
         "",
         "Classification floor: days past due at or beyond "
         + ", ".join(f"`floor_days_{g}` = {default_thresholds()[f'floor_days_{g}']:g} → {g.replace('_', ' ')}"

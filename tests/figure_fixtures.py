@@ -6,7 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from microcredit_risk.findings.engine import diagnose
+from microcredit_risk.findings.model import Findings
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.results import DriverModel, ModelTerm, SegmentTest, Statistics
 
 Y21, Y22, Y23 = pd.Timestamp("2021-12-31"), pd.Timestamp("2022-12-31"), pd.Timestamp("2023-12-31")
@@ -57,7 +60,9 @@ def records() -> list[dict[str, Any]]:
     rec += [r("vintage_default_rate", Y22, 0.01, "vintage", "2021"), r("vintage_default_rate", Y23, 0.03, "vintage", "2021"),
             r("vintage_default_rate", Y23, 0.02, "vintage", "2022")]
     rec += [r("loans", Y23, 100, "loan_officer", "王经理", "count"), r("npl_count_ratio", Y23, 0.05, "loan_officer", "王经理"),
-            r("loans", Y23, 400, "loan_officer", "李经理", "count"), r("npl_count_ratio", Y23, 0.2, "loan_officer", "李经理")]
+            r("loans", Y23, 400, "loan_officer", "李经理", "count"), r("npl_count_ratio", Y23, 0.2, "loan_officer", "李经理"),
+            r("npl_count_ratio_rest", Y23, 0.2, "loan_officer", "王经理"),
+            r("npl_count_ratio_rest", Y23, 0.05, "loan_officer", "李经理")]
     return rec
 
 
@@ -75,4 +80,11 @@ def statistics() -> Statistics:
     tests = [SegmentTest("loan_officer", "李经理", 400, 80, 100, 5, 0.2, 0.05, 4.75, 1e-6, 2e-6),
              SegmentTest("loan_officer", "王经理", 100, 5, 400, 80, 0.05, 0.2, 0.2, 0.99, 0.99),
              SegmentTest("industry", "A", 10, 1, 10, 1, 0.1, 0.1, 1.0, 0.001, 0.001)]
-    return Statistics(driver_model=model, segment_tests=tests)
+    rows = [r(m, Y23, v, t.dimension, t.segment) for t in tests for m, v in (("fisher_pvalue", t.pvalue),
+                                                                             ("fisher_padj", t.padj))]
+    return Statistics(metrics=Metrics.concat([pd.DataFrame(rows)]), driver_model=model, segment_tests=tests)
+
+
+def findings(stats: Statistics | None = None) -> Findings:
+    """The findings of the fixture (OFFICER_OUTLIERS names 李经理: 0.2 ≥ 2 × 0.05, adjusted p 2e-6)."""
+    return diagnose(metrics(), statistics() if stats is None else stats, BankProfile(), lang="zh")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from figure_fixtures import THRESHOLDS, metrics, statistics
+from figure_fixtures import THRESHOLDS, findings, metrics, statistics
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.collections import PathCollection
@@ -21,7 +21,7 @@ from microcredit_risk.metrics.table import Metrics
 
 
 def opts(lang: str = "zh"):
-    return figure_options(lang, THRESHOLDS)
+    return figure_options(lang, THRESHOLDS, findings())
 
 
 def ticklabels(axis) -> list[str]:
@@ -126,6 +126,33 @@ def test_officer_funnel_points_and_flagged_names():
     assert len(pooled) == 1                                                    # portfolio npl_count_ratio
 
 
+def named_officers(found) -> list[str]:
+    [f] = [f for f in found.items if f.code == "OFFICER_OUTLIERS"] or [None]
+    return [] if f is None else sorted({e.segment for e in f.evidence if e.dimension == "loan_officer"})
+
+
+def test_funnel_marks_exactly_the_officers_the_finding_names():
+    found = findings()
+    assert named_officers(found) == ["李经理"]
+    fig = officer_funnel(metrics(), statistics(), figure_options("en", THRESHOLDS, found))
+    assert fig.flagged == named_officers(found)
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == named_officers(found)
+
+
+def test_funnel_marks_no_officer_the_finding_does_not_name():
+    # 王经理 now has adjusted p 0.001 but 0.05 < 2 × 0.2 (the rest's): significant, yet no outlier
+    stats = statistics()
+    padj = stats.metrics.frame
+    padj.loc[(padj["metric"] == "fisher_padj") & (padj["segment"] == "王经理"), "value"] = 0.001
+    found = findings(stats)
+    assert named_officers(found) == ["李经理"]
+    fig = officer_funnel(metrics(), stats, figure_options("zh", THRESHOLDS, found))
+    assert fig.flagged == ["李经理"]
+    # without findings nothing is marked, whatever the p-values
+    bare = officer_funnel(metrics(), stats, figure_options("zh", THRESHOLDS))
+    assert bare.flagged == [] and len(bare.axes[0].texts) == 0
+
+
 def test_control_limits_by_hand():
     lo, hi = control_limits(0.1, np.array([100.0]), 0.95)
     assert hi[0] == pytest.approx(0.1 + 1.959964 * 0.03, abs=1e-6)
@@ -191,18 +218,18 @@ def test_missing_inputs_give_none_and_a_reason():
 
 
 def test_render_figures_skips_what_is_absent_and_keeps_order():
-    out = render_figures(metrics(), statistics(), lang="zh", thresholds=THRESHOLDS)
+    out = render_figures(metrics(), statistics(), findings=findings(), lang="zh", thresholds=THRESHOLDS)
     assert out.names() == [n for n in FIGURES if n not in ("structure_guarantee_type", "structure_product",
                                                           "structure_region")]
     assert sorted(s.what for s in out.skipped) == ["figure structure_guarantee_type", "figure structure_product",
                                                    "figure structure_region"]
-    only = render_figures(metrics(), statistics(), lang="en", thresholds=THRESHOLDS, only=["vintage"])
+    only = render_figures(metrics(), statistics(), findings=findings(), lang="en", thresholds=THRESHOLDS, only=["vintage"])
     assert only.names() == ["vintage"] and only.figures[0].title.startswith("Cumulative default rate")
 
 
 def test_unknown_figure_name_lists_valid_names():
     with pytest.raises(UsageError, match="npl_trend"):
-        render_figures(metrics(), None, thresholds=THRESHOLDS, only=["nope"])
+        render_figures(metrics(), None, findings=None, thresholds=THRESHOLDS, only=["nope"])
 
 
 def test_failed_model_is_skipped_with_its_reason():

@@ -8,7 +8,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from figure_fixtures import THRESHOLDS, Y23, metrics, r, records, statistics
+from figure_fixtures import THRESHOLDS, Y23, findings, metrics, r, records, statistics
 
 from microcredit_risk.figures import FIGURES, render_figures, save_figures
 from microcredit_risk.figures.fonts import BUNDLED_FAMILY, cjk_families
@@ -35,7 +35,7 @@ def test_every_figure_renders_without_missing_glyphs(lang, tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger="matplotlib")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rendered = render_figures(full_metrics(), statistics(), lang=lang, thresholds=THRESHOLDS)
+        rendered = render_figures(full_metrics(), statistics(), findings=findings(), lang=lang, thresholds=THRESHOLDS)
         written = save_figures(rendered, tmp_path, formats=("png", "svg", "pdf"), dpi=72)
     assert rendered.names() == list(FIGURES) and not rendered.skipped
     assert set(written) == set(FIGURES)
@@ -47,7 +47,7 @@ def test_every_figure_renders_without_missing_glyphs(lang, tmp_path, caplog):
 
 
 def _digests(folder) -> dict[str, str]:
-    rendered = render_figures(metrics(), statistics(), lang="zh", thresholds=THRESHOLDS,
+    rendered = render_figures(metrics(), statistics(), findings=findings(), lang="zh", thresholds=THRESHOLDS,
                               only=["npl_trend", "migration_heatmap", "officer_funnel"])
     written = save_figures(rendered, folder, formats=("png", "svg", "pdf"), dpi=100)
     return {f"{n}.{fmt}": hashlib.sha256(p.read_bytes()).hexdigest()

@@ -15,7 +15,7 @@ from microcredit_risk.ledger.problems import Issue
 from microcredit_risk.profile import BankProfile, profile_from_dict
 from microcredit_risk.stats.results import Statistics
 
-PROFILE = BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015})
+PROFILE = BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015}, total_loans={2022: 1e10, 2023: 1.1e10})
 
 
 def run(book: Book, stats: Statistics | None = None, profile: BankProfile = PROFILE,
@@ -59,7 +59,7 @@ def test_npl_level_high_from_inclusive_gap_is_medium_and_needs_the_whole_bank_ra
     f = only(run(b), "NPL_LEVEL_HIGH")
     assert f.severity == "medium"
     assert f.evidence == [ev("inclusive_npl_gap", LATEST, 0.04, 0.03, "inclusive_npl_tolerance")]
-    no_total = run(b, profile=BankProfile(net_capital={2023: 1e9}))
+    no_total = run(b, profile=BankProfile(net_capital={2023: 1e9}, total_loans=PROFILE.total_loans))
     assert codes(no_total) == []
     [skip] = no_total.not_run
     assert skip.what == "NPL_LEVEL_HIGH: inclusive_npl_gap"
@@ -107,10 +107,9 @@ def test_migration_deterioration() -> None:
 
 
 def test_classification_deviation_from_floor_breaches() -> None:
-    b = clean_book().set("floor_breach_balance", LATEST, 1e6, unit="yuan")   # 1e6 / 146.41e6 = 0.68%
+    b = clean_book().set("floor_breach_ratio", LATEST, 0.0068)   # the table's 1e6 / 146.41e6
     f = only(run(b), "CLASSIFICATION_DEVIATION")
-    assert f.evidence == [ev("balance", LATEST, 146.41e6),
-                          ev("floor_breach_balance", LATEST, 1e6, 0.005 * 146.41e6, "floor_breach_max")]
+    assert f.evidence == [ev("floor_breach_ratio", LATEST, 0.0068, 0.005, "floor_breach_max")]
     assert f.severity == "medium"
     d = only(run(clean_book().set("deviation_ratio", LATEST, 1.6, unit="number")), "CLASSIFICATION_DEVIATION")
     assert d.severity == "high"              # 1.6 ≥ 1.5 × 1.0
@@ -138,7 +137,7 @@ def test_customer_concentration_village_bank_limit_is_five_percent() -> None:
 def test_customer_concentration_without_net_capital_uses_top10_share() -> None:
     b = clean_book().set("top10_customer_share", LATEST, 0.30)
     assert codes(run(b)) == []                                   # with net capital that line does not apply
-    f = run(b, profile=BankProfile(total_npl_ratio={2023: 0.015}))
+    f = run(b, profile=BankProfile(total_npl_ratio={2023: 0.015}, total_loans=PROFILE.total_loans))
     c = only(f, "CUSTOMER_CONCENTRATION")
     assert c.severity == "medium"
     assert c.evidence == [ev("top10_customer_share", LATEST, 0.30, 0.25, "top10_share_max")]
@@ -201,18 +200,29 @@ def test_region_hotspot_covers_branches() -> None:
     assert (f.dimension, f.segment) == ("branch", "b2")
 
 
-def test_guarantee_weakness() -> None:
+def weak_guarantees() -> Book:
+    """Unsecured loans (guarantee_group, pooled by the metrics stage) hold 60% at a 3% NPL ratio; secured 1%."""
     b = clean_book()
-    for seg, share, npl in [("credit", 0.4, 0.04), ("guarantee", 0.2, 0.01), ("mortgage", 0.3, 0.01),
-                            ("pledge", 0.1, 0.01)]:
-        b.set("balance_share", LATEST, share, "guarantee_type", seg).set("npl_ratio", LATEST, npl, "guarantee_type", seg)
-    f = only(run(b), "GUARANTEE_WEAKNESS")
-    # credit + guarantee: 60% of balance, NPL (0.4·0.04 + 0.2·0.01) / 0.6 = 3%; mortgage + pledge 1% → line 1.5%
-    share, ratio = f.evidence[-1], [e for e in f.evidence if e.threshold_name == "unsecured_npl_factor"][0]
-    assert share.value == pytest.approx(0.6) or ratio.value == pytest.approx(0.03)
-    assert ratio.value == pytest.approx(0.03) and ratio.threshold == pytest.approx(0.015)
-    assert [e for e in f.evidence if e.threshold_name == "unsecured_share_max"][0].value == pytest.approx(0.6)
+    b.set("balance_share", LATEST, 0.6, "guarantee_group", "unsecured").set("npl_ratio", LATEST, 0.03, "guarantee_group", "unsecured")
+    return b.set("balance_share", LATEST, 0.4, "guarantee_group", "secured").set("npl_ratio", LATEST, 0.01, "guarantee_group", "secured")
+
+
+def test_guarantee_weakness() -> None:
+    f = only(run(weak_guarantees(), clean_stats(group_p={"guarantee_group": 0.01})), "GUARANTEE_WEAKNESS")
+    # line = unsecured_npl_factor 1.5 × secured 1% = 1.5%; share line 50%; Fisher p 0.01 < 0.05
+    assert f.evidence == [ev("balance_share", LATEST, 0.6, 0.5, "unsecured_share_max", "guarantee_group", "unsecured"),
+                          ev("npl_ratio", LATEST, 0.03, pytest.approx(0.015), "unsecured_npl_factor", "guarantee_group",
+                             "unsecured"),
+                          ev("npl_ratio", LATEST, 0.01, None, None, "guarantee_group", "secured"),
+                          ev("fisher_group_pvalue", LATEST, 0.01, 0.05, "hotspot_alpha", "guarantee_group", "unsecured")]
     assert f.severity == "high"              # 3% ≥ 2 × 1.5%
+
+
+def test_guarantee_weakness_needs_a_significant_fisher_test() -> None:
+    assert codes(run(weak_guarantees(), clean_stats(group_p={"guarantee_group": 0.29}))) == []
+    f = diagnose(weak_guarantees().metrics(), None, PROFILE, columns=set(ALL_COLUMNS), rows=1000)
+    assert "GUARANTEE_WEAKNESS" not in codes(f)
+    assert {s.what: s.reason for s in f.not_run}["GUARANTEE_WEAKNESS: guarantee_group"] == "no statistics were given"
 
 
 def test_officer_outliers() -> None:
@@ -220,20 +230,26 @@ def test_officer_outliers() -> None:
                            "loan_officer:o3": seg_test("loan_officer", "o3", npl=0.05, rest=0.03, padj=0.01)})
     f = only(run(clean_book(), clean_stats(tests)), "OFFICER_OUTLIERS")
     assert f.evidence == [ev("npl_count_ratio", LATEST, 0.12, 0.06, "hotspot_factor", "loan_officer", "o2"),
+                          ev("npl_count_ratio_rest", LATEST, 0.03, None, None, "loan_officer", "o2"),
                           ev("fisher_padj", LATEST, 0.001, 0.05, "hotspot_alpha", "loan_officer", "o2")]
     assert "o2" in f.title and "o3" not in f.title
 
 
 def test_vintage_deterioration() -> None:
     b = clean_book()
-    for y, v in [(2018, 0.02), (2019, 0.02), (2020, 0.03), (2021, 0.03), (2022, 0.05)]:
+    for y, v in [(2018, 0.001), (2019, 0.02), (2020, 0.03), (2021, 0.03), (2022, 0.05)]:
         b.set("vintage_default_rate", f"{y + 1}-12-31", v, "vintage", str(y))
+        b.set("vintage_loans", f"{y + 1}-12-31", 100 + y - 2018, "vintage", str(y), unit="count")
     b.set("vintage_default_rate", LATEST, 0.5, "vintage", "2019")   # not at one year on book: ignored
     f = only(run(b), "VINTAGE_DETERIORATION")
     assert f.segment == "2022"
-    assert f.evidence[-1] == ev("vintage_default_rate", LATEST, 0.05, pytest.approx(0.0375), "vintage_factor",
-                                "vintage", "2022")
-    assert [e.segment for e in f.evidence] == ["2018", "2019", "2020", "2021", "2022"]
+    # 2018 is left-truncated (the first snapshot is 2019-12-31): mean of 2019–2021 = 0.08 / 3, line × 1.5 = 0.04
+    rates = [e for e in f.evidence if e.metric == "vintage_default_rate"]
+    assert rates[-1] == ev("vintage_default_rate", LATEST, 0.05, pytest.approx(0.04), "vintage_factor",
+                           "vintage", "2022")
+    assert [e.segment for e in rates] == ["2019", "2020", "2021", "2022"]
+    assert [(e.segment, e.value) for e in f.evidence if e.metric == "vintage_loans"] == [
+        ("2019", 101), ("2020", 102), ("2021", 103), ("2022", 104)]
     assert f.severity == "medium"
 
 
@@ -248,9 +264,11 @@ def test_vintage_needs_two_older_cohorts() -> None:
 def test_renewal_risk_by_share_and_npl() -> None:
     b = (clean_book().set("balance_share", LATEST, 0.15, "renewal", "true").set("balance_share", LATEST, 0.85, "renewal", "false")
          .set("npl_ratio", LATEST, 0.05, "renewal", "true"))
-    f = only(run(b), "RENEWAL_RISK")
+    f = only(run(b, clean_stats(group_p={"renewal": 0.02})), "RENEWAL_RISK")
     line = [e for e in f.evidence if e.threshold_name == "renewal_npl_factor"][0]
     assert (line.value, line.threshold) == (0.05, pytest.approx(0.03))
+    assert ev("fisher_group_pvalue", LATEST, 0.02, 0.05, "hotspot_alpha", "renewal", "true") in f.evidence
+    assert codes(run(b, clean_stats(group_p={"renewal": 0.94}))) == []     # not significant: no finding
 
 
 def test_renewal_risk_normal_but_overdue() -> None:
@@ -260,25 +278,38 @@ def test_renewal_risk_normal_but_overdue() -> None:
 
 
 def test_rapid_expansion_needs_npl_rising() -> None:
-    b = clean_book()
-    for i, d in enumerate(DATES):
-        b.set("balance", d, 100e6 * 1.35 ** i, unit="yuan")
+    b = clean_book().set("balance_mean_growth", LATEST, 0.35)      # the metrics stage's yearly compound growth
     assert codes(run(b)) == []
     b.set("npl_ratio", LATEST, 0.035)
     f = run(b)
     assert codes(f) == ["NPL_RISING", "RAPID_EXPANSION"]
     r = f.items[1]
-    assert r.evidence == [ev("balance", "2019-12-31", 100e6), ev("balance", LATEST, 100e6 * 1.35 ** 4, 0.30, "growth_max")]
+    assert r.evidence == [ev("balance_mean_growth", LATEST, 0.35, 0.30, "growth_max")]
     assert "35.0%" in r.title
 
 
 def test_inclusive_target_miss() -> None:
-    f = only(run(clean_book().set("inclusive_balance_growth", LATEST, 0.05)), "INCLUSIVE_TARGET_MISS")
+    # 两增 against the bank's total loans (profile): 0.09 < 0.12 − 0.001 (the ledger's own growth is 0.10)
+    b = clean_book().set("total_loan_growth", LATEST, 0.12).set("inclusive_balance_growth", LATEST, 0.09)
+    f = only(run(b), "INCLUSIVE_TARGET_MISS")
     assert f.severity == "low"
-    assert f.evidence == [ev("balance_growth", LATEST, 0.10),
-                          ev("inclusive_balance_growth", LATEST, 0.05, pytest.approx(0.099), "inclusive_growth_slack")]
+    assert f.evidence == [ev("total_loan_growth", LATEST, 0.12),
+                          ev("inclusive_balance_growth", LATEST, 0.09, pytest.approx(0.119), "inclusive_growth_slack")]
+    # without bank.total_loans the ledger's balance_growth (0.10) stands in, and not_run says so
+    proxy = run(b, profile=BankProfile(net_capital={2023: 1e9}, total_npl_ratio={2023: 0.015}))
+    assert only(proxy, "INCLUSIVE_TARGET_MISS").evidence[0] == ev("balance_growth", LATEST, 0.10)
+    assert [s.needs for s in proxy.not_run] == ["profile bank.total_loans[2023]"]
+    clear = clean_book().set("total_loan_growth", LATEST, 0.08).set("inclusive_balance_growth", LATEST, 0.09)
+    assert codes(run(clear)) == []                                  # above the bank's growth: met
     g = only(run(clean_book().set("inclusive_customers_change", LATEST, -3, unit="count")), "INCLUSIVE_TARGET_MISS")
     assert g.evidence == [ev("inclusive_customers_change", LATEST, -3.0, 0.0)]
+
+
+def test_inclusive_pricing_rise() -> None:
+    # 两控: the inclusive rate rose 0.05 → 0.0530 (+0.30 pp > 0.25 pp); +0.20 pp does not fire
+    f = only(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.053)), "INCLUSIVE_TARGET_MISS")
+    assert f.evidence[-1] == ev("inclusive_weighted_interest_rate", LATEST, 0.053, 0.0025, "inclusive_rate_rise_max")
+    assert codes(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.052))) == []
 
 
 def test_risk_sharing_strain() -> None:
@@ -348,7 +379,7 @@ def test_order_is_severity_then_rule_order_then_segment() -> None:
 
 def test_evidence_values_equal_the_metrics_table() -> None:
     b, s = hotspot_case("product", "Y", 0.07, 0.035)
-    b.set("npl_ratio", LATEST, 0.07).set("floor_breach_balance", LATEST, 2e6, unit="yuan")
+    b.set("npl_ratio", LATEST, 0.07).set("floor_breach_ratio", LATEST, 0.0137)
     b.set("provision_coverage", LATEST, 1.0).set("largest_share", LATEST, 0.5, "industry", "C")
     m = b.metrics()
     f = diagnose(m, s, PROFILE, columns=set(ALL_COLUMNS), rows=1000)

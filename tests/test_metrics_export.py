@@ -152,7 +152,7 @@ def test_catalogue_covers_every_computed_metric(m: Metrics) -> None:
     assert metric_info("provision_coverage").limit() == 1.5
     assert metric_info("single_customer_concentration").limit({"single_customer_max": 0.05}) == 0.05
     for info in cat.values():
-        assert info.family in families() and info.unit in ("yuan", "ratio", "count", "index")
+        assert info.family in families() and info.unit in ("yuan", "ratio", "count", "index", "probability")
     units = m.frame.groupby("metric")["unit"].first()
     for name, unit in units.items():
         assert cat[name].unit == unit, name

@@ -91,7 +91,7 @@ def test_hhi_and_gini_bounds(frame: pd.DataFrame) -> None:
         n_ind = snap["industry"].nunique()
         hhi_i = m.get("hhi", as_of, "industry")
         assert hhi_i is not None and 1 / n_ind - 1e-12 <= hhi_i <= 1 + 1e-12
-        gini = m.get("gini", as_of)
+        gini = m.get("gini", as_of, "customer")
         assert gini is not None and -1e-12 <= gini < 1
 
 

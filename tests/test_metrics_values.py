@@ -189,13 +189,8 @@ def test_concentration(m: Metrics) -> None:
         ("single_group_concentration", Y21, None): 900 / 5000,
         ("single_group_concentration", MID, None): 170 / 6000,
         ("single_group_concentration", Y22, None): 700 / 6000,
-        # Gini, ascending x: 2021 50,150,200,300,600: Σ i·x = 50+300+600+1200+3000 = 5150,
-        #   G = 2·5150/(5·1300) − 6/5 = 5/13
-        # 2022: 40,120,300,400,1200: Σ i·x = 40+240+900+1600+6000 = 8780, G = 17560/10300 − 1.2
-        # 2023: 30,100,250,380: Σ i·x = 30+200+750+1520 = 2500, G = 5000/3040 − 1.25; one customer → 0
-        ("gini", Y21, None): 5 / 13, ("gini", MID, None): 0.0, ("gini", Y22, None): 17560 / 10300 - 1.2,
-        ("gini", Y23, None): 5000 / 3040 - 1.25,
     })
+    assert m.select("gini", None).empty                    # gini's dimension is `customer` (METRICS.md)
     for metric in ("single_customer_concentration", "top10_customer_concentration", "single_group_concentration"):
         assert m.select(metric, None, Y23).empty
     check(m, {
@@ -203,6 +198,12 @@ def test_concentration(m: Metrics) -> None:
         ("hhi", Y21, None): (600**2 + 300**2 + 200**2 + 50**2 + 150**2) / 1300**2,
         ("hhi", Y22, None): (1200**2 + 400**2 + 300**2 + 120**2 + 40**2) / 2060**2,
         ("hhi", Y23, None): (380**2 + 250**2 + 30**2 + 100**2) / 760**2,
+        # Gini, ascending x: 2021 50,150,200,300,600: Σ i·x = 50+300+600+1200+3000 = 5150,
+        #   G = 2·5150/(5·1300) − 6/5 = 5/13
+        # 2022: 40,120,300,400,1200: Σ i·x = 40+240+900+1600+6000 = 8780, G = 17560/10300 − 1.2
+        # 2023: 30,100,250,380: Σ i·x = 30+200+750+1520 = 2500, G = 5000/3040 − 1.25; one customer → 0
+        ("gini", Y21, None): 5 / 13, ("gini", MID, None): 0.0, ("gini", Y22, None): 17560 / 10300 - 1.2,
+        ("gini", Y23, None): 5000 / 3040 - 1.25,
     }, "customer")
     check(m, {
         ("hhi", Y21, None): (350**2 + 950**2) / 1300**2,      # A 350, C 950
@@ -307,7 +308,7 @@ def test_customer_lorenz(m: Metrics) -> None:
         x = np.arange(21) / 20
         y = part["value"].to_numpy()
         area = float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)))
-        assert 1 - 2 * area == pytest.approx(m.get("gini", when), abs=1e-12)
+        assert 1 - 2 * area == pytest.approx(m.get("gini", when, "customer"), abs=1e-12)
 
 
 def test_renewal_dimension(m: Metrics) -> None:

@@ -143,8 +143,8 @@ def test_lookups_by_hand() -> None:
     assert vocab.segment_label(None, "loss", "zh") == "损失"
     assert vocab.grade_label("special_mention", "en") == "Special mention"
     assert vocab.metric_label("npl_ratio", "zh") == "不良贷款率" and vocab.metric_unit("npl_ratio") == "ratio"
-    assert vocab.metric_label("fisher_padj", "en") == "Fisher test adjusted p"
-    assert vocab.metric_unit("fisher_padj") == "pvalue" and vocab.metric_unit("nonsense") is None
+    assert vocab.metric_label("fisher_padj", "en") == "Fisher test adjusted p-value"
+    assert vocab.metric_unit("fisher_padj") == "probability" and vocab.metric_unit("nonsense") is None
     assert vocab.metric_label("nonsense", "en") == "nonsense"
     assert vocab.family_label("provisions", "en") == "Provisions and write-offs"
     assert vocab.bank_kind_label("village_bank", "zh") == "村镇银行"
@@ -220,4 +220,4 @@ def test_a_users_rules_file_may_still_rename_a_metric_in_its_texts(tmp_path: Pat
     user = tmp_path / "rules.toml"
     user.write_text('[labels.npl_ratio]\nzh = "不良率"\nen = "bad-loan share"\n', encoding="utf-8")
     phrase = describe(load_rules(user), Evidence("npl_ratio", "2023-12-31", 0.08), {"npl_ratio": "ratio"}, "en")
-    assert phrase == "bad-loan share 8.00% (2023-12-31)"
+    assert phrase == "bad-loan share 8.00% (31 Dec 2023)"

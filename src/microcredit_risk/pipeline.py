@@ -90,10 +90,10 @@ class Session:
 
     @cached_property
     def _table_statistics(self) -> Statistics:
-        """The statistics that are rows of the tidy table (trend, projection): cheap, no model fit."""
+        """The statistics that are rows of the tidy table (trend, projection, segment tests): no model fit."""
         from .stats.compute import table_statistics
 
-        return table_statistics(self._portfolio_metrics, self.profile)
+        return table_statistics(self.ledger, self._portfolio_metrics, self.profile)
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -123,8 +123,8 @@ class Session:
         from .figures import render_figures
 
         self._say("drawing figures")
-        return render_figures(self.metrics, self.statistics, lang=self.lang, thresholds=self.profile.thresholds,
-                              only=only)
+        return render_figures(self.metrics, self.statistics, findings=self.findings, lang=self.lang,
+                              thresholds=self.profile.thresholds, only=only)
 
     # -- views --------------------------------------------------------------------------------------
     def select_metrics(self, names: Sequence[str] | None = None, dimension: str | None = None,

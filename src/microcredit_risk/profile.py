@@ -44,6 +44,7 @@ class BankProfile:
     language: str | None = None
     net_capital: dict[int, float] = field(default_factory=dict)
     total_npl_ratio: dict[int, float] = field(default_factory=dict)
+    total_loans: dict[int, float] = field(default_factory=dict)   # the whole bank's loans (两增 benchmark)
     overrides: dict[str, float] = field(default_factory=dict)
     path: str | None = None
 
@@ -118,6 +119,7 @@ def profile_from_dict(data: dict[str, Any], source: str = "profile") -> BankProf
         language=language,
         net_capital=_by_year(bank.get("net_capital"), "bank.net_capital", source),
         total_npl_ratio=_by_year(bank.get("total_npl_ratio"), "bank.total_npl_ratio", source),
+        total_loans=_by_year(bank.get("total_loans"), "bank.total_loans", source),
         overrides=overrides,
         path=source,
     )

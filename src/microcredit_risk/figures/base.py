@@ -18,7 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..findings.model import Findings
 from ..metrics.table import Metrics, Skipped
+from ..snapshots import annual_series
 from ..stats.results import Statistics
 from .style import CM, GREY, NOTE_CM, WIDTH_CM, styled
 from .texts import FigureTexts, texts_for
@@ -30,14 +32,24 @@ class FigureOptions:
     thresholds: dict[str, float]
     texts: FigureTexts
     skipped: list[Skipped] = field(default_factory=list)
+    findings: Findings | None = None   # the verdicts a figure marks (None: it marks nothing)
 
     def threshold(self, name: str) -> float | None:
         v = self.thresholds.get(name)
         return None if v is None else float(v)
 
+    def named(self, code: str, dimension: str) -> list[str]:
+        """The segments of ``dimension`` that the findings of ``code`` name (in their evidence), sorted:
+        a figure marks exactly what the report says, never a verdict of its own."""
+        if self.findings is None:
+            return []
+        return sorted({str(e.segment) for f in self.findings.items if f.code == code
+                       for e in f.evidence if e.dimension == dimension and e.segment is not None})
 
-def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None) -> FigureOptions:
-    return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang))
+
+def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None,
+                   findings: Findings | None = None) -> FigureOptions:
+    return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang), findings=findings)
 
 
 class MissingInput(Exception):
@@ -103,11 +115,7 @@ def portfolio_series(metrics: Metrics, metric: str, annual_only: bool = True) ->
 
 
 def annual(s: pd.Series) -> pd.Series:
-    if s.empty:
-        return s
-    idx = pd.DatetimeIndex(s.index)
-    keep = pd.Series(idx, index=idx).groupby(idx.year).max()
-    return s.loc[pd.DatetimeIndex(keep.values)]
+    return annual_series(s)
 
 
 def year_labels(index: Any) -> list[str]:

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from ..metrics.table import Metrics
+from ..profile import default_thresholds
 from ..stats.results import Statistics
 from .base import FigureOptions, MissingInput, figure, legend_above, new_figure, pct, percent_axis
 from .style import BLUE, COHORT_CMAP, DARK, GREY, VERMILION
@@ -84,15 +85,13 @@ def control_limits(p: float, n: np.ndarray, level: float) -> tuple[np.ndarray, n
     return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
 
 
-def flagged_officers(stats: Statistics | None, alpha: float) -> list[str]:
-    if stats is None:
-        return []
-    return [s.segment for s in stats.segment_tests if s.dimension == "loan_officer" and s.padj < alpha]
+FLAG_CODE = "OFFICER_OUTLIERS"   # the finding whose officers the funnel marks
 
 
 @figure("officer_funnel")
 def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
-    """NPL count ratio against loans per officer with binomial control limits; flagged officers named."""
+    """NPL count ratio against loans per officer with binomial control limits; the officers the
+    OFFICER_OUTLIERS finding names are marked and labelled (``fig.flagged`` lists them)."""
     t = opts.texts
     table = officer_table(metrics)
     if table.empty:
@@ -108,15 +107,15 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
         ax.plot(grid, hi, color=GREY, linestyle=style, linewidth=1, label=label)
         ax.plot(grid, lo, color=GREY, linestyle=style, linewidth=1)
     ax.axhline(p, color=DARK, linewidth=0.9, label=t.text("pooled_rate", value=pct(p, 2)))
-    alpha = opts.threshold("hotspot_alpha")
-    flagged = set(flagged_officers(stats, alpha)) if alpha is not None else set()
-    is_flag = table.index.isin(list(flagged))
+    line = {k: opts.threshold(k) or default_thresholds()[k] for k in ("hotspot_alpha", "hotspot_factor")}
+    flagged = opts.named(FLAG_CODE, "loan_officer")
+    is_flag = table.index.isin(flagged)
     ax.scatter(table.loc[~is_flag, "loans"], table.loc[~is_flag, "npl_count_ratio"], s=16, color=BLUE,
                alpha=0.8, label=t.dimension("loan_officer"), zorder=3)
     if is_flag.any():
         marked = table.loc[is_flag]
         ax.scatter(marked["loans"], marked["npl_count_ratio"], s=30, color=VERMILION, marker="D", zorder=4,
-                   label=t.label("flagged", alpha=f"{alpha:g}"))
+                   label=t.label("flagged", alpha=f"{line['hotspot_alpha']:g}", factor=line["hotspot_factor"]))
         for k, (name, row) in enumerate(marked.sort_values("loans").iterrows()):
             ax.annotate(str(name), (row["loans"], row["npl_count_ratio"]), textcoords="offset points",
                         xytext=(6, 4 + 8 * (k % 2)), fontsize=7, color=VERMILION)
@@ -127,4 +126,5 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     percent_axis(ax.yaxis, 0)
     handles, labels = ax.get_legend_handles_labels()
     legend_above(ax, handles, labels, ncol=3)
+    fig.flagged = sorted(str(n) for n in table.index[is_flag])  # type: ignore[attr-defined]
     return fig

@@ -9,6 +9,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..errors import UsageError
+from ..findings.model import Findings
 from ..metrics.table import Metrics, Skipped
 from ..stats.results import Statistics
 from .base import FigureFunc, figure_options
@@ -78,11 +79,15 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return formats
 
 
-def render_figures(metrics: Metrics, stats: Statistics | None, *, lang: str = "zh",
+def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Findings | None, lang: str = "zh",
                    thresholds: dict[str, float], only: Sequence[str] | None = None) -> RenderedFigures:
-    """Draw every figure whose inputs exist (in registry order); the others are listed as skipped."""
+    """Draw every figure whose inputs exist (in registry order); the others are listed as skipped.
+
+    ``findings``: the run's verdicts; a figure that marks something (the funnel's outlying officers)
+    marks exactly what they name. None draws the figures without marks.
+    """
     wanted = set(check_names(only)) if only is not None else set(FIGURES)
-    opts = figure_options(lang, thresholds)
+    opts = figure_options(lang, thresholds, findings)
     out = RenderedFigures()
     for name, draw in FIGURES.items():
         if name not in wanted:

@@ -123,7 +123,6 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
         ax = axes.pop(0)
         when = lorenz.attrs["as_of"]
         gini = metrics.get("gini", as_of=when, dimension="customer")
-        gini = metrics.get("gini", as_of=when) if gini is None else gini
         label = t.label("lorenz", year=when.year, gini="–" if gini is None else f"{gini:.3f}")
         ax.plot(lorenz.index, lorenz.to_numpy(), color=BLUE, label=label)
         ax.fill_between(lorenz.index, lorenz.to_numpy(), lorenz.index, color=BLUE, alpha=0.12, linewidth=0)

@@ -12,16 +12,8 @@ from typing import Any
 import pandas as pd
 
 from ..metrics.table import Skipped
-from ..stats.results import SegmentTest
 from .conditions import Context, Hit, Leaf, Outcome, clean, far_past, iso
 from .model import Evidence
-
-
-def _tests(ctx: Context, dimension: str) -> list[SegmentTest] | None:
-    if ctx.stats is None:
-        return None
-    tests = [t for t in ctx.stats.segment_tests if t.dimension == dimension]
-    return tests or None
 
 
 def _no_tests(what: str, dimension: str, ctx: Context) -> Skipped:
@@ -33,43 +25,48 @@ def _lack_column(ctx: Context, column: str) -> bool:
     return ctx.columns is not None and column not in ctx.columns
 
 
+def _at(ctx: Context, metric: str, dimension: str) -> pd.Series:
+    """One metric across the segments of a dimension at the latest annual snapshot (empty if none)."""
+    when = ctx.latest
+    return ctx.segments_at(metric, dimension, when) if when is not None else pd.Series(dtype=float)
+
+
 def hotspot_hits(ctx: Context, dimension: str, code: str) -> Outcome:
-    """Segments with npl_ratio ≥ hotspot_factor × the rest's, balance_share ≥ hotspot_min_share, and BH-adjusted
-    one-sided Fisher p < hotspot_alpha (statistics stage); the rest's ratio is derived from the table."""
+    """Segments with npl_ratio ≥ hotspot_factor × npl_ratio_rest, balance_share ≥ hotspot_min_share and
+    BH-adjusted one-sided Fisher p (fisher_padj) < hotspot_alpha: every value read from the table."""
     what = f"{code}: {dimension}"
     if _lack_column(ctx, dimension):
         return Outcome("unknown", missing=[Skipped(what, f"column {dimension}", f"the ledger has no {dimension} column")])
-    tests = _tests(ctx, dimension)
-    if tests is None:
+    padj = _at(ctx, "fisher_padj", dimension)
+    if padj.empty:
         return Outcome("unknown", missing=[_no_tests(what, dimension, ctx)])
     when = ctx.latest
-    total = ctx.value("npl_ratio", when) if when is not None else "absent"
-    ratios = ctx.segments_at("npl_ratio", dimension, when) if when is not None else pd.Series(dtype=float)
-    shares = ctx.segments_at("balance_share", dimension, when) if when is not None else pd.Series(dtype=float)
-    if total == "absent" or ratios.empty or shares.empty:
-        gone = "npl_ratio" if total == "absent" or ratios.empty else "balance_share"
-        return Outcome("unknown", missing=[ctx.missing_metric(what, gone, dimension)])
+    total = ctx.value("npl_ratio", when)
+    table = {m: _at(ctx, m, dimension) for m in ("npl_ratio", "balance_share", "npl_ratio_rest", "npl_count_ratio")}
+    gone = [m for m in ("npl_ratio", "balance_share", "npl_ratio_rest") if table[m].empty]
+    if total == "absent" or gone:
+        return Outcome("unknown", missing=[ctx.missing_metric(what, gone[0] if gone else "npl_ratio", dimension)])
     factor, fname = ctx.threshold("hotspot_factor")
     min_share, sname = ctx.threshold("hotspot_min_share")
     alpha, aname = ctx.threshold("hotspot_alpha")
     hits = []
-    for t in sorted(tests, key=lambda t: str(t.segment)):
-        seg = str(t.segment)
-        r, sh = clean(ratios.get(seg)), clean(shares.get(seg))
-        if r is None or sh is None or total is None or sh >= 1.0:
+    for seg in sorted(str(s) for s in padj.index):
+        r, sh = clean(table["npl_ratio"].get(seg)), clean(table["balance_share"].get(seg))
+        rest, p = clean(table["npl_ratio_rest"].get(seg)), clean(padj.get(seg))
+        if r is None or sh is None or rest is None or p is None:
             continue
-        rest = (total - sh * r) / (1.0 - sh)
         limit = factor * max(rest, 0.0)
-        if not (r > 0 and r >= limit and sh >= min_share and t.padj < alpha):
+        if not (r > 0 and r >= limit and sh >= min_share and p < alpha):
             continue
         evidence = [
-            ctx.evidence("npl_ratio", when, total),
+            ctx.evidence("npl_ratio", when, None if total is None else total),
             ctx.evidence("npl_ratio", when, r, dimension, seg, limit, fname),
+            ctx.evidence("npl_ratio_rest", when, rest, dimension, seg),
             ctx.evidence("balance_share", when, sh, dimension, seg, min_share, sname),
-            ctx.evidence("npl_count_ratio", when, t.npl_count_ratio, dimension, seg),
-            ctx.evidence("fisher_padj", when, t.padj, dimension, seg, alpha, aname),
+            ctx.evidence("npl_count_ratio", when, table["npl_count_ratio"].get(seg), dimension, seg),
+            ctx.evidence("fisher_padj", when, p, dimension, seg, alpha, aname),
         ]
-        facts = {"value": r, "threshold": limit, "rest": rest, "share": sh, "padj": t.padj,
+        facts = {"value": r, "threshold": limit, "rest": rest, "share": sh, "padj": p,
                  "as_of": iso(when), "metric": "npl_ratio"}
         hits.append(Hit(evidence, dimension, seg, far_past(r, ">=", limit, 0.0, ctx.escalate_factor),
                         facts=facts))
@@ -86,63 +83,66 @@ def hotspot(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
 
 
 def segment_group(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
-    """A group of segments (e.g. credit + guarantee loans, renewed loans) holding ≥ share_threshold of balance
-    with an npl_ratio ≥ factor_threshold × that of the other group (both balance-weighted from the table)."""
-    dimension = cond["dimension"]
+    """One segment of a pooled dimension (unsecured loans of ``guarantee_group``, renewed loans) holding
+    ≥ share_threshold of balance with an npl_ratio ≥ factor_threshold × that of the comparison segment;
+    with ``significance`` (a statistics metric), its p-value must also be < hotspot_alpha."""
+    dimension, group, others = cond["dimension"], str(cond["group"]), str(cond["others"])
     what = f"{code}: {dimension}"
     when = ctx.latest
-    ratios = ctx.segments_at("npl_ratio", dimension, when) if when is not None else pd.Series(dtype=float)
-    shares = ctx.segments_at("balance_share", dimension, when) if when is not None else pd.Series(dtype=float)
+    ratios, shares = _at(ctx, "npl_ratio", dimension), _at(ctx, "balance_share", dimension)
     if ratios.empty or shares.empty:
-        gone = "npl_ratio" if ratios.empty else "balance_share"
-        return Outcome("unknown", missing=[ctx.missing_metric(what, gone, dimension)])
-    group, others = [str(s) for s in cond["group"]], [str(s) for s in cond["others"]]
-    frame = pd.DataFrame({"r": ratios, "s": shares}).dropna()
-
-    def pooled(names: list[str]) -> tuple[float, float | None]:
-        part = frame[frame.index.isin(names)]
-        share = float(part["s"].sum())
-        return share, (float((part["r"] * part["s"]).sum()) / share if share > 0 else None)
-
-    g_share, g_ratio = pooled(group)
-    o_share, o_ratio = pooled(others)
+        return Outcome("unknown", missing=[ctx.missing_metric(what, "npl_ratio" if ratios.empty else "balance_share",
+                                                              dimension)])
+    g_ratio, g_share, o_ratio = clean(ratios.get(group)), clean(shares.get(group)), clean(ratios.get(others))
     share_max, sname = ctx.threshold(cond["share_threshold"])
     factor, fname = ctx.threshold(cond["factor_threshold"])
-    if g_ratio is None or o_ratio is None:
+    if g_ratio is None or g_share is None or o_ratio is None:
         return Outcome("clear")
     limit = factor * o_ratio
     if not (g_share >= share_max and g_ratio > 0 and g_ratio >= limit):
         return Outcome("clear")
-    share_of = {str(k): float(v) for k, v in frame["s"].items()}
-    ratio_of = {str(k): float(v) for k, v in frame["r"].items()}
-    evidence = [ctx.evidence("balance_share", when, share_of[s], dimension, s)
-                for s in sorted(share_of) if s in group]
-    evidence += [ctx.evidence("npl_ratio", when, ratio_of[s], dimension, s)
-                 for s in sorted(ratio_of) if s in group + others]
-    evidence += [ctx.evidence("balance_share", when, g_share, dimension, "+".join(group), share_max, sname),
-                 ctx.evidence("npl_ratio", when, g_ratio, dimension, "+".join(group), limit, fname)]
-    facts = {"value": g_ratio, "threshold": limit, "share": g_share, "others": o_ratio, "others_share": o_share,
-             "as_of": iso(when), "metric": "npl_ratio"}
+    evidence = [ctx.evidence("balance_share", when, g_share, dimension, group, share_max, sname),
+                ctx.evidence("npl_ratio", when, g_ratio, dimension, group, limit, fname),
+                ctx.evidence("npl_ratio", when, o_ratio, dimension, others)]
+    facts: dict[str, Any] = {"value": g_ratio, "threshold": limit, "share": g_share, "others": o_ratio,
+                             "as_of": iso(when), "metric": "npl_ratio"}
+    test = cond.get("significance")
+    if test is not None:
+        p = ctx.value(test, when, dimension, group) if when is not None else "absent"
+        if p == "absent":
+            reason = _no_tests(what, dimension, ctx) if ctx.stats is None else ctx.missing_metric(what, test, dimension)
+            return Outcome("unknown", missing=[reason])
+        alpha, aname = ctx.threshold("hotspot_alpha")
+        if p is None or p >= alpha:
+            return Outcome("clear")
+        evidence.append(ctx.evidence(test, when, p, dimension, group, alpha, aname))
+        facts["pvalue"] = p
     return Outcome("fired", [Hit(evidence, dimension, None,
                                  far_past(g_ratio, ">=", limit, 0.0, ctx.escalate_factor), facts=facts)])
 
 
 def officer_outliers(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
-    """Officers whose NPL count ratio is ≥ hotspot_factor × the other officers' loans', BH p < hotspot_alpha."""
+    """Officers whose npl_count_ratio is ≥ hotspot_factor × npl_count_ratio_rest (the other officers'
+    loans) and whose fisher_padj < hotspot_alpha: every value read from the table."""
     dimension = cond.get("dimension", "loan_officer")
-    tests = _tests(ctx, dimension)
-    if tests is None:
+    padj = _at(ctx, "fisher_padj", dimension)
+    if padj.empty:
         return Outcome("unknown", missing=[_no_tests(f"{code}: {dimension}", dimension, ctx)])
+    ratio, rest = _at(ctx, "npl_count_ratio", dimension), _at(ctx, "npl_count_ratio_rest", dimension)
     factor, fname = ctx.threshold("hotspot_factor")
     alpha, aname = ctx.threshold("hotspot_alpha")
     when = ctx.latest
     evidence, names = [], []
-    for t in sorted(tests, key=lambda t: str(t.segment)):
-        limit = factor * t.rest_npl_count_ratio
-        if t.npl_count_ratio > 0 and t.npl_count_ratio >= limit and t.padj < alpha:
-            names.append(str(t.segment))
-            evidence += [ctx.evidence("npl_count_ratio", when, t.npl_count_ratio, dimension, str(t.segment), limit, fname),
-                         ctx.evidence("fisher_padj", when, t.padj, dimension, str(t.segment), alpha, aname)]
+    for seg in sorted(str(s) for s in padj.index):
+        r, q, p = clean(ratio.get(seg)), clean(rest.get(seg)), clean(padj.get(seg))
+        if r is None or q is None or p is None:
+            continue
+        limit = factor * q
+        if r > 0 and r >= limit and p < alpha:
+            names.append(seg)
+            evidence += [ctx.evidence("npl_count_ratio", when, r, dimension, seg, limit, fname),
+                         ctx.evidence("npl_count_ratio_rest", when, q, dimension, seg),
+                         ctx.evidence("fisher_padj", when, p, dimension, seg, alpha, aname)]
     if not names:
         return Outcome("clear")
     facts = {"segments": ", ".join(names), "count": len(names), "as_of": iso(when), "metric": "npl_count_ratio",
@@ -160,17 +160,22 @@ def _year(segment: Any) -> int | None:
 
 def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     """The newest cohort's default rate at one year on book (the annual snapshot of the year after its
-    origination year) ≥ vintage_factor × the mean of the older cohorts' (two or more needed)."""
+    origination year) ≥ vintage_factor × the mean of the older cohorts' (two or more needed). Only cohorts
+    originated in or after the year of the first annual snapshot count; each cohort's loan count
+    (vintage_loans) is cited with its rate."""
     metric, dimension = cond.get("metric", "vintage_default_rate"), cond.get("dimension", "vintage")
     what = f"{code}: {metric}"
     rows = ctx.rows_of(metric, dimension, None, any_segment=True)
     if rows.empty:
         return Outcome("unknown", missing=[ctx.missing_metric(what, metric, dimension)])
     annual_by_year = {t.year: t for t in ctx.annual}
+    first_year = ctx.annual[0].year if ctx.annual else None
     points: list[tuple[int, str, pd.Timestamp, float]] = []
     for seg, part in rows.groupby("segment", sort=True):
         y = _year(seg)
-        at = annual_by_year.get(y + 1) if y is not None else None
+        if y is None or first_year is None or y < first_year:
+            continue   # left-truncated: its defaults before the first snapshot were never seen
+        at = annual_by_year.get(y + 1)
         if at is None:
             continue
         v = part.loc[part["as_of"] == at, "value"]
@@ -188,6 +193,10 @@ def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
         return Outcome("clear")
     evidence = [ctx.evidence(metric, at, v, dimension, seg) for _, seg, at, v in older]
     evidence.append(ctx.evidence(metric, newest[2], newest[3], dimension, newest[1], limit, fname))
+    for _, seg, at, _ in points:
+        n = ctx.value("vintage_loans", at, dimension, seg)
+        if n != "absent":
+            evidence.append(ctx.evidence("vintage_loans", at, n, dimension, seg))
     facts = {"value": newest[3], "threshold": limit, "mean": mean, "as_of": iso(newest[2]), "metric": metric}
     return Outcome("fired", [Hit(evidence, dimension, newest[1],
                                  far_past(newest[3], ">=", limit, 0.0, ctx.escalate_factor), facts=facts)])
@@ -210,6 +219,32 @@ def risk_sharing(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
             h.evidence.insert(0, ctx.evidence(metric, when, v, dimension, h.segment))
             hits.append(h)
     return Outcome("fired", hits) if hits else Outcome("clear")
+
+
+def write_off_masking(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
+    """The latest npl_ratio fell below the previous annual one, yet npl_ratio_with_write_offs (the
+    period's write-offs added back) is at or above it: the fall came from write-offs, not cures."""
+    what = f"{code}: npl_ratio_with_write_offs"
+    now, before = ctx.latest, ctx.previous
+    if now is None or before is None:
+        return Outcome("unknown", missing=[Skipped(what, "two annual snapshots", "there is no previous annual snapshot")])
+    latest, prev = ctx.value("npl_ratio", now), ctx.value("npl_ratio", before)
+    added = ctx.value("npl_ratio_with_write_offs", now)
+    if added == "absent":
+        return Outcome("unknown", missing=[ctx.missing_metric(what, "npl_ratio_with_write_offs")])
+    if latest in (None, "absent") or prev in (None, "absent") or added is None:
+        return Outcome("clear")
+    assert isinstance(latest, float) and isinstance(prev, float)
+    if not (latest < prev <= added):
+        return Outcome("clear")
+    wo = ctx.value("write_off", now)
+    evidence = [ctx.evidence("npl_ratio", before, prev), ctx.evidence("npl_ratio", now, latest)]
+    if wo not in (None, "absent"):
+        evidence.append(ctx.evidence("write_off", now, wo))   # type: ignore[arg-type]
+    evidence.append(ctx.evidence("npl_ratio_with_write_offs", now, added, threshold=prev))
+    facts = {"value": added, "threshold": prev, "latest": latest, "previous": prev, "as_of": iso(now),
+             "previous_year": before.year, "metric": "npl_ratio_with_write_offs"}
+    return Outcome("fired", [Hit(evidence, None, None, facts=facts)])
 
 
 def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
@@ -252,4 +287,5 @@ def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
 CHECKS: dict[str, Leaf] = {
     "hotspot": hotspot, "segment_group": segment_group, "officer_outliers": officer_outliers,
     "vintage": vintage, "risk_sharing": risk_sharing, "data_quality": data_quality,
+    "write_off_masking": write_off_masking,
 }

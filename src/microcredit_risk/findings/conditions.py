@@ -75,6 +75,11 @@ class Context:
     def latest(self) -> pd.Timestamp | None:
         return self.annual[-1] if self.annual else None
 
+    @property
+    def previous(self) -> pd.Timestamp | None:
+        """The annual snapshot before the latest."""
+        return self.annual[-2] if len(self.annual) > 1 else None
+
     # -- thresholds -------------------------------------------------------------------------------
     def threshold(self, spec: Any) -> tuple[float, str | None]:
         """A threshold by name ("npl_ratio_max", "-inclusive_growth_slack", "0.5*growth_max") or a number."""
@@ -161,7 +166,8 @@ def far_past(value: float, op: str, limit: float, base: float, factor: float | N
 
 def _profile_fact(ctx: Context, fact: str) -> tuple[bool, str]:
     year = ctx.latest.year if ctx.latest is not None else None
-    table = {"net_capital": ctx.profile.net_capital, "total_npl_ratio": ctx.profile.total_npl_ratio}
+    table = {"net_capital": ctx.profile.net_capital, "total_npl_ratio": ctx.profile.total_npl_ratio,
+             "total_loans": ctx.profile.total_loans}
     if fact not in table:
         raise ProfileError("E319", where="rules", name=fact, choices=", ".join(table))
     return (year is not None and year in table[fact]), f"profile bank.{fact}[{year}]"
@@ -255,7 +261,10 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
     if ref is not None:
         ref = {"metric": ref} if isinstance(ref, str) else ref
         ref_at = ref.get("at", "latest")
-        rt = ctx.latest if ref_at == "latest" else when
+        rt = {"latest": ctx.latest, "previous": ctx.previous}.get(ref_at, when)
+        if rt is None:
+            return Outcome("unknown", missing=[Skipped(what, "two annual snapshots",
+                                                       f"{ref['metric']} has no previous annual value")])
         r = ctx.value(ref["metric"], rt, ref.get("dimension"), ref.get("segment"))
         if r == "absent":
             return Outcome("unknown", missing=[ctx.missing_metric(what, ref["metric"])])
@@ -278,9 +287,28 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
         facts["change_pp"] = compared * 100.0     # a change of ratios, in percentage points
         facts["since"] = iso(evid[0][0])
         facts["since_year"] = pd.Timestamp(evid[0][0]).year
+    if cond.get("series") and at != "newest":     # the whole annual series: first, peak, latest
+        points, more = _series(ctx, metric, dimension, segment)
+        evidence = points + evidence
+        facts.update(more)
     return Outcome("fired", [Hit(evidence, dimension, segment,
                                  far_past(compared, op, limit, base, ctx.escalate_factor),
                                  cond.get("severity"), facts)])
+
+
+def _series(ctx: Context, metric: str, dimension: str | None, segment: str | None
+            ) -> tuple[list[Evidence], dict[str, Any]]:
+    """First, peak and latest annual values of a series (so a fall after a peak is visible)."""
+    s = ctx.annual_series(metric, dimension, segment)
+    s = pd.Series(dtype=float) if s is None else s.dropna()
+    if s.empty:
+        return [], {}
+    points = {"first": s.index[0], "peak": s.idxmax(), "latest": s.index[-1]}
+    facts: dict[str, Any] = {}
+    for name, t in points.items():
+        facts[name], facts[f"{name}_year"] = float(s.loc[t]), pd.Timestamp(t).year
+    shown = sorted({points["first"], points["peak"]} - {points["latest"]})
+    return [ctx.evidence(metric, t, s.loc[t], dimension, segment) for t in shown], facts
 
 
 # -- combining ------------------------------------------------------------------------------------

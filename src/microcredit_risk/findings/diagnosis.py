@@ -60,7 +60,7 @@ def broad_rise(ctx: Context, cond: dict[str, Any], _code: str) -> Outcome:
     shares = ctx.segments_at("balance_share", "industry", last)
     start = ctx.segments_at("npl_ratio", "industry", first)
     end = ctx.segments_at("npl_ratio", "industry", last)
-    floor = float(ctx.thresholds.get("macro_min_share", 0.05))
+    floor, _ = ctx.threshold("macro_min_share")
     begin, close = start.to_dict(), end.to_dict()
     major = [str(s) for s, v in shares.items() if clean(v) is not None and float(v) >= floor
              and clean(begin.get(s)) is not None and clean(close.get(s)) is not None]

@@ -17,6 +17,7 @@ from ..errors import LANGS, ProfileError, UsageError
 from ..ledger.problems import Issue
 from ..metrics.table import Metrics, Skipped
 from ..profile import BankProfile
+from ..snapshots import annual_dates
 from ..stats.results import Statistics
 from .checks import CHECKS
 from .conditions import Context, Hit, Outcome, evaluate, iso
@@ -34,10 +35,7 @@ def annual_snapshots(frame: pd.DataFrame) -> list[pd.Timestamp]:
     rows = frame[(frame["metric"] == "balance") & frame["dimension"].isna() & frame["segment"].isna()]
     if rows.empty:
         rows = frame[frame["metric"] == "npl_ratio"]
-    dates = pd.Series(pd.to_datetime(rows["as_of"].unique())).sort_values()
-    if dates.empty:
-        return []
-    return [pd.Timestamp(d) for d in dates.groupby(dates.dt.year).max().tolist()]
+    return annual_dates(rows["as_of"].unique())
 
 
 def _context(metrics: Metrics, stats: Statistics | None, profile: BankProfile, columns: set[str] | None,

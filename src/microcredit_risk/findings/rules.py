@@ -19,7 +19,8 @@ from .model import SEVERITIES, STAGES
 
 AT_VALUES = ("latest", "newest", "first", "change_from_first", "change_from_previous", "mean_growth")
 OPS = (">", ">=", "<", "<=")
-CHECKS = ("hotspot", "segment_group", "officer_outliers", "vintage", "risk_sharing", "data_quality")
+CHECKS = ("hotspot", "segment_group", "officer_outliers", "vintage", "risk_sharing", "data_quality",
+          "write_off_masking")
 SECTIONS = ("rules", "problems", "causes", "recommendations", "labels", "dimensions")
 
 
@@ -157,7 +158,7 @@ def _check_texts(book: RuleBook, source: str) -> None:
     known = {r.code for r in book.rules}
     for code, cause in book.causes.items():
         for p in cause.get("problems", ()):
-            if p not in known and False:
+            if p not in known:
                 raise ProfileError("E315", where=source, table=f"causes.{code}", kind="problem", name=p)
         for key in ("supported", "contradicted", "present"):
             if key in cause:

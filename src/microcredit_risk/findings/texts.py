@@ -75,7 +75,7 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
         return f"{value / 1e4:,.2f} 万元" if lang == "zh" else f"CNY {value / 1e6:,.2f} million"
     if unit == "count":
         return f"{value:,.0f}"
-    if unit == "pvalue":
+    if unit in ("pvalue", "probability"):
         return f"{value:.3g}"
     return f"{value:.3g}"
 
@@ -98,7 +98,8 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     if e.as_of:
         where.append(vocab.date_text(e.as_of, lang))
     if e.threshold is not None:
-        rise = (e.threshold_name or "").endswith("_pp")   # the line is a rise, not a level
+        name = e.threshold_name or ""
+        rise = name.endswith("_pp") or "_rise_" in name     # the line is a rise, not a level
         limit = format_value(e.threshold, "pp" if rise else unit, lang)
         if rise:
             where.append(f"升幅阈值 {limit}" if lang == "zh" else f"line: a rise of {limit}")

@@ -22,6 +22,8 @@ from typing import Literal
 
 import pandas as pd
 
+from ..snapshots import annual_dates
+
 GRADES: tuple[str, ...] = ("normal", "special_mention", "substandard", "doubtful", "loss")
 NPL_GRADES: frozenset[str] = frozenset({"substandard", "doubtful", "loss"})
 PERFORMING_GRADES: frozenset[str] = frozenset({"normal", "special_mention"})
@@ -124,8 +126,4 @@ class Ledger:
 
 def annual_snapshots(frame: pd.DataFrame) -> list[pd.Timestamp]:
     """Last snapshot date of each calendar year present in ``frame['as_of']``."""
-    dates = pd.Series(pd.to_datetime(frame["as_of"].unique()))
-    if dates.empty:
-        return []
-    last = dates.groupby(dates.dt.year).max()
-    return [pd.Timestamp(d) for d in sorted(last)]
+    return annual_dates(frame["as_of"].unique())

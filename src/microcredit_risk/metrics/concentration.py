@@ -92,10 +92,9 @@ def concentration_rows(base: Base, total: Aggregate, dims: dict[str, Aggregate],
     cols: Columns = {
         "top1_customer_share": (div(top1, bal_total), "ratio"),
         "top10_customer_share": (div(top10, bal_total), "ratio"),
-        "gini": (gini, "index"),
     }
     out.append(rows({k: (v[ok], u) for k, (v, u) in cols.items()}, dates[ok]))
-    out.append(rows({"hhi": (hhi_c[ok], "index")}, dates[ok], "customer"))
+    out.append(rows({"hhi": (hhi_c[ok], "index"), "gini": (gini[ok], "index")}, dates[ok], "customer"))
     out.append(_lorenz_rows(date, vals, counts, sum_x, dates, ok))
 
     capital = _net_capital(base, profile)

@@ -30,7 +30,8 @@ def migration_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
         return [], [Skipped(m, need, why) for m in ("migration_rate", "normal_loans_migration_rate",
                                                    "transition_share", "transition_count_share",
                                                    "transition_share_pooled", "transition_count_share_pooled",
-                                                   "npl_formation_rate")]
+                                                   "npl_formation_rate", "npl_cure_rate", "migration_opening",
+                                                   "migration_reduction", "migration_downward")]
     out: list[pd.DataFrame] = []
     ok = base.stock & (base.grade >= 0)
     n_g = len(GRADES)
@@ -80,8 +81,9 @@ def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp
     present = np.bincount(g0, minlength=n_g) > 0
     mig = [i for i in range(len(MIGRATING)) if present[i]]
     dt = np.datetime64(when, "ns")
-    frames = [rows({"migration_rate": (rate[mig], "ratio")}, np.repeat(dt, len(mig)), None,
-                   np.asarray(GRADES, dtype=object)[mig])]
+    frames = [rows({"migration_rate": (rate[mig], "ratio"), "migration_opening": (opening[mig], "yuan"),
+                    "migration_reduction": (reduction[mig], "yuan"), "migration_downward": (downward[mig], "yuan")},
+                   np.repeat(dt, len(mig)), None, np.asarray(GRADES, dtype=object)[mig])]
 
     perf0 = g0 < NPL_CODE
     to_npl = matched & perf0 & (g1 >= NPL_CODE)
@@ -94,6 +96,10 @@ def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp
     }
     if perf_present:
         frames.append(rows(scalar, [dt]))
+    npl0 = g0 >= NPL_CODE
+    if npl0.any():   # NPL loans back to normal or special mention within the period (upgrades, not repayment)
+        cured = b1[npl0 & matched & (g1 < NPL_CODE)].sum()
+        frames.append(rows({"npl_cure_rate": (div(np.array([cured]), np.array([b0[npl0].sum()])), "ratio")}, [dt]))
 
     cell = g0 * (n_g + 1) + g1
     size = n_g * (n_g + 1)

@@ -16,9 +16,9 @@ def _ranks() -> tuple[dict[str, int], dict[str, int]]:
     d = definitions()
     dims = {name: i + 1 for i, name in enumerate([*ENGINE_DIMENSIONS, "customer", *GRADES])}
     segs = {name: i for i, name in enumerate([*GRADES, "exited"])}
-    for labels in (d["term_bucket_labels"], d["size_bucket_labels"]):
+    for labels in (d["term_bucket_labels"], d["size_bucket_labels"], d["overdue_bucket_labels"]):
         segs.update({name: i for i, name in enumerate(labels)})
-    segs.update({"true": 0, "false": 1})
+    segs.update({"true": 0, "false": 1, "unsecured": 0, "secured": 1})
     segs[d["missing_segment"]] = 1_000
     return dims, segs
 

@@ -50,7 +50,8 @@ def values(base: Base) -> Values:
         cols["floor_npl_balance"] = bal * (np.maximum(g, base.floor) >= NPL_CODE)
     else:
         for m in ("overdue_ratio", "overdue90_balance", "overdue90_ratio", "deviation_ratio",
-                  "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio"):
+                  "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio",
+                  "overdue_bucket_balance", "overdue_bucket_share"):
             skipped.append(Skipped(m, "column days_past_due", "the ledger has no days past due"))
     if base.has("provision"):
         prov = pd.to_numeric(f["provision"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -70,7 +71,8 @@ def values(base: Base) -> Values:
         wo = pd.to_numeric(f["write_off"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         write_off = np.nan_to_num(wo)
     else:
-        skipped.append(Skipped("write_off", "column write_off", "the ledger has no write-offs"))
+        skipped += [Skipped(m, "column write_off", "the ledger has no write-offs")
+                    for m in ("write_off", "npl_ratio_with_write_offs")]
     return Values(cols, write_off, skipped)
 
 
@@ -180,4 +182,48 @@ def portfolio_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
         out.append(rows({"category_balance": (gb, "yuan"), "category_share": (div(gb, bal), "ratio")},
                         dates[present], None, np.full(int(present.sum()), grade, dtype=object)))
     out.extend(flow_rows(base, agg))
+    if agg.period_write_off is not None:   # the NPL ratio had the period's write-offs stayed on the book
+        codes = base.annual_codes
+        wo = agg.period_write_off
+        ratio = div(agg.sums["npl_balance"][codes] + wo, agg.sums["balance"][codes] + wo)
+        keep = agg.present[codes]
+        out.append(rows({"npl_ratio_with_write_offs": (ratio[keep], "ratio")},
+                        np.asarray(base.annual, dtype="datetime64[ns]")[keep]))
+    out.extend(overdue_rows(base, agg))
+    out.extend(mean_growth_rows(base, agg))
     return out
+
+
+def mean_growth_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
+    """balance_mean_growth at each annual snapshot after the first: the yearly compound growth of the
+    balance since the first annual snapshot (the RAPID_EXPANSION rule's pace)."""
+    codes = base.annual_codes
+    if len(codes) < 2:
+        return []
+    bal = agg.sums["balance"][codes]
+    years = np.array([d.year for d in base.annual], dtype="float64")
+    span = years[1:] - years[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where((bal[0] > 0) & (bal[1:] >= 0) & (span > 0),
+                          np.power(div(bal[1:], np.full(len(span), bal[0])), 1.0 / np.where(span > 0, span, 1.0)) - 1,
+                          np.nan)
+    return [rows({"balance_mean_growth": (growth, "ratio")}, np.asarray(base.annual[1:], dtype="datetime64[ns]"))]
+
+
+def overdue_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
+    """overdue_bucket_balance / _share per snapshot: stock balance by days past due (G11 ageing)."""
+    if base.floor is None:
+        return []
+    d = definitions()
+    labels = np.asarray(d["overdue_bucket_labels"], dtype=object)
+    dpd = pd.to_numeric(base.frame["days_past_due"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bucket = np.searchsorted(np.asarray(d["overdue_bucket_days"], dtype="float64"), dpd, side="left")
+    over = (dpd > 0) & base.stock
+    n_b, n_dates = len(labels), len(base.dates)
+    sums = np.bincount(base.date_code[over] * n_b + bucket[over], weights=base.balance[over],
+                       minlength=n_dates * n_b).reshape(n_dates, n_b)
+    present = np.flatnonzero(agg.present)
+    share = div(sums[present], agg.sums["balance"][present][:, None])
+    dates = np.repeat(np.asarray(base.dates, dtype="datetime64[ns]")[present], n_b)
+    return [rows({"overdue_bucket_balance": (sums[present].ravel(), "yuan"),
+                  "overdue_bucket_share": (share.ravel(), "ratio")}, dates, None, np.tile(labels, len(present)))]

@@ -14,12 +14,14 @@ import pandas as pd
 from ..errors import AnalysisError
 from ..ledger.canonical import DIMENSIONS, GRADE_DTYPE, GRADES, Ledger
 from ..ledger.floor import floor_codes
+from ..snapshots import annual_dates
 from .catalogue import definitions
 
 NPL_CODE = GRADES.index("substandard")  # grade codes ≥ this are NPL
-# the engine's dimensions: the canonical ones plus ``renewal`` (segments "true"/"false" from renewal_flag),
-# kept here so DIMENSIONS (the ledger's attribute columns) stays unchanged for its other users
-ENGINE_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "renewal")
+# the engine's dimensions: the canonical ones plus ``renewal`` (segments "true"/"false" from renewal_flag)
+# and ``guarantee_group`` (guarantee types pooled, data/metrics.toml), kept here so DIMENSIONS (the
+# ledger's attribute columns) stays unchanged for its other users
+ENGINE_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "renewal", "guarantee_group")
 
 
 @dataclass
@@ -125,6 +127,14 @@ def _flag_labels(flag: pd.Series) -> pd.Series:
                      index=flag.index, dtype=object).where(b.notna().to_numpy(dtype=bool))
 
 
+def _grouped(seg: Segments, groups: dict[str, list[str]], rest: str) -> Segments:
+    """Segments pooled into named groups (every segment in no group, missing included, into ``rest``)."""
+    names = [*groups, rest]
+    of = {str(member): i for i, members in enumerate(groups.values()) for member in members}
+    remap = np.asarray([of.get(str(label), len(groups)) for label in seg.labels], dtype=np.int64)
+    return Segments(remap[seg.codes], np.asarray(names, dtype=object))
+
+
 def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]:
     d = definitions()
     missing = d["missing_segment"]
@@ -145,6 +155,8 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
     out["size_bucket"] = _bucket(size, d["size_bucket_yuan"], d["size_bucket_labels"], missing)
     if "renewal_flag" in frame.columns and frame["renewal_flag"].notna().any():
         out["renewal"] = _factorize(_flag_labels(frame["renewal_flag"]), missing)
+    if "guarantee_type" in out:
+        out["guarantee_group"] = _grouped(out["guarantee_type"], d["guarantee_groups"], d["guarantee_group_rest"])
     return {dim: out[dim] for dim in ENGINE_DIMENSIONS if dim in out}
 
 
@@ -158,8 +170,7 @@ def prepare(ledger: Ledger | pd.DataFrame, thresholds: dict[str, float]) -> Base
     date_code = np.asarray(codes, dtype=np.int64)
     if (date_code < 0).any():
         raise AnalysisError("E711")
-    years = pd.Series(dates).dt.year
-    annual = [pd.Timestamp(d) for d in pd.Series(dates).groupby(years.to_numpy()).max()]
+    annual = annual_dates(dates)
     balance = np.nan_to_num(pd.to_numeric(frame["balance"], errors="coerce").to_numpy(dtype="float64",
                                                                                      na_value=np.nan))
     cust, cust_u = pd.factorize(frame["customer_id"])

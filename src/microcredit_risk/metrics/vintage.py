@@ -18,8 +18,8 @@ from .tidy import div, rows
 def vintage_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
     seg = base.dims.get("vintage")
     if seg is None:
-        return [], [Skipped("vintage_default_rate", "column origination_date",
-                            "the ledger has no origination dates")]
+        return [], [Skipped(m, "column origination_date", "the ledger has no origination dates")
+                    for m in ("vintage_default_rate", "vintage_loans")]
     m = base.stock
     frame = pd.DataFrame({"loan": base.loan[m], "date": base.date_code[m], "vintage": seg.codes[m],
                           "npl_date": np.where(base.grade[m] >= NPL_CODE, base.date_code[m], np.iinfo(np.int64).max)})
@@ -34,6 +34,7 @@ def vintage_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
         seen = np.bincount(vint[first <= code], minlength=n_seg)
         bad = np.bincount(vint[first_npl <= code], minlength=n_seg)
         keep = np.flatnonzero(seen > 0)
-        out.append(rows({"vintage_default_rate": (div(bad, seen)[keep], "ratio")},
+        out.append(rows({"vintage_default_rate": (div(bad, seen)[keep], "ratio"),
+                         "vintage_loans": (seen[keep].astype("float64"), "count")},
                         np.repeat(np.datetime64(when, "ns"), len(keep)), "vintage", seg.labels[keep]))
     return out, []

@@ -21,7 +21,7 @@ from .catalogue import catalogue, families
 from .order import wide
 from .table import Metrics
 
-FORMATS = {"ratio": "0.00%", "yuan": "#,##0", "count": "#,##0", "index": "0.0000"}
+FORMATS = {"ratio": "0.00%", "yuan": "#,##0", "count": "#,##0", "index": "0.0000", "probability": "0.0000"}
 LABELS = {"zh": ("指标代码", "指标", "Metric", "维度", "分组", "单位"),
           "en": ("code", "指标", "Metric", "dimension", "segment", "unit")}
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .. import vocabulary as vocab
+from ..snapshots import annual_dates
 from .blocks import Figure, Paragraph, Ref, Section, Table
 from .catalogue import Catalogue
 from .fmt import Formatter
@@ -121,10 +122,7 @@ class Builder:
     def annual(self, metric: str | None = None, dimension: str | None = None) -> list[pd.Timestamp]:
         """Last as_of of each calendar year (of one metric, or of the whole table)."""
         f = self.run.metrics.frame if metric is None else self.rows(metric, dimension)
-        dates = pd.Series(pd.to_datetime(f["as_of"].dropna().unique()))
-        if dates.empty:
-            return []
-        return [pd.Timestamp(d) for d in sorted(dates.groupby(dates.dt.year).max())]
+        return annual_dates(f["as_of"].dropna().unique())
 
     def latest(self) -> pd.Timestamp | None:
         dates = self.annual("balance") or self.annual()

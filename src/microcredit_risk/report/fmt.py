@@ -83,7 +83,7 @@ class Formatter:
 
     def value(self, v: Any, unit: str | None, metric: str = "") -> str:
         """A metric value by its unit (the tidy table's ``unit``)."""
-        if metric.endswith("pvalue") or unit == "pvalue":
+        if unit in ("pvalue", "probability") or metric.endswith(("pvalue", "_padj")):
             return self.pvalue(v)
         if unit == "yuan":
             return self.money(v)

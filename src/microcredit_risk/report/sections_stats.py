@@ -135,7 +135,7 @@ def statistics_section(b: Builder) -> Section:
                  f.pvalue(x.pvalue), f.pvalue(x.padj)] for x in tests]
         sec.blocks.append(b.table(h("captions.segment_tests"),
                                   [h("headers.dimension"), h("headers.segment"), h("headers.loans"), h("headers.npl_loans"),
-                                   b.label("npl_count_ratio"), h("headers.rest_ratio"), h("headers.odds_ratio"),
+                                   b.label("npl_count_ratio"), b.label("npl_count_ratio_rest"), h("headers.odds_ratio"),
                                    h("headers.pvalue"), h("headers.padj")],
                                   rows, [False, False] + [True] * 7, shows=[("segment_test", None)]))
     if stats.chi_square:

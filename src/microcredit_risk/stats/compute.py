@@ -11,7 +11,7 @@ from ..profile import BankProfile
 from .drivers import fit_driver_model
 from .projection import project_npl
 from .results import Statistics
-from .segments import chi_square_by_dimension, segment_tests
+from .segments import chi_square_by_dimension, group_test_rows, segment_test_rows, segment_tests
 from .trend import npl_trend
 
 # Dimensions tested segment by segment (raw ledger columns; FINDINGS.md hotspots and officers).
@@ -19,29 +19,15 @@ TESTED_DIMENSIONS = ("industry", "guarantee_type", "product", "region", "branch"
                      "loan_officer")
 
 
-def table_statistics(metrics: Metrics, profile: BankProfile | None) -> Statistics:
-    """The statistics that are rows of the tidy table (trend, projection), from the metrics alone."""
-    profile = profile or BankProfile()
-    parts = [npl_trend(metrics), project_npl(metrics, profile.thresholds["stress_factor"])]
-    return Statistics(metrics=Metrics.concat([p.frame for p in parts]),
-                      skipped=[s for p in parts for s in p.skipped])
-
-
-def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics, profile: BankProfile | None,
-                       formula: str | None = None, base: Statistics | None = None) -> Statistics:
-    """Everything statistical about one ledger. Only a wrong ``formula`` raises (AnalysisError).
-
-    Rows go to ``Statistics.metrics`` (without skipped records); every analysis that could not run
-    is listed once, in ``Statistics.skipped``. ``base``: the :func:`table_statistics` already computed.
-    """
+def table_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
+                     profile: BankProfile | None) -> Statistics:
+    """Every statistic that is a row of the tidy table or that findings cite: the trend, the
+    projection, the segment and group tests. Everything but the driver-model fit (cheap)."""
     profile = profile or BankProfile()
     frame = ledger_or_frame.frame if isinstance(ledger_or_frame, Ledger) else ledger_or_frame
-    table = base if base is not None else table_statistics(metrics, profile)
-    skipped: list[Skipped] = list(table.skipped)
-    out = Statistics(metrics=table.metrics, skipped=skipped)
-    out.driver_model = fit_driver_model(frame, formula, profile)
-    if not out.driver_model.fitted:
-        skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))
+    parts = [npl_trend(metrics), project_npl(metrics, profile.thresholds["stress_factor"])]
+    skipped: list[Skipped] = [s for p in parts for s in p.skipped]
+    out = Statistics(metrics=Metrics.concat([p.frame for p in parts]), skipped=skipped)
     snaps = annual_snapshots(frame) if "as_of" in frame.columns else []
     if not snaps:
         return out
@@ -54,4 +40,25 @@ def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
             out.chi_square.append(chi_square_by_dimension(latest, dim))
         except AnalysisError as exc:
             skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", exc.message()))
+    # the tests findings cite are table rows too (read once, from the one table)
+    tests = Metrics.concat([segment_test_rows(out.segment_tests, snaps[-1]), group_test_rows(latest, snaps[-1])])
+    out.metrics = out.metrics.extend(tests)
+    return out
+
+
+def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics, profile: BankProfile | None,
+                       formula: str | None = None, base: Statistics | None = None) -> Statistics:
+    """Everything statistical about one ledger. Only a wrong ``formula`` raises (AnalysisError).
+
+    Rows go to ``Statistics.metrics`` (without skipped records); every analysis that could not run
+    is listed once, in ``Statistics.skipped``. ``base``: the :func:`table_statistics` already computed.
+    """
+    profile = profile or BankProfile()
+    frame = ledger_or_frame.frame if isinstance(ledger_or_frame, Ledger) else ledger_or_frame
+    table = base if base is not None else table_statistics(frame, metrics, profile)
+    out = Statistics(metrics=table.metrics, segment_tests=list(table.segment_tests),
+                     chi_square=list(table.chi_square), skipped=list(table.skipped))
+    out.driver_model = fit_driver_model(frame, formula, profile)
+    if not out.driver_model.fitted:
+        out.skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))
     return out

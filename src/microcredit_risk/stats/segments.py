@@ -9,6 +9,7 @@ its Benjamini–Hochberg adjustment over the segments of the dimension.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ..errors import AnalysisError
 from ..ledger.canonical import NPL_GRADES
+from ..metrics.catalogue import definitions
 from .results import ChiSquareTest, SegmentTest
 
 
@@ -92,3 +94,54 @@ def chi_square_by_dimension(data: pd.DataFrame, dimension: str) -> ChiSquareTest
     res = stats.chi2_contingency(table, correction=False)
     return ChiSquareTest(dimension=dimension, statistic=float(res.statistic), dof=int(res.dof),
                          pvalue=float(res.pvalue), as_of=as_of)
+
+
+def segment_test_rows(tests: list[SegmentTest], as_of: pd.Timestamp) -> pd.DataFrame:
+    """The segment tests as tidy statistics rows (fisher_pvalue, fisher_padj per dimension and segment),
+    so that findings cite them from the one table."""
+    recs = [{"metric": m, "as_of": as_of, "dimension": t.dimension, "segment": t.segment, "value": v,
+             "unit": "probability"}
+            for t in tests for m, v in (("fisher_pvalue", t.pvalue), ("fisher_padj", t.padj))]
+    return pd.DataFrame.from_records(recs, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
+
+
+def group_test(latest: pd.DataFrame, npl: pd.Series, group: pd.Series, others: pd.Series) -> float | None:
+    """One-sided Fisher exact test: are NPL loans more frequent in ``group`` rows than in ``others`` rows?
+
+    ``latest`` is one snapshot's loans with balance > 0; ``npl``, ``group`` and ``others`` are boolean
+    masks over it. None when either side has no loan.
+    """
+    a, b = int(group.sum()), int(others.sum())
+    if a == 0 or b == 0:
+        return None
+    ga, gb = int((npl & group).sum()), int((npl & others).sum())
+    res = stats.fisher_exact([[ga, a - ga], [gb, b - gb]], alternative="greater")
+    return float(res.pvalue)
+
+
+def pooled_groups() -> dict[str, dict[str, Any]]:
+    """The pooled comparisons the GUARANTEE_WEAKNESS and RENEWAL_RISK rules test: unsecured against
+    secured loans (the guarantee_group of data/metrics.toml), renewed against other loans."""
+    g = definitions()["guarantee_groups"]
+    return {"guarantee_group": {"column": "guarantee_type", "segment": "unsecured", "group": g["unsecured"],
+                                "others": g["secured"]},
+            "renewal": {"column": "renewal_flag", "segment": "true", "group": ["true"], "others": ["false"]}}
+
+
+def group_test_rows(latest: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """fisher_group_pvalue rows: per pooled dimension (:func:`pooled_groups`), the one-sided Fisher
+    test of the group's NPL loan count against the other group's."""
+    groups = pooled_groups()
+    live = latest.loc[latest["balance"] > 0]
+    npl = live["five_category"].isin(NPL_GRADES)
+    recs = []
+    for dimension, spec in groups.items():
+        column = spec["column"]
+        if column not in live.columns or not live[column].notna().any():
+            continue
+        values = live[column].astype("string").str.lower()
+        p = group_test(live, npl, values.isin(spec["group"]), values.isin(spec["others"]))
+        if p is not None:
+            recs.append({"metric": "fisher_group_pvalue", "as_of": as_of, "dimension": dimension,
+                         "segment": spec["segment"], "value": p, "unit": "probability"})
+    return pd.DataFrame.from_records(recs, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])

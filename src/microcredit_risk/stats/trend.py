@@ -9,18 +9,14 @@ import pandas as pd
 import statsmodels.api as sm
 
 from ..metrics.table import Metrics, Skipped
+from ..snapshots import annual_series as annual_series_of
 
 MIN_POINTS = 3  # the contract's "≥ 3 annual snapshots": with two points a line has no error term
 
 
 def annual_series(series: pd.Series) -> pd.Series:
     """The last value of each calendar year of a series indexed by as_of (the annual series)."""
-    s = series.dropna().sort_index()
-    if s.empty:
-        return s
-    idx = pd.DatetimeIndex(s.index)
-    last = pd.Series(idx, index=idx).groupby(idx.year).max()
-    return s.loc[pd.DatetimeIndex(last.to_numpy())]
+    return annual_series_of(series.dropna())
 
 
 def _row(metric: str, as_of: pd.Timestamp, value: float, unit: str) -> dict[str, object]:
