@@ -63,7 +63,7 @@ def analyze(
     if not quiet:
         err = stderr()
         for issue in result.ledger.issues:
-            err.print(f"warning: {issue.message(result.lang)} [{issue.code}]", highlight=False)
+            err.print(f"warning: {issue.line(result.lang)}", highlight=False, markup=False)
         counts = {s: sum(1 for f in findings.items if f.severity == s) for s in SEVERITIES}
         stdout().print(f"{written}  ({len(findings.items)} findings: {counts['high']} high, "
                        f"{counts['medium']} medium, {counts['low']} low)", highlight=False)

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .canonical import COLUMN_BY_NAME, ColumnMatch
+from .canonical import COLUMN_BY_NAME, GRADES, ColumnMatch
 from .problems import Issue, LedgerError
 from .read import RawTable, formula_in_cell
-from .schema import ColumnMap, match_header, vocabularies
+from .schema import ColumnMap, match_header, normalise, vocabularies
 from .values import (
     _map_uniques,
     blank,
@@ -28,6 +28,7 @@ from .values import (
     parse_numbers,
     parse_text,
     parse_vocab,
+    unmapped_values,
 )
 
 _NAME_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*(?:[-_/.年]\s*(\d{1,2})\s*(?:[-_/.月]\s*(\d{1,2})\s*日?)?|(\d{2})(\d{2}))?")
@@ -177,12 +178,62 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
 
     if "customer_id" not in out:
         out["customer_id"] = out["customer_name"]
+    _check_not_empty(out, "five_category" in chosen, loc)
+    keep = _blank_grades(out, "five_category" in chosen, rows, cmap, loc, collector)
+    if keep is not None:
+        out = {k: v[keep] for k, v in out.items()}
+        frame, rows = frame.loc[keep], rows.loc[keep]
     result = pd.DataFrame(out, index=frame.index)
     for h in extras:
         result[h] = frame[h]
     result["_src"] = np.int32(index)
     result["_row"] = rows.astype("int64")
     return result, matches, as_of_from
+
+
+def _check_not_empty(out: dict[str, pd.Series], graded: bool, loc) -> None:
+    """E017 when a required numeric column holds nothing: all balances zero, or no days past due to grade by."""
+    balance = out["balance"]
+    if len(balance) and not bool((balance != 0).any()):
+        raise LedgerError("E017", loc("balance"))
+    if not graded and len(balance) and not bool(out["days_past_due"].notna().any()):
+        raise LedgerError("E017", loc("days_past_due"))
+
+
+def _blank_grades(out: dict[str, pd.Series], graded: bool, rows: pd.Series, cmap: ColumnMap, loc,
+                  collector: Collector) -> pd.Series | None:
+    """Blank grades stop the run (E016), or with ``[ledger] blank_grades = "drop"`` are dropped (W111).
+
+    Why: a blank grade kept as missing made the grade shares sum to less than 100% without a word.
+    Returns the rows to keep, or None when nothing is dropped.
+    """
+    if not graded:
+        return None
+    missing = out["five_category"].isna()
+    if not missing.any():
+        return None
+    count, held = int(missing.sum()), f"{float(out['balance'][missing].sum()):,.2f}"
+    if cmap.blank_grades != "drop":
+        raise LedgerError("E016", loc("five_category", _first(missing, rows)), count=count, balance=held)
+    collector.add("W111", count, loc("five_category"), _rows(missing, rows), balance=held)
+    return ~missing
+
+
+def _check_value_map(canonical: str, raw: pd.Series, rows: pd.Series, extra: dict[str, str], loc) -> None:
+    """E015 when a user's ``[values.X]`` table leaves some of the column's values unmapped."""
+    kind = COLUMN_BY_NAME[canonical].kind
+    if kind == "grade":
+        allowed = frozenset(GRADES)
+    elif kind == "flag":
+        allowed = frozenset({"true", "false"})
+    else:
+        allowed = frozenset(normalise(k) for k in vocabularies().get(canonical, {}) if k != "combined_order")
+    miss = unmapped_values(raw, extra, allowed)
+    if miss.empty:
+        return
+    shown = ", ".join(f"{_shown(v)!r} ×{n}" for v, n in miss.head(10).items()) + (" …" if len(miss) > 10 else "")
+    raise LedgerError("E015", loc(canonical, _first(raw.isin(list(miss.index)), rows)), column=canonical,
+                      count=len(miss), values=shown)
 
 
 def _missing(column: str, seen: list[str], table: RawTable) -> None:
@@ -198,6 +249,8 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
              collector: Collector) -> pd.Series:
     kind = COLUMN_BY_NAME[canonical].kind
     extra = cmap.values.get(canonical)
+    if extra:
+        _check_value_map(canonical, raw, rows, extra, loc)
     if kind == "money":
         values, bad = parse_numbers(raw)
         if scale != 1.0:  # 万元 → yuan: round to the fen so 1.23万 is exactly 12300.0
@@ -256,8 +309,6 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
         return values
     values = parse_text(raw)
     if extra:
-        from .schema import normalise
-
         mapped, _ = _map_uniques(values, lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)
         values = mapped.astype("str").where(mapped.notna())
     return values

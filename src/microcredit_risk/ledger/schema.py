@@ -101,6 +101,7 @@ class ColumnMap:
     columns: dict[str, str] = field(default_factory=dict)   # normalised header → canonical
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column → {normalised input: value}
     units: dict[str, float] = field(default_factory=dict)   # normalised header → scale
+    blank_grades: str = "error"  # [ledger] blank_grades: "error" | "drop" (dropped rows counted, W111)
     path: str | None = None
 
 
@@ -131,6 +132,11 @@ def load_column_map(path: str | Path | None) -> ColumnMap:
             raise LedgerError("E013", loc, detail=f"[units] '{header}' = '{unit}': unknown unit "
                                                   f"(use {', '.join(sorted(scales))})")
         cmap.units[split_unit(header)[0]] = scales[normalise(unit)]
+    options = data.get("ledger") or {}
+    blank_grades = options.get("blank_grades", "error")
+    if blank_grades not in ("error", "drop"):
+        raise LedgerError("E013", loc, detail=f"[ledger] blank_grades = {blank_grades!r}: use \"error\" or \"drop\"")
+    cmap.blank_grades = blank_grades
     return cmap
 
 

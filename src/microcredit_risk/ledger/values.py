@@ -135,6 +135,25 @@ def _map_uniques(s: pd.Series, lookup: Callable[[Any], str | None]) -> tuple[pd.
     return out, bad
 
 
+def value_key(v: object) -> str:
+    """The key a value is looked up by in a value map: whole floats as integers, then :func:`normalise`."""
+    if isinstance(v, float) and v == v and v == int(v):
+        v = int(v)
+    return normalise(v)
+
+
+def unmapped_values(s: pd.Series, extra: dict[str, str], allowed: frozenset[str]) -> pd.Series:
+    """Distinct non-blank values that neither a user's value map nor the canonical names cover.
+
+    Returned as counts (value → rows), most frequent first. Why: a map that names only some values
+    used to leave the rest to the built-in words, so ``"0" = "normal"`` silently made ``1`` normal too.
+    """
+    counts = s[~blank(s)].value_counts(dropna=True, sort=True)
+    keys = np.array([value_key(v) for v in counts.index], dtype=object)
+    covered = np.array([k in extra or k in allowed for k in keys], dtype=bool)
+    return counts[~covered]
+
+
 def parse_grades(s: pd.Series, extra: dict[str, str] | None = None) -> tuple[pd.Series, pd.Series]:
     """Five-category grades (正常/关注/…, 1–5, sub-grades) → ordered categorical."""
     table = {**value_map("five_category"), **(extra or {})}
