@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..errors import escape_controls
 from ..ledger.canonical import Ledger
 from ..ledger.load import load_ledger
 from ..ledger.summary import snapshot_counts, validation_json
@@ -56,7 +57,7 @@ def _print_summary(data: Ledger, lang: str) -> None:
         if (m.header, m.canonical) in seen:
             continue
         seen.add((m.header, m.canonical))
-        t.add_row(m.header, m.canonical or "—", m.how, "" if m.unit_scale == 1 else f"{m.unit_scale:g}")
+        t.add_row(escape_controls(m.header), m.canonical or "—", m.how, "" if m.unit_scale == 1 else f"{m.unit_scale:g}")
     out.print(t)
     counts = snapshot_counts(data)
     t = Table(title="Snapshots", title_justify="left")

@@ -14,8 +14,9 @@ import pandas as pd
 
 from ..errors import Location
 from .canonical import COLUMN_BY_NAME, GRADES, ColumnMatch
+from .guards import check_cell_sizes, check_error_cells, check_numbers, check_required_cells, raise_blank
 from .problems import Issue, LedgerError
-from .read import RawTable, formula_in_cell
+from .read import RawTable
 from .schema import ColumnMap, match_header, normalise, vocabularies
 from .values import (
     _map_uniques,
@@ -149,6 +150,14 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     if "five_category" not in chosen and "days_past_due" not in chosen:
         _missing("five_category", seen, table)
 
+    # hostile cells: huge text anywhere; error values and blanks in the required columns
+    check_cell_sizes(frame, rows, lambda h, r: Location(table.file, table.sheet, r, h))
+    for req in ("as_of", "loan_id", "customer_id" if "customer_id" in chosen else "customer_name", "balance"):
+        if req in chosen:
+            check_required_cells(frame[chosen[req]], req, rows, loc)
+    if "five_category" in chosen:
+        check_error_cells(frame[chosen["five_category"]], "five_category", rows, loc)
+
     out: dict[str, pd.Series] = {}
     as_of_from = "column"
     if "as_of" in chosen:
@@ -184,10 +193,9 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
         out = {k: v[keep] for k, v in out.items()}
         frame, rows = frame.loc[keep], rows.loc[keep]
     result = pd.DataFrame(out, index=frame.index)
-    for h in extras:
-        result[h] = frame[h]
-    result["_src"] = np.int32(index)
-    result["_row"] = rows.astype("int64")
+    tail = pd.DataFrame({"_src": np.int32(index), "_row": rows.astype("int64")}, index=frame.index)
+    # extra columns joined in one step (10,000 extra columns took minutes when added one by one)
+    result = pd.concat([result, frame[extras], tail], axis=1) if extras else pd.concat([result, tail], axis=1)
     return result, matches, as_of_from
 
 
@@ -212,6 +220,13 @@ def _blank_grades(out: dict[str, pd.Series], graded: bool, rows: pd.Series, cmap
     missing = out["five_category"].isna()
     if not missing.any():
         return None
+    first = loc("five_category", _first(missing, rows))
+    if first.file and first.file.lower().endswith((".xlsx", ".xlsm")):
+        try:  # an error cell (#N/A) or a formula never calculated reads as blank: say so
+            raise_blank(first)
+        except LedgerError as exc:
+            if exc.code != "E019":
+                raise
     count, held = int(missing.sum()), f"{float(out['balance'][missing].sum()):,.2f}"
     if cmap.blank_grades != "drop":
         raise LedgerError("E016", loc("five_category", _first(missing, rows)), count=count, balance=held)
@@ -253,17 +268,15 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
         _check_value_map(canonical, raw, rows, extra, loc)
     if kind == "money":
         values, bad = parse_numbers(raw)
+        check_numbers(values, raw, canonical, rows, loc)
         if scale != 1.0:  # 万元 → yuan: round to the fen so 1.23万 is exactly 12300.0
             values = (values * scale).round(2)
         if canonical == "balance":
             wrong = bad | values.isna() | (values < 0)
             if wrong.any():
                 i = int(np.flatnonzero(wrong.to_numpy())[0])
-                where = loc("balance", int(rows.iloc[i]))
-                if _shown(raw.iloc[i]) == "" and formula_in_cell(where):
-                    raise LedgerError("E014", where)
-                raise LedgerError("E006", where, value=_shown(raw.iloc[i]))
-        elif bad.any():
+                raise LedgerError("E006", loc("balance", int(rows.iloc[i])), value=_shown(raw.iloc[i]))
+        if bad.any():
             collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
         return values
     if kind == "fraction":
@@ -272,6 +285,7 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
             values = values * scale
         else:
             values, bad = parse_fractions(raw)
+        check_numbers(values, raw, canonical, rows, loc)
         if bad.any():
             collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
         if canonical == "interest_rate":
@@ -280,6 +294,7 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
         return values
     if kind == "days":
         values, bad = parse_numbers(raw)
+        check_numbers(values, raw, canonical, rows, loc)
         bad = bad | (values < 0)
         if bad.any():
             collector.add("W103", int(bad.sum()), loc(canonical), _rows(bad, rows))
@@ -317,6 +332,6 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
 def _shown(value: object) -> object:
     if hasattr(value, "item"):  # numpy scalar → plain Python for the message
         value = value.item()
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
     Raises :class:`~microcredit_risk.ledger.problems.LedgerError` on the first error; warnings are
     on ``Ledger.issues``. ``profile`` only supplies the classification-floor day limits.
     """
+    with warnings.catch_warnings():  # third-party chatter ("Could not determine dtype…") never reaches stderr
+        warnings.simplefilter("ignore")
+        return _load(paths, columns, as_of, profile)
+
+
+def _load(paths: Sequence[str | Path] | str | Path, columns: str | Path | None, as_of: str | None,
+          profile: BankProfile | None) -> Ledger:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import LedgerError, Location, ProblemType, catalogue, fill
+from ..errors import LedgerError, Location, ProblemType, catalogue, escape_controls, fill
 
 __all__ = ["Issue", "LedgerError"]
 
@@ -36,7 +36,7 @@ class Issue:
         """One line naming the place (file, sheet, column), the message and the code, as errors print."""
         place = self.location.describe(lang)
         sep = "：" if lang == "zh" else ": "
-        return f"{place}{sep if place else ''}{self.message(lang)} [{self.code}]"
+        return escape_controls(f"{place}{sep if place else ''}{self.message(lang)} [{self.code}]")
 
     def to_json_obj(self, lang: str = "en") -> dict[str, Any]:
         return {

@@ -115,6 +115,8 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if s.dtype.kind == "M":
         return s.astype("datetime64[us]").dt.normalize(), pd.Series(False, index=s.index)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) == 0:  # nothing but blanks
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), pd.Series(False, index=s.index)
     parsed_u = _parse_date_uniques(pd.Series(uniques, dtype=object))
     values = parsed_u.to_numpy()
     out = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT")),
