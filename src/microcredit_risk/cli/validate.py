@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import escape_controls
@@ -57,11 +58,11 @@ def _print_summary(data: Ledger, lang: str) -> None:
         if (m.header, m.canonical) in seen:
             continue
         seen.add((m.header, m.canonical))
-        t.add_row(escape_controls(m.header), m.canonical or "—", m.how, "" if m.unit_scale == 1 else f"{m.unit_scale:g}")
+        t.add_row(escape(escape_controls(m.header)), m.canonical or "—", m.how, "" if m.unit_scale == 1 else f"{m.unit_scale:g}")
     out.print(t)
     counts = snapshot_counts(data)
     t = Table(title="Snapshots", title_justify="left")
-    for col in ("as_of", "rows", "customers", "balance (yuan)"):
+    for col in ("as_of", "rows", "customers", f"balance ({data.currency})"):
         t.add_column(col, justify="right")
     for d, r in counts.iterrows():
         t.add_row(str(d), f"{int(r.rows):,}", f"{int(r.customers):,}", f"{r.balance:,.2f}")
@@ -72,7 +73,8 @@ def _print_summary(data: Ledger, lang: str) -> None:
             t.add_column(col)
         for i in data.issues:
             where = ", ".join(x for x in (i.location.sheet, i.location.column) if x) or (i.location.file or "")
-            t.add_row(i.code, where, i.message(lang), ", ".join(map(str, i.rows)))
+            t.add_row(i.code, escape(escape_controls(where)), escape(escape_controls(i.message(lang))),
+                      ", ".join(map(str, i.rows)))
         out.print(t)
     else:
         out.print("No warnings.")

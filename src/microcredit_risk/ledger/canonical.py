@@ -104,6 +104,7 @@ class Ledger:
     matches: list[ColumnMatch] = field(default_factory=list)
     issues: list = field(default_factory=list)  # list[ledger.problems.Issue] (warnings)
     extras: list[str] = field(default_factory=list)
+    currency: str = "CNY"  # ISO 4217 code of every amount column ([ledger] currency of the column map)
 
     @property
     def files(self) -> list[str]:

@@ -15,9 +15,10 @@ import pandas as pd
 from ..errors import Location
 from .canonical import COLUMN_BY_NAME, GRADES, ColumnMatch
 from .guards import check_cell_sizes, check_error_cells, check_numbers, check_required_cells, raise_blank
+from .prepare import DERIVED_PREFIX, prepare, read_dates
 from .problems import Issue, LedgerError
 from .read import RawTable
-from .schema import ColumnMap, match_header, normalise, vocabularies
+from .schema import ColumnMap, match_header, normalise, split_unit, vocabularies
 from .values import (
     _map_uniques,
     blank,
@@ -108,6 +109,7 @@ def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
 def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.Timestamp | None,
                  collector: Collector) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
     """Return the canonical part of one table, how its columns were matched, and where as_of came from."""
+    table = prepare(table, cmap, collector)
     frame, rows = table.frame, table.row_numbers
     src = table.source
     matches: list[ColumnMatch] = []
@@ -119,7 +121,8 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
         if m.canonical and m.canonical not in chosen:
             chosen[m.canonical] = str(h)
             scales[m.canonical] = m.scale
-            matches.append(ColumnMatch(src, str(h), m.canonical, m.how, m.scale))
+            how = "derived" if str(h).startswith(DERIVED_PREFIX) else m.how
+            matches.append(ColumnMatch(src, str(h), m.canonical, how, m.scale))
         else:
             extras.append(str(h))
             matches.append(ColumnMatch(src, str(h), None, "extra" if not m.canonical else f"duplicate of {m.canonical}"))
@@ -130,7 +133,8 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     # blank and total rows are dropped first
     all_blank = pd.Series(True, index=frame.index)
     for h in frame.columns:
-        all_blank &= blank(frame[h])
+        if not str(h).startswith(DERIVED_PREFIX):  # a derived constant does not make a blank row
+            all_blank &= blank(frame[h])
     text_like = [chosen[c] for c in ("loan_id", "customer_id", "customer_name") if c in chosen] + \
         [str(h) for h in frame.columns[:2]]
     drop = all_blank | _total_rows(frame, list(dict.fromkeys(text_like)))
@@ -161,7 +165,8 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     out: dict[str, pd.Series] = {}
     as_of_from = "column"
     if "as_of" in chosen:
-        values, bad = parse_dates(frame[chosen["as_of"]])
+        values, bad = read_dates(frame[chosen["as_of"]], cmap.formats.get(split_unit(chosen["as_of"])[0]), "as_of",
+                                 rows, loc)
         bad |= values.isna()
         if bad.any():
             r = _first(bad, rows)
@@ -183,7 +188,13 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     for canonical, header in chosen.items():
         if canonical == "as_of":
             continue
-        out[canonical] = _convert(canonical, frame[header], rows, scales[canonical], cmap, loc, collector)
+        if COLUMN_BY_NAME[canonical].kind == "date":
+            out[canonical], bad = read_dates(frame[header], cmap.formats.get(split_unit(header)[0]), canonical, rows,
+                                             loc)
+            collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
+            continue
+        out[canonical] = _convert(canonical, frame[header], rows, scales[canonical] * (
+            cmap.unit if COLUMN_BY_NAME[canonical].kind == "money" else 1.0), cmap, loc, collector)
 
     if "customer_id" not in out:
         out["customer_id"] = out["customer_name"]
@@ -316,7 +327,7 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
             collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
         return values
     if canonical == "industry":
-        return parse_industry(raw, extra)
+        return parse_industry(raw, extra, cmap.industry_scheme)
     if canonical in ("guarantee_type", "customer_type"):
         values, bad = parse_vocab(raw, canonical, extra, default="other")
         if bad.any():

@@ -74,4 +74,5 @@ def _load(paths: Sequence[str | Path] | str | Path, columns: str | Path | None, 
     if "five_category" in frame and frame["five_category"].dtype.name != "category":  # pragma: no cover
         raise AssertionError("five_category must be categorical")
     frame = frame.sort_values(["as_of", "loan_id"], kind="stable").reset_index(drop=True)
-    return Ledger(frame=frame, sources=sources, matches=matches, issues=collector.as_list(), extras=extras)
+    return Ledger(frame=frame, sources=sources, matches=matches, issues=collector.as_list(), extras=extras,
+                  currency=cmap.currency)
