@@ -59,4 +59,4 @@ def anonymize_ledger(ledger: Ledger, key: str | None = None) -> Ledger:
     for header, canonical in personal_extras(ledger).items():
         frame[header] = _pseudonyms(frame[header], PREFIX[canonical], key + canonical)
     return Ledger(frame=frame, sources=ledger.sources, matches=ledger.matches, issues=ledger.issues,
-                  extras=ledger.extras, currency=ledger.currency)
+                  extras=ledger.extras, currency=ledger.currency)  # conversions dropped: they hold raw values

@@ -27,17 +27,36 @@ def validate(
     lang: LangOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     quiet: QuietOpt = False,
+    snapshots: Annotated[str | None, typer.Option("--snapshots", help="annual: the file is a loan tape (one row "
+                                                                     "per loan), made into year-end snapshots.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Per column: source header, conversion, "
+                                                            "five sample values before → after.")] = False,
 ) -> None:
     """Read and check LEDGER files only: column matching, rows per snapshot, warnings. Exit 1 on an error."""
     if fmt not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--format")
     bank = load_profile(profile)
-    data = load_ledger(ledger, columns=columns, as_of=as_of, profile=bank)
+    data = load_ledger(ledger, columns=columns, as_of=as_of, profile=bank, snapshots=snapshots)
     language = lang or bank.language or "en"
     if fmt == "json":
         typer.echo(validation_json(data, language), nl=False)
     elif not quiet:
         _print_summary(data, language)
+        if explain:
+            _print_explain(data)
+
+
+def _print_explain(data: Ledger) -> None:
+    """Render ``Ledger.conversions`` (ledger/explain.py): one row per canonical column per source."""
+    t = Table(title="Explain: how each column was read", title_justify="left")
+    several = len(data.sources) > 1
+    for col in (["source"] if several else []) + ["canonical", "header", "conversion", "samples (before → after)"]:
+        t.add_column(col)
+    for c in data.conversions:
+        samples = "\n".join(f"{escape_controls(a)} → {escape_controls(b)}" for a, b in c.samples)
+        cells = [c.canonical, escape_controls(c.header), c.conversion, samples]
+        t.add_row(*[escape(x) for x in ([c.source] if several else []) + cells])
+    stdout().print(t)
 
 
 def _print_summary(data: Ledger, lang: str) -> None:

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .canonical import COLUMN_BY_NAME, GRADES, ColumnMatch
+from .canonical import GRADES, READ_COLUMN_BY_NAME, ColumnMatch
+from .explain import ColumnExplain, conversion_words, explain_column
 from .guards import check_cell_sizes, check_error_cells, check_numbers, check_required_cells, raise_blank
 from .prepare import DERIVED_PREFIX, prepare, read_dates
 from .problems import Issue, LedgerError
 from .read import RawTable
 from .schema import ColumnMap, match_header, normalise, split_unit, vocabularies
+from .tape import TAPE_REQUIRED
 from .values import (
     _map_uniques,
     blank,
@@ -41,6 +43,7 @@ class Collector:
     """Warnings gathered while reading, merged by (code, source, column)."""
 
     issues: dict[tuple[str, str | None, str | None, str | None], Issue] = field(default_factory=dict)
+    explains: list[ColumnExplain] = field(default_factory=list)  # for `mcr validate --explain`
 
     def add(self, code: str, count: int, location: Location, rows: list[int] | None = None, **params: object) -> None:
         if count <= 0:
@@ -107,8 +110,12 @@ def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
 
 
 def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.Timestamp | None,
-                 collector: Collector) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
-    """Return the canonical part of one table, how its columns were matched, and where as_of came from."""
+                 collector: Collector, tape: bool = False) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
+    """Return the canonical part of one table, how its columns were matched, and where as_of came from.
+
+    With ``tape`` (a loan tape for ``--snapshots annual``) the required columns are the tape's
+    (:data:`~.tape.TAPE_REQUIRED`, and ``amount`` or ``balance``); ``as_of`` and grades are made later.
+    """
     table = prepare(table, cmap, collector)
     frame, rows = table.frame, table.row_numbers
     src = table.source
@@ -144,19 +151,23 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
 
     # required columns (with the two documented substitutes)
     seen = [str(h) for h in table.frame.columns]
-    for req in ("loan_id", "balance"):
+    if tape:
+        for made in ("as_of", "five_category", "days_past_due"):  # made by the tape rules, never read
+            chosen.pop(made, None)
+    for req in TAPE_REQUIRED + (("amount",) if "balance" not in chosen else ()) if tape else ("loan_id", "balance"):
         if req not in chosen:
             _missing(req, seen, table)
     if "customer_id" not in chosen:
         if "customer_name" not in chosen:
             _missing("customer_id", seen, table)
         collector.add("W108", 1, loc())
-    if "five_category" not in chosen and "days_past_due" not in chosen:
+    if "five_category" not in chosen and "days_past_due" not in chosen and not tape:
         _missing("five_category", seen, table)
 
     # hostile cells: huge text anywhere; error values and blanks in the required columns
     check_cell_sizes(frame, rows, lambda h, r: Location(table.file, table.sheet, r, h))
-    for req in ("as_of", "loan_id", "customer_id" if "customer_id" in chosen else "customer_name", "balance"):
+    for req in ("as_of", "loan_id", "customer_id" if "customer_id" in chosen else "customer_name", "balance",
+                *(TAPE_REQUIRED[1:] if tape else ())):
         if req in chosen:
             check_required_cells(frame[chosen[req]], req, rows, loc)
     if "five_category" in chosen:
@@ -173,6 +184,9 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
             raw = frame[chosen["as_of"]].iloc[int(np.flatnonzero(bad.to_numpy())[0])]
             raise LedgerError("E008", loc("as_of", r), value=raw)
         out["as_of"] = values
+    elif tape:
+        as_of_from = "--snapshots annual"
+        out["as_of"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     else:
         when, as_of_from = forced_as_of, "--as-of"
         if when is None:
@@ -188,17 +202,27 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     for canonical, header in chosen.items():
         if canonical == "as_of":
             continue
-        if COLUMN_BY_NAME[canonical].kind == "date":
+        if READ_COLUMN_BY_NAME[canonical].kind == "date":
             out[canonical], bad = read_dates(frame[header], cmap.formats.get(split_unit(header)[0]), canonical, rows,
                                              loc)
             collector.add("W110", int(bad.sum()), loc(canonical), _rows(bad, rows))
             continue
         out[canonical] = _convert(canonical, frame[header], rows, scales[canonical] * (
-            cmap.unit if COLUMN_BY_NAME[canonical].kind == "money" else 1.0), cmap, loc, collector)
+            cmap.unit if READ_COLUMN_BY_NAME[canonical].kind == "money" else 1.0), cmap, loc, collector)
 
+    for canonical, header in chosen.items():
+        fmt = cmap.formats.get(split_unit(header)[0])
+        words = conversion_words(canonical, header, scales[canonical] * (
+            cmap.unit if READ_COLUMN_BY_NAME[canonical].kind == "money" else 1.0), cmap, fmt)
+        collector.explains.append(explain_column(src, canonical, header, words, frame[header], out[canonical]))
+    if "as_of" not in chosen and not tape:
+        collector.explains.append(ColumnExplain(src, "as_of", f"({as_of_from})", f"date from the {as_of_from}",
+                                                ((table.sheet or table.file, str(out["as_of"].iloc[0].date())
+                                                  if len(out["as_of"]) else "—"),)))
     if "customer_id" not in out:
         out["customer_id"] = out["customer_name"]
-    _check_not_empty(out, "five_category" in chosen, loc)
+    if not tape:
+        _check_not_empty(out, "five_category" in chosen, loc)
     keep = _blank_grades(out, "five_category" in chosen, rows, cmap, loc, collector)
     if keep is not None:
         out = {k: v[keep] for k, v in out.items()}
@@ -247,7 +271,7 @@ def _blank_grades(out: dict[str, pd.Series], graded: bool, rows: pd.Series, cmap
 
 def _check_value_map(canonical: str, raw: pd.Series, rows: pd.Series, extra: dict[str, str], loc) -> None:
     """E015 when a user's ``[values.X]`` table leaves some of the column's values unmapped."""
-    kind = COLUMN_BY_NAME[canonical].kind
+    kind = READ_COLUMN_BY_NAME[canonical].kind
     if kind == "grade":
         allowed = frozenset(GRADES)
     elif kind == "flag":
@@ -273,7 +297,7 @@ def _missing(column: str, seen: list[str], table: RawTable) -> None:
 
 def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap: ColumnMap, loc,
              collector: Collector) -> pd.Series:
-    kind = COLUMN_BY_NAME[canonical].kind
+    kind = READ_COLUMN_BY_NAME[canonical].kind
     extra = cmap.values.get(canonical)
     if extra:
         _check_value_map(canonical, raw, rows, extra, loc)

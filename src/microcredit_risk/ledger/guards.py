@@ -53,11 +53,17 @@ def check_cell_sizes(frame: pd.DataFrame, rows: pd.Series, loc: Callable[[str, i
 
 def check_error_cells(raw: pd.Series, canonical: str, rows: pd.Series, loc: LocFn) -> None:
     """E020 for a spreadsheet error value written as text (``#N/A``, ``#REF!``) in a required column."""
-    text = _text(raw)
-    if text is not None:
-        i = _first_index(text.str.upper().isin(ERROR_LITERALS))
-        if i is not None:
-            raise LedgerError("E020", loc(canonical, int(rows.iloc[i])), value=text.iloc[i])
+    if raw.dtype.kind in "biufcmM" or isinstance(raw.dtype, pd.BooleanDtype):
+        return
+    s = raw if isinstance(raw.dtype, pd.StringDtype) else raw.astype("str")
+    hash_cells = s.str.contains("#", regex=False, na=False).to_numpy(dtype=bool)  # one fast kernel pass
+    if not hash_cells.any():
+        return
+    text = s[hash_cells].str.strip().str.upper()
+    hit = text.isin(ERROR_LITERALS).to_numpy(dtype=bool)
+    if hit.any():
+        i = int(np.flatnonzero(hash_cells)[np.flatnonzero(hit)[0]])
+        raise LedgerError("E020", loc(canonical, int(rows.iloc[i])), value=str(s.iloc[i]).strip())
 
 
 def check_required_cells(raw: pd.Series, canonical: str, rows: pd.Series, loc: LocFn) -> None:
@@ -84,12 +90,12 @@ def check_numbers(values: pd.Series, raw: pd.Series, canonical: str, rows: pd.Se
     Why: two balances of 1e308 overflow the sum to ``inf``; ``inf`` days past due counted as overdue.
     """
     v = values.to_numpy(dtype="float64", na_value=np.nan)
-    wrong = pd.Series(np.isinf(v) | (np.abs(np.nan_to_num(v, posinf=0, neginf=0)) > MAX_ABS_NUMBER),
-                      index=values.index)
-    text = _text(raw)
-    if text is not None:
-        wrong |= text.str.casefold().isin(_NAN_WORDS).fillna(False).astype(bool)
-    i = _first_index(wrong)
+    wrong = np.isinf(v) | (np.abs(np.nan_to_num(v, posinf=0, neginf=0)) > MAX_ABS_NUMBER)
+    unparsed = np.isnan(v) & ~blank(raw).to_numpy(dtype=bool)  # "NaN" written as text is among these
+    if unparsed.any() and _text(raw) is not None:
+        words = raw[unparsed].astype("str").str.strip().str.casefold().isin(_NAN_WORDS).to_numpy(dtype=bool)
+        wrong[np.flatnonzero(unparsed)[words]] = True
+    i = _first_index(pd.Series(wrong, index=values.index))
     if i is not None:
         shown = raw.iloc[i]
         shown = shown.item() if hasattr(shown, "item") else shown

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from ..errors import Location
-from .canonical import CANONICAL_NAMES
+from .canonical import CANONICAL_NAMES, READ_NAMES
 from .expressions import ExpressionError, parse_expression
 from .problems import LedgerError
 
@@ -72,7 +72,7 @@ def check_schema(data: dict[str, Any], text: str, path: str) -> None:
             raise _err("E253", path, text, "formats", header, value=fmt,
                        detail=f"use a strftime format such as \"%m/%d/%Y\", or one of {', '.join(EPOCHS)}")
     for canonical, expr in (data.get("derive") or {}).items():
-        if canonical not in CANONICAL_NAMES:
+        if canonical not in READ_NAMES:
             raise _err("E252", path, text, "derive", canonical, known="canonical column names (`mcr schema`)")
         _check_expression(expr, path, text, "derive", canonical)
     for key, expr in (data.get("filter") or {}).items():

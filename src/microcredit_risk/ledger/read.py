@@ -22,7 +22,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ..errors import Location
-from .canonical import COLUMN_BY_NAME
+from .canonical import READ_COLUMN_BY_NAME
 from .problems import LedgerError
 from .schema import ColumnMap, header_score, match_header
 
@@ -88,7 +88,7 @@ def _text_headers(headers: list[str], cmap: ColumnMap, numbers: bool = False) ->
     out = []
     for h in headers:
         m = match_header(h, cmap)
-        if m.canonical and COLUMN_BY_NAME[m.canonical].kind in kinds:
+        if m.canonical and READ_COLUMN_BY_NAME[m.canonical].kind in kinds:
             out.append(h)
     return out
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location
-from .canonical import CANONICAL_NAMES
+from .canonical import CANONICAL_NAMES, READ_NAMES
 from .problems import LedgerError
 
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[{]\s*(?:单位[:：]?)?\s*(?P<unit>[^()\[\]{}]*)[)\]}]$")
@@ -130,7 +130,7 @@ def load_column_map(path: str | Path | None) -> ColumnMap:
     check_schema(data, text, str(p))
     cmap = ColumnMap(path=str(p))
     for header, canonical in (data.get("columns") or {}).items():
-        if canonical not in CANONICAL_NAMES:
+        if canonical not in READ_NAMES:
             raise LedgerError("E013", loc, detail=f"'{header}' → '{canonical}': not a canonical column "
                                                   f"(see `mcr schema`)")
         cmap.columns[split_unit(header)[0]] = canonical

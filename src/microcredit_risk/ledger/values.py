@@ -44,7 +44,10 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return s.astype("float64"), pd.Series(False, index=s.index)
     if s.dtype == bool:
         return s.astype("float64"), pd.Series(False, index=s.index)
-    direct = pd.to_numeric(s, errors="coerce") if s.dtype == object else pd.Series(np.nan, index=s.index)
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):  # plain numbers in one vectorised pass
+        direct = pd.to_numeric(s, errors="coerce").astype("float64")
+    else:
+        direct = pd.Series(np.nan, index=s.index)
     rest = direct.isna() & ~blank(s)
     out = direct.astype("float64")
     if rest.any():
