@@ -271,3 +271,13 @@ def test_anonymize_covers_second_personal_columns_and_an_empty_group_column(tmp_
     assert out["借款人名称"].str.startswith("Customer ").all() and out["证件号码"].str.startswith("C").all()
     assert out["group_id"].isna().all()
     assert list(out["loan_id"]) == ["L1", "L2"] and list(out["balance"]) == [100.0, 50.0]
+
+
+def test_a_blank_required_cell_next_to_a_formula_is_blank_not_formula(tmp_path):
+    """The workbook is re-read for the blank cell's own column: a formula elsewhere in the row does not count."""
+    blank_id = _cell("A3", "")
+    saved_formula = _cell("D3", '<f>"正"&amp;"常"</f><v>正常</v>', ' t="str"')
+    path = _xlsx(lambda sheet: saved_formula(blank_id(sheet)))(tmp_path / "blank_next_to_formula.xlsx")
+    with pytest.raises(LedgerError) as info:
+        load_ledger(path)
+    assert str(info.value) == f"{path}, sheet '2023', row 3, column 'loan_id': a required cell is blank [E019]"

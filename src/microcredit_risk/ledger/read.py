@@ -459,7 +459,11 @@ def read_tables(path: Path, cmap: ColumnMap) -> list[RawTable]:
 
 def blank_cell_kind(location: Location) -> tuple[str | None, str | None]:
     """What a required cell read as blank really holds in an .xlsx: ("formula", None) for a formula whose
-    value was never saved, ("error", "#N/A") for an error cell, else (None, None). Error path only."""
+    value was never saved, ("error", "#N/A") for an error cell, else (None, None). Error path only.
+
+    The cell is found by its row and by the column whose header (in the first rows) is the location's
+    column; without a header match the whole row is looked at.
+    """
     if not location.file or location.sheet is None or location.row is None:
         return None, None
     path = Path(location.file)
@@ -471,11 +475,18 @@ def blank_cell_kind(location: Location) -> tuple[str | None, str | None]:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
         try:
             ws = wb[location.sheet]
+            col: int | None = None
+            for cells in ws.iter_rows(min_row=1, max_row=min(PEEK_ROWS, location.row - 1), values_only=True):
+                hits = [j for j, v in enumerate(cells) if v is not None and str(v).strip() == location.column]
+                if hits:
+                    col = hits[0]
+                    break
             for row in ws.iter_rows(min_row=location.row, max_row=location.row):
-                errors = [str(c.value) for c in row if getattr(c, "data_type", None) == "e" and c.value]
+                cells = [row[col]] if col is not None and col < len(row) else list(row)
+                errors = [str(c.value) for c in cells if getattr(c, "data_type", None) == "e" and c.value]
                 if errors:
                     return "error", errors[0]
-                if any(isinstance(c.value, str) and c.value.startswith("=") for c in row):
+                if any(isinstance(c.value, str) and c.value.startswith("=") for c in cells):
                     return "formula", None
         finally:
             wb.close()
