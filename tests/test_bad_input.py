@@ -13,7 +13,7 @@ CASES = [
     # file, code, fragments the one-line message must contain (file, sheet, row, column, value)
     ("empty.csv", "E010", ["empty.csv", "no loan rows"]),
     ("header_only.xlsx", "E010", ["header_only.xlsx", "sheet '台账'", "no loan rows"]),
-    ("no_header.xlsx", "E003", ["no_header.xlsx", "no sheet has a recognisable header", "说明"]),
+    ("no_header.xlsx", "E003", ["no_header.xlsx", "no recognisable header row", "说明", "--columns map.toml"]),
     ("missing_balance.csv", "E004", ["missing_balance.csv", "row 1", "'balance'", "贷款余额", "客户名称"]),
     ("duplicate_loan.csv", "E005", ["duplicate_loan.csv", "row 5", "column '借据号'", "'L002'", "2023-12-31",
                                     "first seen at duplicate_loan.csv, row 3"]),

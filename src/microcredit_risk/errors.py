@@ -12,6 +12,7 @@ English and a Chinese template in the catalogue (docs/errors.md lists them):
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -48,6 +49,14 @@ def fill(template: str, params: dict[str, Any]) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (an ANSI escape, a newline in a header) shown as ``\\x1b``, ``\\n``: one line, inert."""
+    return _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ class MCRError(Exception):
         place = self.location.describe(lang) or (self.where or "")
         sep = "：" if lang == "zh" else ": "
         head = f"{place}{sep}" if place else ""
-        return f"{head}{self.message(lang)} [{self.code}]"
+        return escape_controls(f"{head}{self.message(lang)} [{self.code}]")
 
     def to_json_obj(self, lang: str = "en") -> dict[str, Any]:
         return {"code": self.code, "name": self.type.name, "message": self.message(lang),

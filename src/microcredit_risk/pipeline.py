@@ -45,13 +45,15 @@ class Session:
 
     def __init__(self, paths: Sequence[str | Path] | str | Path, *,
                  profile: str | Path | BankProfile | None = None, columns: str | Path | None = None,
-                 as_of: str | None = None, lang: str | None = None, anonymize: bool = False,
+                 as_of: str | None = None, snapshots: str | None = None, lang: str | None = None,
+                 anonymize: bool = False,
                  formula: str | None = None, rules: str | Path | None = None,
                  progress: Progress | None = None) -> None:
         self.inputs = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         self._profile_arg = profile
         self.columns = columns
         self.as_of = as_of
+        self.snapshots = snapshots
         self._lang = check_lang(lang)
         self.anonymized = anonymize
         self.formula = formula
@@ -73,7 +75,8 @@ class Session:
     @cached_property
     def ledger(self) -> Ledger:
         self._say("reading ledger")
-        book = load_ledger(self.inputs, columns=self.columns, as_of=self.as_of, profile=self.profile)
+        book = load_ledger(self.inputs, columns=self.columns, as_of=self.as_of, profile=self.profile,
+                           snapshots=self.snapshots)
         if self.anonymized:
             from .anonymize import anonymize_ledger
 

@@ -20,6 +20,7 @@ from .common import (
     QuietOpt,
     RulesOpt,
     Severity,
+    SnapshotsOpt,
     one_of,
     session,
     stdout,
@@ -34,6 +35,7 @@ def analyze(
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
+    snapshots: SnapshotsOpt = None,
     lang: LangOpt = None,
     out: OutOpt = None,
     quiet: QuietOpt = False,
@@ -51,7 +53,7 @@ def analyze(
     """Run the whole case study on LEDGER files and write one report folder (default mcr-out/<ledger name>)."""
     target = out or Path("mcr-out") / ledger[0].stem
     with progress(quiet) as say:
-        run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, progress=say,
+        run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, progress=say,
                       anonymize=anonymize, formula=formula, rules=rules)
         written = run.write_run(target, templates=templates, dpi=dpi)
     findings = run.findings

@@ -175,6 +175,9 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", callback=_as_of, help="S
 LangOpt = Annotated[str | None, typer.Option("--lang", callback=_lang,
                                              help="Language of the output and of error lines: zh or en "
                                                   "(default: the profile's, else zh; errors: en).")]
+SnapshotsOpt = Annotated[str | None, typer.Option(
+    "--snapshots", callback=one_of("--snapshots", ("annual",)),
+    help="annual: the file is a loan tape (one row per loan), made into year-end snapshots (docs/ledger.md).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
 FormulaOpt = Annotated[str | None, typer.Option(
@@ -185,8 +188,10 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your rules/texts
 
 
 def session(ledger: list[Path], *, profile: Path | None, columns: Path | None, as_of: str | None,
-            lang: str | None = None, progress: Callable[[str], None] | None = None, **more: Any) -> Session:
+            snapshots: str | None = None, lang: str | None = None, progress: Callable[[str], None] | None = None,
+            **more: Any) -> Session:
     """The one session every command computes through; errors follow the profile's language too."""
-    s = Session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, progress=progress, **more)
+    s = Session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang,
+                progress=progress, **more)
     State.lang = lang or s.profile.language or State.lang
     return s

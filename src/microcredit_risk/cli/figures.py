@@ -9,7 +9,18 @@ import typer
 
 from ..output import atomic_files
 from .app import app
-from .common import AsOfOpt, ColumnsOpt, LangOpt, LedgerPaths, ProfileOpt, QuietOpt, session, stderr, stdout
+from .common import (
+    AsOfOpt,
+    ColumnsOpt,
+    LangOpt,
+    LedgerPaths,
+    ProfileOpt,
+    QuietOpt,
+    SnapshotsOpt,
+    session,
+    stderr,
+    stdout,
+)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -36,12 +47,13 @@ def figures_command(
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
+    snapshots: SnapshotsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Draw the figure set from a ledger and print the files written."""
     from ..figures.registry import save_figures
 
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     rendered = run.figures(only=only)
     with atomic_files(out) as tmp:
         written = save_figures(rendered, tmp, formats=tuple(fmt), dpi=dpi)

@@ -19,6 +19,7 @@ from .common import (
     LedgerPaths,
     ProfileOpt,
     QuietOpt,
+    SnapshotsOpt,
     one_of,
     session,
     stderr,
@@ -50,6 +51,7 @@ def metrics_command(
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
+    snapshots: SnapshotsOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", Format),
                                      help="table (for people), json, csv or xlsx.")] = "table",
     metric: Annotated[list[str] | None, typer.Option("--metric", "-m", callback=_known, help="Only this metric (repeatable).")] = None,
@@ -62,7 +64,7 @@ def metrics_command(
     """Compute the tidy metrics table (METRICS.md, statistics rows included) and print or write it."""
     if fmt == Format.xlsx and out is None:
         raise UsageError("E606", where="--out", value=fmt)
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     chosen = run.select_metrics(metric, dimension, snapshot)
     err = stderr(quiet)
     for s in chosen.skipped:

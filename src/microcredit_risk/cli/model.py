@@ -17,6 +17,7 @@ from .common import (
     LedgerPaths,
     ProfileOpt,
     QuietOpt,
+    SnapshotsOpt,
     TextOrJson,
     one_of,
     session,
@@ -30,6 +31,7 @@ def model(
     profile: ProfileOpt = None,
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
+    snapshots: SnapshotsOpt = None,
     formula: FormulaOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", TextOrJson),
                                      help="text or json (models.json).")] = "text",
@@ -39,7 +41,7 @@ def model(
 ) -> None:
     from ..stats.export import driver_model_text
 
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, formula=formula)
+    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, formula=formula)
     if fmt == TextOrJson.json:
         text = run.models_json()
     else:

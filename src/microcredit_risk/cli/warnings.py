@@ -9,4 +9,4 @@ from .common import stderr
 def print_warnings(ledger: Ledger, lang: str, quiet: bool = False) -> None:
     err = stderr(quiet)
     for issue in ledger.issues:
-        err.print(f"warning: {issue.message(lang)} [{issue.code}]", highlight=False, markup=False)
+        err.print(f"warning: {issue.line(lang)}", highlight=False, markup=False)

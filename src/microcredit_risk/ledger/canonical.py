@@ -68,6 +68,12 @@ COLUMNS: tuple[ColumnSpec, ...] = (
 COLUMN_BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
 CANONICAL_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
+# Read from a file but never part of the canonical table: a loan tape's charge-off date, consumed by
+# ``--snapshots annual`` (ledger/tape.py). A column map may name it like a canonical column.
+TAPE_COLUMNS: tuple[ColumnSpec, ...] = (ColumnSpec("charge_off_date", "date"),)
+READ_COLUMN_BY_NAME: dict[str, ColumnSpec] = {**COLUMN_BY_NAME, **{c.name: c for c in TAPE_COLUMNS}}
+READ_NAMES: tuple[str, ...] = CANONICAL_NAMES + tuple(c.name for c in TAPE_COLUMNS)
+
 # Dimensions that metrics are broken down by, in report order; each exists only where its source does.
 DIMENSIONS: tuple[str, ...] = (
     "industry", "guarantee_type", "product", "region", "branch", "customer_type",
@@ -106,6 +112,8 @@ class Ledger:
     matches: list[ColumnMatch] = field(default_factory=list)
     issues: list = field(default_factory=list)  # list[ledger.problems.Issue] (warnings)
     extras: list[str] = field(default_factory=list)
+    currency: str = "CNY"  # ISO 4217 code of every amount column ([ledger] currency of the column map)
+    conversions: list = field(default_factory=list)  # list[ledger.explain.ColumnExplain] (`validate --explain`)
 
     @property
     def files(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from .canonicalise import Collector, canonicalise
 from .problems import LedgerError
 from .read import read_tables
 from .schema import load_column_map
+from .tape import tape_to_snapshots
 from .validate import check_ledger
 from .values import parse_dates
 
@@ -27,13 +29,28 @@ def parse_as_of_option(value: str | None) -> pd.Timestamp | None:
     return pd.Timestamp(parsed.iloc[0])
 
 
+SNAPSHOT_MODES = ("annual",)
+
+
 def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path | None = None,
-                as_of: str | None = None, profile: BankProfile | None = None) -> Ledger:
+                as_of: str | None = None, profile: BankProfile | None = None,
+                snapshots: str | None = None) -> Ledger:
     """Read, canonicalise and validate one or more ledger files (all sheets), stacked.
 
+    ``snapshots="annual"``: the files are a loan tape (one row per loan), turned into year-end
+    snapshots by the rules of :mod:`.tape`; ``as_of`` then bounds the last year-end.
     Raises :class:`~microcredit_risk.ledger.problems.LedgerError` on the first error; warnings are
     on ``Ledger.issues``. ``profile`` only supplies the classification-floor day limits.
     """
+    if snapshots is not None and snapshots not in SNAPSHOT_MODES:
+        raise LedgerError("E025", Location(column="--snapshots"), value=snapshots)
+    with warnings.catch_warnings():  # third-party chatter ("Could not determine dtype…") never reaches stderr
+        warnings.simplefilter("ignore")
+        return _load(paths, columns, as_of, profile, snapshots)
+
+
+def _load(paths: Sequence[str | Path] | str | Path, columns: str | Path | None, as_of: str | None,
+          profile: BankProfile | None, snapshots: str | None) -> Ledger:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
@@ -49,7 +66,8 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
     for path in paths:
         for table in read_tables(Path(path), cmap):
             index = len(sources)
-            part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector)
+            part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector,
+                                                      tape=snapshots == "annual")
             sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
             matches.extend(tmatches)
             headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
@@ -59,6 +77,10 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
         s = sources[0] if sources else None
         raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
     frame = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    if snapshots == "annual":
+        frame = tape_to_snapshots(frame, forced)
+        if frame.empty:
+            raise LedgerError("E010", Location(sources[0].file, sources[0].sheet))
     frame = check_ledger(frame, sources, headers, thresholds, collector)
     canonical = [c for c in CANONICAL_NAMES if c in frame.columns]
     extras = [c for c in frame.columns if c not in canonical and c not in ("_src", "_row")]
@@ -66,4 +88,5 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
     if "five_category" in frame and frame["five_category"].dtype.name != "category":  # pragma: no cover
         raise AssertionError("five_category must be categorical")
     frame = frame.sort_values(["as_of", "loan_id"], kind="stable").reset_index(drop=True)
-    return Ledger(frame=frame, sources=sources, matches=matches, issues=collector.as_list(), extras=extras)
+    return Ledger(frame=frame, sources=sources, matches=matches, issues=collector.as_list(), extras=extras,
+                  currency=cmap.currency, conversions=collector.explains)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import LedgerError, Location, ProblemType, catalogue, fill
+from ..errors import LedgerError, Location, ProblemType, catalogue, escape_controls, fill
 
 __all__ = ["Issue", "LedgerError"]
 
@@ -32,9 +32,16 @@ class Issue:
         t = self.type
         return fill(t.template(lang), {"count": self.count, **self.params})
 
+    def line(self, lang: str = "en") -> str:
+        """One line naming the place (file, sheet, column), the message and the code, as errors print."""
+        place = self.location.describe(lang)
+        sep = "：" if lang == "zh" else ": "
+        return escape_controls(f"{place}{sep if place else ''}{self.message(lang)} [{self.code}]")
+
     def to_json_obj(self, lang: str = "en") -> dict[str, Any]:
         return {
             "code": self.code, "name": self.type.name, "level": self.type.level, "count": self.count,
-            "message": self.message(lang), "file": self.location.file, "sheet": self.location.sheet,
+            "message": self.message(lang), "line": self.line(lang), "file": self.location.file,
+            "sheet": self.location.sheet,
             "column": self.location.column, "rows": list(self.rows),
         }

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +22,19 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ..errors import Location
-from .canonical import COLUMN_BY_NAME
+from .canonical import READ_COLUMN_BY_NAME
 from .problems import LedgerError
 from .schema import ColumnMap, header_score, match_header
 
 PEEK_ROWS = 30
+MAX_CELL_CHARS_PEEK = 128 * 1024
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _TEXT_KINDS = {"id", "text", "grade", "flag"}
+_NUMBER_KINDS = {"money", "fraction", "days"}
+# Only these words mean "no value"; ``NaN``, ``inf`` and ``#N/A`` reach the parsers to be refused by name.
+CSV_NULLS = ["", "NA", "N/A", "n/a", "NULL", "null"]
 
 
 @dataclass
@@ -76,12 +81,14 @@ def unique_headers(cells: list[Any]) -> list[str]:
     return out
 
 
-def _text_headers(headers: list[str], cmap: ColumnMap) -> list[str]:
-    """Headers whose canonical column must be read as text (ids keep leading zeros)."""
+def _text_headers(headers: list[str], cmap: ColumnMap, numbers: bool = False) -> list[str]:
+    """Headers whose canonical column must be read as text (ids keep leading zeros; with ``numbers``,
+    CSV amounts too, so that ``NaN`` or ``inf`` written in a cell is seen, not read as a float)."""
+    kinds = _TEXT_KINDS | _NUMBER_KINDS if numbers else _TEXT_KINDS
     out = []
     for h in headers:
         m = match_header(h, cmap)
-        if m.canonical and COLUMN_BY_NAME[m.canonical].kind in _TEXT_KINDS:
+        if m.canonical and READ_COLUMN_BY_NAME[m.canonical].kind in kinds:
             out.append(h)
     return out
 
@@ -144,14 +151,66 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROWS) -> list[list[Any]]:
-    """The first ``n`` sheet rows (row 1 first, blank rows included) from the XML, without parsing the rest."""
+MAX_SHEET_CELLS = 100_000_000
+_FAR_CELL_RE = re.compile(rb'<c r="([A-Z]{3}|[A-Z]{2}(?=\d{6}))(\d+)"|<row r="(\d{6,7})"')
+
+
+def check_extent(path: Path, sheet: str | None, ref: str | None) -> None:
+    """E021 before the reader allocates a used range no ledger has (a stray cell at XFD1048576 = 17 G cells)."""
+    if not ref:
+        return
+    corners = [_REF_RE.match(part) for part in ref.upper().split(":")]
+    if not all(corners):
+        return
+    cols = [_col_index(m.group(1)) + 1 for m in corners if m]
+    rows = [int(m.group(2)) for m in corners if m]
+    cells = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+    if cells > MAX_SHEET_CELLS:
+        raise LedgerError("E021", Location(str(path), sheet), ref=ref, cells=cells)
+
+
+def scan_far_cells(path: Path, sheet: str | None, sheet_xml: str, zf: zipfile.ZipFile) -> None:
+    """For a sheet without a ``<dimension>``: find far cells (column ≥ AAA, or ≥ AA in a row ≥ 100,000) by a byte scan."""
+    max_row, max_col, tail = 1, 1, b""
+    with zf.open(sheet_xml) as fh:
+        while chunk := fh.read(1 << 22):
+            data = tail + chunk
+            for m in _FAR_CELL_RE.finditer(data):
+                if m.group(1):
+                    max_col, max_row = max(max_col, _col_index(m.group(1).decode()) + 1), max(max_row, int(m.group(2)))
+                else:
+                    max_row = max(max_row, int(m.group(3)))
+            tail = data[-32:]
+    check_extent(path, sheet, f"A1:{_col_letters(max_col)}{max_row}")
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROWS,
+              sheet: str | None = None) -> list[list[Any]]:
+    """The first ``n`` sheet rows (row 1 first, blank rows included) from the XML, without parsing the rest.
+
+    The sheet's ``<dimension>`` is checked on the way (E021); without one, the sheet is byte-scanned.
+    """
     raw: dict[int, dict[int, tuple[str | None, str | None]]] = {}
+    dimension: str | None = None
     with zf.open(sheet_xml) as fh:
         for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag == f"{_NS}dimension":
+                dimension = el.get("ref")
+                check_extent(path, sheet, dimension)
             if el.tag != f"{_NS}row":
                 continue
-            r = int(el.get("r", len(raw) + 1))
+            r_text = el.get("r", str(len(raw) + 1))
+            if not r_text.isdigit():
+                raise LedgerError("E001", Location(str(path), sheet), detail=f"corrupt sheet: row number {r_text!r}")
+            r = int(r_text)
             if r > n:
                 break
             cells: dict[int, tuple[str | None, str | None]] = {}
@@ -168,6 +227,8 @@ def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROW
                 cells[col] = (kind, value)
             raw[r] = cells
             el.clear()
+    if dimension is None:
+        scan_far_cells(path, sheet, sheet_xml, zf)
     needed = max((int(v) for cells in raw.values() for k, v in cells.values() if k == "s" and v), default=-1)
     sst = _shared_strings(zf, needed)
     rows: list[list[Any]] = []
@@ -182,7 +243,19 @@ def peek_xlsx(path: Path, sheet_xml: str, zf: zipfile.ZipFile, n: int = PEEK_ROW
     return rows
 
 
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, ET.ParseError, EOFError, KeyError, OSError)
+
+
 def _read_excel_sheets(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:
+    """Each sheet as a table; a broken zip part or sheet XML is E001 (never a traceback)."""
+    try:
+        yield from _excel_sheets(path, cmap)
+    except _BROKEN_ZIP as exc:
+        detail = f"corrupt or truncated workbook ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})"
+        raise LedgerError("E001", Location(file=str(path)), detail=detail) from None
+
+
+def _excel_sheets(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, list[Any]]]:
     import fastexcel
 
     loc = Location(file=str(path))
@@ -197,7 +270,7 @@ def _read_excel_sheets(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple
     try:
         for name in names:
             if zf is not None and name in sheet_xml:
-                rows = peek_xlsx(path, sheet_xml[name], zf)
+                rows = peek_xlsx(path, sheet_xml[name], zf, sheet=name)
             else:  # .xls/.ods: peek with calamine (small files by nature)
                 from python_calamine import CalamineWorkbook
 
@@ -261,6 +334,11 @@ def _read_csv(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, lis
     except LookupError:  # pragma: no cover
         text_head = data[: 256 * 1024].decode("utf-8", errors="ignore")
     head_lines = text_head.splitlines()[:PEEK_ROWS]
+    for i, line in enumerate(head_lines):
+        if len(line) > MAX_CELL_CHARS_PEEK:  # the csv module refuses such a field: name it ourselves
+            size = max(len(f) for f in line.split(","))
+            if size > MAX_CELL_CHARS_PEEK:
+                raise LedgerError("E022", Location(str(path), None, i + 1), size=f"{size:,}")
     rows = list(csv.reader(head_lines))
     found = find_header(rows, cmap)
     if found is None:
@@ -268,21 +346,43 @@ def _read_csv(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str, lis
         return
     h = found[0]
     headers = unique_headers(rows[h])
-    text_cols = _text_headers(headers, cmap)
-    frame = _pyarrow_csv(data, h, encoding, text_cols, headers)
-    if frame is None:  # ragged rows: pandas' own parser, everything as text
-        kwargs: dict[str, Any] = {"skiprows": h, "header": 0, "skip_blank_lines": False, "dtype": "str",
-                                  "keep_default_na": False, "na_values": [""],
-                                  "encoding": "utf-8" if encoding == "utf-8-sig" else encoding}
-        try:
-            frame = pd.read_csv(io.BytesIO(data), **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            raise LedgerError("E001", loc, detail=str(exc).splitlines()[0][:200]) from None
+    text_cols = _text_headers(headers, cmap, numbers=True)
+    try:
+        frame = _pyarrow_csv(data, h, encoding, text_cols, headers)
+        if frame is None:  # ragged rows: pandas' own parser, everything as text
+            kwargs: dict[str, Any] = {"skiprows": h, "header": 0, "skip_blank_lines": False, "dtype": "str",
+                                      "keep_default_na": False, "na_values": CSV_NULLS,
+                                      "encoding": "utf-8" if encoding == "utf-8-sig" else encoding}
+            try:
+                frame = pd.read_csv(io.BytesIO(data), **kwargs)
+            except UnicodeDecodeError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise LedgerError("E001", loc, detail=str(exc).splitlines()[0][:200]) from None
+    except UnicodeDecodeError as exc:
+        raise _bad_bytes(path, data, exc) from None
     if encoding == "utf-8-sig" and len(frame.columns) and str(frame.columns[0]).startswith("\ufeff"):
         frame = frame.rename(columns={frame.columns[0]: str(frame.columns[0]).lstrip("\ufeff")})
     frame.columns = unique_headers(list(frame.columns))
     rows_no = pd.Series(range(h + 2, h + 2 + len(frame)), index=frame.index, dtype="int64")
     yield RawTable(str(path), None, h + 1, frame, rows_no)
+
+
+def _bad_bytes(path: Path, data: bytes, exc: UnicodeDecodeError) -> LedgerError:
+    """E023 naming the line of the first byte that neither UTF-8 nor GB18030 can decode."""
+    offset = _first_undecodable(data)
+    row = data[:offset].count(b"\n") + 1 if offset is not None else None
+    byte = f"0x{data[offset]:02x}" if offset is not None else repr(exc.object[exc.start:exc.start + 1])
+    return LedgerError("E023", Location(str(path), None, row), byte=byte)
+
+
+def _first_undecodable(data: bytes) -> int | None:
+    """Offset of the first byte GB18030 (the last encoding tried) cannot decode; error path only."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError as err:
+        return err.start
+    return None
 
 
 def _pyarrow_csv(data: bytes, header: int, encoding: str, text_cols: list[str],
@@ -299,7 +399,7 @@ def _pyarrow_csv(data: bytes, header: int, encoding: str, text_cols: list[str],
                              block_size=1 << 24)
     for all_text in (False, True):
         types = {c: pa.string() for c in (headers if all_text else text_cols)}
-        convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=CSV_NULLS)
         try:
             table = pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=convert)
         except pa.ArrowInvalid as exc:
@@ -357,23 +457,39 @@ def read_tables(path: Path, cmap: ColumnMap) -> list[RawTable]:
     return tables
 
 
-def formula_in_cell(location: Location) -> bool:
-    """Whether an empty cell of an .xlsx holds a formula whose value was never saved (error path only)."""
-    if not location.file or location.sheet is None or location.row is None or location.column is None:
-        return False
+def blank_cell_kind(location: Location) -> tuple[str | None, str | None]:
+    """What a required cell read as blank really holds in an .xlsx: ("formula", None) for a formula whose
+    value was never saved, ("error", "#N/A") for an error cell, else (None, None). Error path only.
+
+    The cell is found by its row and by the column whose header (in the first rows) is the location's
+    column; without a header match the whole row is looked at.
+    """
+    if not location.file or location.sheet is None or location.row is None:
+        return None, None
     path = Path(location.file)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return False
+        return None, None
     try:
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
         try:
             ws = wb[location.sheet]
-            for row in ws.iter_rows(min_row=location.row, max_row=location.row, values_only=True):
-                return any(isinstance(v, str) and v.startswith("=") for v in row)
+            col: int | None = None
+            for cells in ws.iter_rows(min_row=1, max_row=min(PEEK_ROWS, location.row - 1), values_only=True):
+                hits = [j for j, v in enumerate(cells) if v is not None and str(v).strip() == location.column]
+                if hits:
+                    col = hits[0]
+                    break
+            for row in ws.iter_rows(min_row=location.row, max_row=location.row):
+                cells = [row[col]] if col is not None and col < len(row) else list(row)
+                errors = [str(c.value) for c in cells if getattr(c, "data_type", None) == "e" and c.value]
+                if errors:
+                    return "error", errors[0]
+                if any(isinstance(c.value, str) and c.value.startswith("=") for c in cells):
+                    return "formula", None
         finally:
             wb.close()
     except Exception:  # noqa: BLE001 - only a better message is at stake
-        return False
-    return False
+        return None, None
+    return None, None

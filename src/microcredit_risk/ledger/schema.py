@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location
-from .canonical import CANONICAL_NAMES
+from .canonical import CANONICAL_NAMES, READ_NAMES
 from .problems import LedgerError
 
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[{]\s*(?:单位[:：]?)?\s*(?P<unit>[^()\[\]{}]*)[)\]}]$")
@@ -101,6 +101,15 @@ class ColumnMap:
     columns: dict[str, str] = field(default_factory=dict)   # normalised header → canonical
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column → {normalised input: value}
     units: dict[str, float] = field(default_factory=dict)   # normalised header → scale
+    formats: dict[str, str] = field(default_factory=dict)   # normalised header → strftime format or epoch
+    derive: dict[str, str] = field(default_factory=dict)    # canonical → expression over source headers
+    where: str | None = None                                # [filter] where: rows kept
+    currency: str = "CNY"                                   # [ledger] currency (ISO 4217)
+    unit: float = 1.0                                       # [ledger] unit: multiplier of every amount
+    dedupe: str = "none"                                    # [ledger] dedupe: "exact" drops exact duplicate rows
+    industry_scheme: str | None = None                      # [ledger] industry_scheme: gbt4754 | naics | none
+    lines: dict[str, int] = field(default_factory=dict)     # "derive.<column>" / "filter.where" → map-file line
+    blank_grades: str = "error"  # [ledger] blank_grades: "error" | "drop" (dropped rows counted, W111)
     path: str | None = None
 
 
@@ -110,14 +119,18 @@ def load_column_map(path: str | Path | None) -> ColumnMap:
     p = Path(path)
     loc = Location(file=str(p))
     try:
-        data = tomllib.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
+        text = p.read_text("utf-8")
+        data = tomllib.loads(text)
+    except (FileNotFoundError, IsADirectoryError):
         raise LedgerError("E013", loc, detail="file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LedgerError("E013", loc, detail=f"not valid TOML ({exc})") from None
+    from .mapfile import check_schema
+
+    check_schema(data, text, str(p))
     cmap = ColumnMap(path=str(p))
     for header, canonical in (data.get("columns") or {}).items():
-        if canonical not in CANONICAL_NAMES:
+        if canonical not in READ_NAMES:
             raise LedgerError("E013", loc, detail=f"'{header}' → '{canonical}': not a canonical column "
                                                   f"(see `mcr schema`)")
         cmap.columns[split_unit(header)[0]] = canonical
@@ -131,6 +144,21 @@ def load_column_map(path: str | Path | None) -> ColumnMap:
             raise LedgerError("E013", loc, detail=f"[units] '{header}' = '{unit}': unknown unit "
                                                   f"(use {', '.join(sorted(scales))})")
         cmap.units[split_unit(header)[0]] = scales[normalise(unit)]
+    cmap.formats = {split_unit(h)[0]: f for h, f in (data.get("formats") or {}).items()}
+    from .mapfile import line_of
+
+    cmap.derive = dict(data.get("derive") or {})
+    for canonical in cmap.derive:  # a derived column is matched by the header it is given
+        cmap.columns[split_unit("[derive] " + canonical)[0]] = canonical
+        cmap.lines[f"derive.{canonical}"] = line_of(text, "derive", canonical)
+    cmap.where = (data.get("filter") or {}).get("where")
+    cmap.lines["filter.where"] = line_of(text, "filter", "where")
+    options = data.get("ledger") or {}
+    cmap.currency = options.get("currency", cmap.currency)
+    cmap.unit = float(options.get("unit", cmap.unit))
+    cmap.dedupe = options.get("dedupe", cmap.dedupe)
+    cmap.industry_scheme = options.get("industry_scheme", cmap.industry_scheme)
+    cmap.blank_grades = options.get("blank_grades", cmap.blank_grades)
     return cmap
 
 

@@ -25,6 +25,7 @@ def validation_record(ledger: Ledger, lang: str = "en") -> dict[str, Any]:
         "schema": "mcr.validation/1",
         "files": ledger.files,
         "rows": int(len(ledger.frame)),
+        "currency": ledger.currency,
         "snapshots": list(counts.index),
         "annual_snapshots": [d.strftime("%Y-%m-%d") for d in ledger.annual_snapshots],
         "sources": [

@@ -44,7 +44,10 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return s.astype("float64"), pd.Series(False, index=s.index)
     if s.dtype == bool:
         return s.astype("float64"), pd.Series(False, index=s.index)
-    direct = pd.to_numeric(s, errors="coerce") if s.dtype == object else pd.Series(np.nan, index=s.index)
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):  # plain numbers in one vectorised pass
+        direct = pd.to_numeric(s, errors="coerce").astype("float64")
+    else:
+        direct = pd.Series(np.nan, index=s.index)
     rest = direct.isna() & ~blank(s)
     out = direct.astype("float64")
     if rest.any():
@@ -115,12 +118,46 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if s.dtype.kind == "M":
         return s.astype("datetime64[us]").dt.normalize(), pd.Series(False, index=s.index)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) == 0:  # nothing but blanks
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), pd.Series(False, index=s.index)
     parsed_u = _parse_date_uniques(pd.Series(uniques, dtype=object))
     values = parsed_u.to_numpy()
     out = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT")),
                     index=s.index, dtype="datetime64[us]")
     bad = out.isna() & ~blank(s)
     return out, bad
+
+
+_EPOCH_DAYS = {"excel": _EXCEL_EPOCH, "sas": pd.Timestamp("1960-01-01"), "stata": pd.Timestamp("1960-01-01")}
+
+
+def parse_dates_as(s: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
+    """Dates in one declared form (``[formats]``): a strftime format, or an epoch.
+
+    ``excel`` days since 1899-12-30, ``sas`` and ``stata`` days since 1960-01-01, ``unix`` seconds since
+    1970-01-01, ``year`` a year meaning its 31 December. Returns (values, bad mask) like :func:`parse_dates`.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=object)
+    if fmt in ("excel", "sas", "stata", "unix", "year"):
+        nums = pd.to_numeric(u.astype("str").str.strip(), errors="coerce")
+        nums = nums.where(np.isfinite(nums))
+        if fmt == "unix":
+            parsed = pd.to_datetime(nums.where(nums.abs() < 1e11), unit="s", errors="coerce")
+        elif fmt == "year":
+            whole = nums.where((nums == nums.round()) & nums.between(1, 9999))
+            parsed = pd.to_datetime(whole.astype("Int64").astype("str") + "-12-31", errors="coerce")
+        else:
+            days = nums.where(nums.abs() < 3e6).round()
+            parsed = _EPOCH_DAYS[fmt] + pd.to_timedelta(days, unit="D")
+    else:
+        parsed = pd.to_datetime(u.astype("str").str.strip(), format=fmt, errors="coerce")
+    values = pd.Series(parsed, dtype="datetime64[us]").dt.normalize().to_numpy()
+    if len(values) == 0:
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), pd.Series(False, index=s.index)
+    out = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT")),
+                    index=s.index, dtype="datetime64[us]")
+    return out, out.isna() & ~blank(s)
 
 
 def _map_uniques(s: pd.Series, lookup: Callable[[Any], str | None]) -> tuple[pd.Series, pd.Series]:
@@ -133,6 +170,25 @@ def _map_uniques(s: pd.Series, lookup: Callable[[Any], str | None]) -> tuple[pd.
     out = pd.Series(mapped, index=s.index, dtype=object)
     bad = out.isna() & ~blank(s)
     return out, bad
+
+
+def value_key(v: object) -> str:
+    """The key a value is looked up by in a value map: whole floats as integers, then :func:`normalise`."""
+    if isinstance(v, float) and v == v and v == int(v):
+        v = int(v)
+    return normalise(v)
+
+
+def unmapped_values(s: pd.Series, extra: dict[str, str], allowed: frozenset[str]) -> pd.Series:
+    """Distinct non-blank values that neither a user's value map nor the canonical names cover.
+
+    Returned as counts (value → rows), most frequent first. Why: a map that names only some values
+    used to leave the rest to the built-in words, so ``"0" = "normal"`` silently made ``1`` normal too.
+    """
+    counts = s[~blank(s)].value_counts(dropna=True, sort=True)
+    keys = np.array([value_key(v) for v in counts.index], dtype=object)
+    covered = np.array([k in extra or k in allowed for k in keys], dtype=bool)
+    return counts[~covered]
 
 
 def parse_grades(s: pd.Series, extra: dict[str, str] | None = None) -> tuple[pd.Series, pd.Series]:
@@ -201,8 +257,13 @@ def _industry_tables() -> tuple[dict[str, str], list[tuple[int, int, str]]]:
     return names, ranges
 
 
-def parse_industry(s: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
-    """GB/T 4754 section letter when it can be told (``C13`` → C, ``制造业`` → C), else the text as given."""
+def parse_industry(s: pd.Series, extra: dict[str, str] | None = None, scheme: str | None = None) -> pd.Series:
+    """GB/T 4754 section letter when it can be told (``C13`` → C, ``制造业`` → C), else the text as given.
+
+    Bare numeric codes (``13``) are re-coded only with ``scheme="gbt4754"``: two-digit NAICS codes look
+    the same and were silently turned into GB/T letters. ``scheme="naics"`` keeps a code's two-digit
+    sector (``722410`` → ``72``); ``scheme="none"`` keeps every value as written.
+    """
     names, ranges = _industry_tables()
     user = extra or {}
     code_re = re.compile(r"^([a-t])?(\d{1,4})?$")
@@ -213,6 +274,12 @@ def parse_industry(s: pd.Series, extra: dict[str, str] | None = None) -> pd.Seri
         key = normalise(v)
         if key in user:
             return user[key]
+        if scheme == "none":
+            return str(v).strip()
+        if scheme == "naics":
+            return key[:2] if key.isdigit() and len(key) >= 2 else str(v).strip()
+        if key.isdigit() and scheme != "gbt4754":
+            return str(v).strip()
         if key in names:
             return names[key]
         m = code_re.match(key)
