@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from microcredit_risk.ledger.canonical import GRADES
+from microcredit_risk.ledger.contract import GRADES
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.profile import default_thresholds
 from microcredit_risk.stats.results import DriverModel, ModelTerm, SegmentTest, Statistics

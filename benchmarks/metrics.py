@@ -17,7 +17,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from microcredit_risk.ledger.canonical import GRADE_DTYPE
+from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.metrics import compute_metrics
 from microcredit_risk.profile import BankProfile
 

@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from microcredit_risk.ledger.canonical import GRADE_DTYPE  # noqa: E402
+from microcredit_risk.ledger.contract import GRADE_DTYPE  # noqa: E402
 from microcredit_risk.stats.drivers import fit_driver_model  # noqa: E402
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from microcredit_risk.findings.engine import diagnose
-from microcredit_risk.findings.model import Findings
+from microcredit_risk.findings.records import Findings
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.results import DriverModel, ModelTerm, SegmentTest, Statistics

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from microcredit_risk.ledger.canonical import GRADE_DTYPE
+from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.profile import BankProfile
 
 W = 10_000.0

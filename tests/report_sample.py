@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from microcredit_risk.findings.model import CauseResult, Evidence, Finding, Findings, RecommendationResult
+from microcredit_risk.findings.records import CauseResult, Evidence, Finding, Findings, RecommendationResult
 from microcredit_risk.metrics.table import Metrics, Skipped
 from microcredit_risk.report.catalogue import Catalogue, MetricInfo
-from microcredit_risk.report.results import BankFacts, FigureRef, LedgerSummary, RunResults
+from microcredit_risk.report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults
 from microcredit_risk.stats.results import DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
 
 EVIL = "<script>alert(1)</script>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from microcredit_risk.ledger.canonical import GRADE_DTYPE
+from microcredit_risk.ledger.contract import GRADE_DTYPE
 
 TRUE = {  # the coefficients the simulated panel is drawn from
     "Intercept": -2.5,

@@ -8,7 +8,7 @@ from findings_support import ALL_COLUMNS, LATEST, clean_book, clean_stats
 from microcredit_risk.findings.checks import CHECKS
 from microcredit_risk.findings.diagnosis import judge_causes, recommend
 from microcredit_risk.findings.engine import _context
-from microcredit_risk.findings.model import Evidence, Finding
+from microcredit_risk.findings.records import Evidence, Finding
 from microcredit_risk.findings.rules import load_rules
 from microcredit_risk.profile import BankProfile
 

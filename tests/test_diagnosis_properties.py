@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microcredit_risk.findings.engine import diagnose
-from microcredit_risk.ledger.canonical import GRADE_DTYPE, Ledger
+from microcredit_risk.ledger.contract import GRADE_DTYPE, Ledger
 from microcredit_risk.metrics import compute_metrics
 from microcredit_risk.profile import BankProfile
 from microcredit_risk.stats.compute import compute_statistics

@@ -12,8 +12,8 @@ from matplotlib.collections import PathCollection
 from microcredit_risk.errors import UsageError
 from microcredit_risk.figures import FIGURES, figure_options, render_figures
 from microcredit_risk.figures.cohorts import control_limits, officer_funnel, vintage
+from microcredit_risk.figures.forest import driver_forest, term_label
 from microcredit_risk.figures.migration import migration_heatmap
-from microcredit_risk.figures.model import driver_forest, term_label
 from microcredit_risk.figures.structure import concentration, structure_industry
 from microcredit_risk.figures.texts import texts_for
 from microcredit_risk.figures.trend import category_mix, deviation, npl_trend, projection

@@ -10,7 +10,7 @@ from findings_support import ALL_COLUMNS, LATEST, clean_book, clean_stats
 
 from microcredit_risk.errors import MCRError, ProfileError
 from microcredit_risk.findings import diagnose, findings_from_json, findings_json
-from microcredit_risk.findings.model import STAGES
+from microcredit_risk.findings.records import STAGES
 from microcredit_risk.findings.rules import load_rules
 from microcredit_risk.profile import BankProfile
 

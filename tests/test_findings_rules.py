@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microcredit_risk.findings import diagnose
-from microcredit_risk.findings.model import Evidence, Finding, Findings
+from microcredit_risk.findings.records import Evidence, Finding, Findings
 from microcredit_risk.ledger.problems import Issue
 from microcredit_risk.profile import BankProfile, profile_from_dict
 from microcredit_risk.stats.results import Statistics

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from microcredit_risk.ledger.canonical import GRADES
+from microcredit_risk.ledger.contract import GRADES
 from microcredit_risk.ledger.load import load_ledger
 
 # as_of, loan_id, customer_id, customer_name, customer_type, industry, guarantee_type, origination,

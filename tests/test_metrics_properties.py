@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microcredit_risk.ledger.canonical import GRADE_DTYPE
+from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.metrics import compute_metrics
 from microcredit_risk.metrics.export import ledger_info, metrics_json
 from microcredit_risk.metrics.table import Metrics

@@ -89,7 +89,7 @@ def test_the_default_model_enters_rates_in_pp_and_says_so(ledger):
 
 
 def test_the_report_and_forest_label_the_pp_term(ledger, tmp_path):
-    from microcredit_risk.figures.model import term_label
+    from microcredit_risk.figures.forest import term_label
     from microcredit_risk.figures.texts import texts_for
     rate = next(t for t in fit_driver_model(ledger).terms if t.term == "interest_rate")
     assert term_label(rate.term, texts_for("zh"), rate.unit) == "执行利率（每个百分点）"

@@ -15,7 +15,7 @@ from report_sample import EVIL, make_catalogue, make_run
 from microcredit_risk.report.context import build_context
 from microcredit_risk.report.docx import write_docx
 from microcredit_risk.report.render import render_report, render_text
-from microcredit_risk.report.results import load_run, save_run
+from microcredit_risk.report.run_folder import load_run, save_run
 from microcredit_risk.report.templates import environment
 
 GOLDEN = Path(__file__).parent / "golden"

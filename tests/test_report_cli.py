@@ -7,7 +7,7 @@ from report_sample import make_run
 from typer.testing import CliRunner
 
 from microcredit_risk.cli.app import app
-from microcredit_risk.report.results import save_run
+from microcredit_risk.report.run_folder import save_run
 
 
 def test_report_rerenders_a_run(tmp_path):

@@ -43,7 +43,7 @@ def test_every_text_has_both_languages():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_stage_names_cover_every_stage(lang):
-    from microcredit_risk.findings.model import STAGES
+    from microcredit_risk.findings.records import STAGES
 
     assert all(Texts(lang).get(f"stages.{s}") for s in STAGES)
 

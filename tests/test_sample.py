@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from microcredit_risk.cli.app import app
 from microcredit_risk.errors import MCRError
-from microcredit_risk.ledger.canonical import CANONICAL_NAMES, GRADE_DTYPE, NPL_GRADES
+from microcredit_risk.ledger.contract import CANONICAL_NAMES, GRADE_DTYPE, NPL_GRADES
 from microcredit_risk.profile import profile_from_dict
 from microcredit_risk.sample import export_bank_ledger, export_canonical_csv, kinds, simulate
 from microcredit_risk.sample.kinds import vocab

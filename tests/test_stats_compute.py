@@ -7,7 +7,7 @@ from stats_fixtures import rows, simulated_panel
 from typer.testing import CliRunner
 
 from microcredit_risk.cli.app import app
-from microcredit_risk.ledger.canonical import Ledger
+from microcredit_risk.ledger.contract import Ledger
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.profile import BankProfile
 from microcredit_risk.sample.export import export_canonical_csv

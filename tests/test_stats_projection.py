@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stats_fixtures import rows
 
-from microcredit_risk.ledger.canonical import GRADES
+from microcredit_risk.ledger.contract import GRADES
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.stats.projection import project_npl, stress_matrix, transition_matrix
 

@@ -18,10 +18,10 @@ from report_sample import make_catalogue, make_run
 from microcredit_risk import vocabulary as vocab
 from microcredit_risk.figures import figure_options
 from microcredit_risk.figures.structure import structure_industry
-from microcredit_risk.findings.model import Evidence
+from microcredit_risk.findings.records import Evidence
 from microcredit_risk.findings.rules import load_rules
 from microcredit_risk.findings.texts import describe
-from microcredit_risk.ledger.canonical import GRADES
+from microcredit_risk.ledger.contract import GRADES
 from microcredit_risk.metrics.catalogue import UNITS, catalogue, definitions, families
 from microcredit_risk.metrics.prepare import ENGINE_DIMENSIONS
 from microcredit_risk.metrics.table import Metrics

@@ -15,7 +15,7 @@ import os
 
 import pandas as pd
 
-from .ledger.canonical import Ledger
+from .ledger.contract import Ledger
 
 _DEFAULT_KEY = "mcr-pseudonym-v1"
 PREFIX = {"customer_id": "C", "customer_name": "Customer ", "loan_officer": "Officer ", "group_id": "G"}

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import LANGS, UsageError
-from .ledger.canonical import Ledger
+from .ledger.contract import Ledger
 from .ledger.load import load_ledger
 from .metrics.table import Metrics
 from .profile import BankProfile, load_profile
 
 if TYPE_CHECKING:
     from .figures.registry import RenderedFigures
-    from .findings.model import Findings
+    from .findings.records import Findings
     from .stats.results import Statistics
 
 Progress = Callable[[str], None]
@@ -166,7 +166,7 @@ class Session:
         from .metrics.export import write_metrics_xlsx
         from .output import atomic_folder
         from .report.render import render_report
-        from .report.results import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
+        from .report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
 
         self.run()
         target = Path(out_dir)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..ledger.canonical import COLUMNS
+from ..ledger.contract import COLUMNS
 from ..ledger.schema import alias_table, vocabularies
 from .app import app
 from .common import TextOrJson, one_of, stdout

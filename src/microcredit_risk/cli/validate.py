@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import escape_controls
-from ..ledger.canonical import Ledger
+from ..ledger.contract import Ledger
 from ..ledger.summary import snapshot_counts
 from .app import app
 from .common import (

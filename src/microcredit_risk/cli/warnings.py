@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ledger.canonical import Ledger
+from ..ledger.contract import Ledger
 from .common import stderr
 
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..findings.model import Findings
+from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
 from ..snapshots import annual_series
 from ..stats.results import Statistics

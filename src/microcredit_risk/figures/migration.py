@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..ledger.canonical import GRADES
+from ..ledger.contract import GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
 from .base import FigureOptions, MissingInput, annual, figure, new_figure, pct

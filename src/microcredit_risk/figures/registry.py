@@ -9,13 +9,13 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..errors import UsageError
-from ..findings.model import Findings
+from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
 from ..stats.results import Statistics
 from .base import FigureFunc, figure_options
 from .cohorts import officer_funnel, vintage
+from .forest import driver_forest
 from .migration import migration_heatmap
-from .model import driver_forest
 from .structure import (
     concentration,
     structure_guarantee_type,

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from ..ledger.canonical import GRADES
+from ..ledger.contract import GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
 from .base import (

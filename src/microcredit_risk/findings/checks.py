@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..metrics.table import Skipped
 from .conditions import Context, Hit, Leaf, Outcome, clean, far_past, iso
-from .model import Evidence
+from .records import Evidence
 
 
 def _no_tests(what: str, dimension: str, ctx: Context) -> Skipped:

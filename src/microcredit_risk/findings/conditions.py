@@ -20,7 +20,7 @@ from ..ledger.problems import Issue
 from ..metrics.table import Skipped
 from ..profile import BankProfile
 from ..stats.results import Statistics
-from .model import Evidence
+from .records import Evidence
 
 State = Literal["fired", "clear", "unknown"]
 

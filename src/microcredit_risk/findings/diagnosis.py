@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .conditions import Context, Hit, Outcome, clean, evaluate
-from .model import STATUSES, CauseResult, Evidence, Finding, RecommendationResult
+from .records import STATUSES, CauseResult, Evidence, Finding, RecommendationResult
 
 Leaf = Callable[[Context, dict[str, Any], str], Outcome]
 

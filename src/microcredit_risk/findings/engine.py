@@ -22,7 +22,7 @@ from ..stats.results import Statistics
 from .checks import CHECKS
 from .conditions import Context, Hit, Outcome, evaluate, iso
 from .diagnosis import judge_causes, recommend
-from .model import SEVERITIES, Finding, Findings, severity_rank
+from .records import SEVERITIES, Finding, Findings, severity_rank
 from .rules import Rule, RuleBook, load_rules
 from .texts import describe, target_phrase, title_for
 

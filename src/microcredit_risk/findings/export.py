@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import AnalysisError
 from ..metrics.table import Skipped
-from .model import (
+from .records import (
     SEVERITIES,
     STAGES,
     STATUSES,

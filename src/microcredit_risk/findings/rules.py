@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError
-from .model import SEVERITIES, STAGES
+from .records import SEVERITIES, STAGES
 
 AT_VALUES = ("latest", "newest", "first", "change_from_first", "change_from_previous", "mean_growth")
 OPS = (">", ">=", "<", "<=")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import vocabulary as vocab
-from .model import Evidence
+from .records import Evidence
 from .rules import RuleBook
 
 MISSING = "n/a"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .canonical import READ_COLUMN_BY_NAME
+from .contract import READ_COLUMN_BY_NAME
 from .schema import ColumnMap
 from .values import blank
 

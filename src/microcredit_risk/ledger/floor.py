@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .canonical import GRADE_DTYPE, GRADES
+from .contract import GRADE_DTYPE, GRADES
 
 
 def floor_codes(dpd: pd.Series, thresholds: dict[str, float]) -> np.ndarray:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..errors import Location
 from ..profile import BankProfile, default_thresholds
-from .canonical import CANONICAL_NAMES, ColumnMatch, Ledger, SourceInfo
-from .canonicalise import Collector, canonicalise
+from .contract import CANONICAL_NAMES, ColumnMatch, Ledger, SourceInfo
+from .mapping import Collector, canonicalise
 from .problems import LedgerError
 from .read import read_tables
 from .schema import load_column_map

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from ..errors import Location
-from .canonical import CANONICAL_NAMES, READ_NAMES
+from .contract import CANONICAL_NAMES, READ_NAMES
 from .expressions import ExpressionError, parse_expression
 from .problems import LedgerError
 

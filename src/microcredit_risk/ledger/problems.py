@@ -1,7 +1,7 @@
 """Ledger warnings: what reading found that does not stop the run (codes in data/errors.toml).
 
 An error is raised as :class:`LedgerError` (the run stops, exit 1, nothing written); a warning is
-collected as an :class:`Issue` on the :class:`~microcredit_risk.ledger.canonical.Ledger`.
+collected as an :class:`Issue` on the :class:`~microcredit_risk.ledger.contract.Ledger`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ..errors import Location
-from .canonical import READ_COLUMN_BY_NAME
+from .contract import READ_COLUMN_BY_NAME
 from .problems import LedgerError
 from .schema import ColumnMap, header_score, match_header
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location
-from .canonical import CANONICAL_NAMES, READ_NAMES
+from .contract import CANONICAL_NAMES, READ_NAMES
 from .problems import LedgerError
 
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[{]\s*(?:单位[:：]?)?\s*(?P<unit>[^()\[\]{}]*)[)\]}]$")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .canonical import Ledger
+from .contract import Ledger
 
 
 def snapshot_counts(ledger: Ledger) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .canonical import GRADE_DTYPE
+from .contract import GRADE_DTYPE
 
 TAPE_REQUIRED = ("loan_id", "origination_date", "maturity_date")
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .canonical import GRADE_DTYPE, SourceInfo
-from .canonicalise import Collector
+from .contract import GRADE_DTYPE, SourceInfo
 from .floor import floor_breaches, floor_codes
+from .mapping import Collector
 from .problems import LedgerError
 
 

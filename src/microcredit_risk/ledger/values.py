@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .canonical import GRADE_DTYPE
+from .contract import GRADE_DTYPE
 from .schema import normalise, value_map, vocabularies
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")

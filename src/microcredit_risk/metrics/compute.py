@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ledger.canonical import Ledger
+from ..ledger.contract import Ledger
 from ..profile import BankProfile
 from .concentration import concentration_rows
 from .dimensions import dimension_aggregates, dimension_rows

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..ledger.canonical import Ledger
+from ..ledger.contract import Ledger
 from ..output import FORMULA_START
 from .render import metrics_table
 from .table import TIDY_COLUMNS, Metrics

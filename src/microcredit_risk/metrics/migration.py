@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..ledger.canonical import GRADES
+from ..ledger.contract import GRADES
 from .prepare import NPL_CODE, Base
 from .table import Skipped
 from .tidy import div, rows

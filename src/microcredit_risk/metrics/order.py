@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ledger.canonical import GRADES
+from ..ledger.contract import GRADES
 from .catalogue import catalogue, definitions
 from .prepare import ENGINE_DIMENSIONS
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..ledger.canonical import GRADES
+from ..ledger.contract import GRADES
 from .catalogue import definitions
 from .prepare import NPL_CODE, Base, Segments
 from .table import Skipped

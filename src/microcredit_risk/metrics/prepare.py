@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.canonical import DIMENSIONS, GRADE_DTYPE, GRADES, Ledger
+from ..ledger.contract import DIMENSIONS, GRADE_DTYPE, GRADES, Ledger
 from ..ledger.floor import floor_codes
 from ..snapshots import annual_dates
 from .catalogue import definitions

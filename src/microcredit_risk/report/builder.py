@@ -20,7 +20,7 @@ from ..snapshots import annual_dates
 from .blocks import Figure, Paragraph, Ref, Section, Table
 from .catalogue import Catalogue
 from .fmt import Formatter
-from .results import FigureRef, RunResults
+from .run_folder import FigureRef, RunResults
 from .texts import Texts
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from .. import __version__
 from ..errors import LANGS, UsageError
-from ..findings.model import SEVERITIES
+from ..findings.records import SEVERITIES
 from ..vocabulary import bank_kind_label, scope_label
 from .blocks import Bullets, Paragraph, ReportContext, Section
 from .builder import Builder
 from .catalogue import Catalogue, load_catalogue
 from .fmt import Formatter
-from .results import RunResults
+from .run_folder import RunResults
 from .sections_data import (
     concentration_section,
     data_section,

@@ -15,7 +15,7 @@ from .blocks import Figure, ReportContext
 from .catalogue import Catalogue
 from .context import build_context
 from .docx import write_docx
-from .results import RunResults, load_run
+from .run_folder import RunResults, load_run
 from .templates import environment
 
 FORMATS = ("html", "md", "docx")

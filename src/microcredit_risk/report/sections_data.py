@@ -6,7 +6,7 @@ from collections import Counter
 
 import pandas as pd
 
-from ..ledger.canonical import DIMENSIONS
+from ..ledger.contract import DIMENSIONS
 from ..vocabulary import bank_kind_label, in_sentence
 from .blocks import Heading, Paragraph, Section, Table
 from .builder import Builder

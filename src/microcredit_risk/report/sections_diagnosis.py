@@ -7,7 +7,7 @@ findings stage); nothing here decides a status.
 
 from __future__ import annotations
 
-from ..findings.model import STAGES, CauseResult, Evidence
+from ..findings.records import STAGES, CauseResult, Evidence
 from .blocks import Block, Bullets, Heading, Line, Paragraph, Ref
 from .builder import Builder
 

@@ -7,7 +7,7 @@ the table (or section) that shows it.
 from __future__ import annotations
 
 from .. import vocabulary as vocab
-from ..findings.model import Evidence, Finding, severity_rank
+from ..findings.records import Evidence, Finding, severity_rank
 from .blocks import FindingCard, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
 from .sections_diagnosis import causes_blocks, recommendation_blocks

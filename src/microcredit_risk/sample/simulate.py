@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..ledger.canonical import GRADE_DTYPE
+from ..ledger.contract import GRADE_DTYPE
 from .engine import Customers, Engine, Loans
 from .kinds import kind_params, shares
 from .names import firm_names, officer_names, person_names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.canonical import Ledger, annual_snapshots
+from ..ledger.contract import Ledger, annual_snapshots
 from ..metrics.table import Metrics, Skipped
 from ..profile import BankProfile
 from .drivers import fit_driver_model

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.canonical import COLUMN_BY_NAME, GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
+from ..ledger.contract import COLUMN_BY_NAME, GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
 from .formula import TARGET, Term
 from .results import Fallback
 

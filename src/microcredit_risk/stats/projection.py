@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..ledger.canonical import GRADES, NPL_GRADES
+from ..ledger.contract import GRADES, NPL_GRADES
 from ..metrics.table import Metrics, Skipped
 
 EXITED = "exited"

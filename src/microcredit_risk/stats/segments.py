@@ -17,7 +17,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import AnalysisError
-from ..ledger.canonical import NPL_GRADES
+from ..ledger.contract import NPL_GRADES
 from ..metrics.catalogue import definitions
 from .results import ChiSquareTest, SegmentTest
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .canonical import GRADES, READ_COLUMN_BY_NAME, ColumnMatch
+from .contract import GRADES, READ_COLUMN_BY_NAME, ColumnMatch
 from .explain import ColumnExplain, conversion_words, explain_column
 from .guards import check_cell_sizes, check_error_cells, check_numbers, check_required_cells, raise_blank
 from .prepare import DERIVED_PREFIX, prepare, read_dates

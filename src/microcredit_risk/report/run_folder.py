@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import OutputError
 from ..findings.export import findings_from_json as _findings_from_text
 from ..findings.export import findings_json
-from ..findings.model import Findings
+from ..findings.records import Findings
 from ..metrics.export import metrics_json
 from ..metrics.table import Metrics, Skipped
 from ..output import GENERATOR, RUN_SCHEMA
@@ -68,7 +68,7 @@ class LedgerSummary:
 
     @classmethod
     def from_ledger(cls, ledger: Any, lang: str = "en") -> LedgerSummary:
-        """Summarise a :class:`~microcredit_risk.ledger.canonical.Ledger` (duck-typed)."""
+        """Summarise a :class:`~microcredit_risk.ledger.contract.Ledger` (duck-typed)."""
         return cls(
             files=list(ledger.files),
             rows=len(ledger.frame),
