@@ -2,8 +2,8 @@
 
 Headless Chromium on a fresh Linux shows boxes for every Chinese character. The report therefore
 carries, as base64 WOFF ``@font-face`` rules, the shipped Noto Serif SC (body) and Noto Sans SC
-(headings, tables) cut down to the characters the report uses: a few hundred glyphs, ~0.2 MB each
-instead of 8–12 MB. WOFF (zlib) rather than WOFF2: 10 % larger, but saving it takes 0.15 s instead
+(headings, tables) cut down to the characters the report uses: a few hundred glyphs, 0.1–0.15 MB
+each instead of 8–12 MB. WOFF (zlib) rather than WOFF2: 10 % larger, but saving it takes 0.15 s instead
 of 1.1 s per font and needs no Brotli package. The subsetter's output is deterministic (the ``head`` timestamp is not renewed),
 so the same report gives the same bytes.
 """
