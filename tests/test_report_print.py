@@ -253,3 +253,18 @@ def test_html_embeds_fonts_covering_every_character_shown(run, tmp_path, lang):
     assert re.search(r'--serif: "mcr Noto Serif SC", ', page) and re.search(r'--sans: "mcr Noto Sans SC", ', page)
     again = render_report(run, tmp_path / "again", lang=lang, formats=("html",), catalogue=make_catalogue())[0]
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_analyze_pdf_adds_report_pdf_to_the_run_folder(tmp_path):
+    from microcredit_risk.sample.export import export_bank_ledger
+    from microcredit_risk.sample.simulate import simulate
+
+    sample = simulate("village_bank", seed=5, loans=150)
+    ledger = export_bank_ledger(sample, tmp_path / "village.xlsx")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["analyze", str(ledger), "--out", str(out), "--dpi", "50", "--pdf", "--quiet"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert names == ["findings.json", "metrics.json", "metrics.xlsx", "models.json", "report.docx", "report.html",
+                     "report.md", "report.pdf", "run.json", "validation.json"]
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"

@@ -45,6 +45,7 @@ PREAMBLE = """\
 #show figure.where(kind: table): set figure.caption(position: top)
 #show figure.caption: set text(font: {head}, size: 9.5pt)
 #show table: set text(size: 8pt)
+#show table: set par(justify: false)
 #show link: set text(fill: accent)
 #show outline.entry.where(level: 1): set text(font: {head})
 """
@@ -84,7 +85,7 @@ class _Writer:
         for ref in line.refs:
             target = ref.href.removeprefix("#")
             shown = _t(ref.label)
-            parts.append(f" #link(<{target}>)[{shown}]" if target in self.labels else f" {shown}")
+            parts.append(f" → #link(<{target}>)[{shown}]" if target in self.labels else f" → {shown}")
         return "".join(parts)
 
     def table(self, t: Table) -> None:
