@@ -119,10 +119,11 @@ class _Writer:
         colour = SEVERITY_COLOUR.get(f.badge_class, ACCENT)
         inner = [f"#heading(level: 3, outlined: false)[#badge({_s(f.badge)}, {_s(colour)}) {_t(f.title)}]"
                  + self.label(f.id),
-                 f"#text(size: 9pt, style: \"italic\")[{_t(f.scope)}]", "", f"#strong({_s(f.evidence_title)})", ""]
+                 f"#block(sticky: true, text(size: 9pt, style: \"italic\")[{_t(f.scope)}])",
+                 f"#block(sticky: true, strong({_s(f.evidence_title)}))", ""]
         inner += [f"- {self.line(x)}" for x in f.evidence]
         if f.causes:
-            inner += ["", f"#strong({_s(f.causes_title)})", ""] + [f"- {_t(c)}" for c in f.causes]
+            inner += ["", f"#block(sticky: true, strong({_s(f.causes_title)}))", ""] + [f"- {_t(c)}" for c in f.causes]
         body = "\n".join(inner)
         self.out.append(f"#block(width: 100%, breakable: true, inset: (left: 9pt, y: 4pt), "
                         f"stroke: (left: 2.5pt + rgb({_s(colour)})))[\n{body}\n]")
