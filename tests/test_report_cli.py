@@ -47,4 +47,4 @@ def test_report_rejects_an_unknown_format(tmp_path):
     save_run(run, run.base_dir)
     result = CliRunner().invoke(app, ["report", str(run.base_dir), "--format", "odt"])
     assert result.exit_code == 2
-    assert result.stderr == "mcr: error: --format: 'odt' is not one of html, md, docx [E602]\n"
+    assert result.stderr == "mcr: error: --format: 'odt' is not one of html, md, docx, pdf [E602]\n"

@@ -160,12 +160,15 @@ class Session:
 
     # -- writing ------------------------------------------------------------------------------------
     def write_run(self, out_dir: str | Path, *, templates: str | Path | None = None,
-                  figure_formats: Sequence[str] = ("png", "svg"), dpi: int = 300) -> Path:
-        """Write the whole run folder (CLI.md, "Output of mcr analyze") completely or not at all."""
+                  figure_formats: Sequence[str] = ("png", "svg"), dpi: int = 300, pdf: bool = False) -> Path:
+        """Write the whole run folder (CLI.md, "Output of mcr analyze") completely or not at all.
+
+        ``pdf``: also typeset report.pdf (report/pdf.py).
+        """
         from .figures import save_figures
         from .metrics.export import write_metrics_xlsx
         from .output import atomic_folder
-        from .report.render import render_report
+        from .report.render import FORMATS, render_report
         from .report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
 
         self.run()
@@ -187,7 +190,8 @@ class Session:
             save_run(results, tmp, validation=self.validation_json())
             write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang)
             self._say("rendering report")
-            render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None)
+            render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None,
+                          formats=(*FORMATS, "pdf") if pdf else FORMATS)
         return target
 
 

@@ -49,13 +49,14 @@ def analyze(
     rules: RulesOpt = None,
     dpi: Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of the PNG figures.")] = 300,
     formula: FormulaOpt = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (typeset with the shipped fonts).")] = False,
 ) -> None:
     """Run the whole case study on LEDGER files and write one report folder (default mcr-out/<ledger name>)."""
     target = out or Path("mcr-out") / ledger[0].stem
     with progress(quiet) as say:
         run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, progress=say,
                       anonymize=anonymize, formula=formula, rules=rules)
-        written = run.write_run(target, templates=templates, dpi=dpi)
+        written = run.write_run(target, templates=templates, dpi=dpi, pdf=pdf)
     findings = run.findings
     if not quiet:
         print_warnings(run.ledger, run.lang)

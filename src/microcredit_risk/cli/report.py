@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from ..output import atomic_files
-from ..report.render import FORMATS, load_run, render_report
+from ..report.render import ALL_FORMATS, FORMATS, load_run, render_report
 from .app import app
 from .common import LangOpt, OutOpt, QuietOpt, one_of, stderr
 
 
 def _formats(text: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
-    one_of("--format", FORMATS)(list(chosen) or [""])
+    one_of("--format", ALL_FORMATS)(list(chosen) or [""])
     return chosen
 
 
@@ -26,14 +26,16 @@ def report(
     lang: LangOpt = None,
     out: OutOpt = None,
     formats: Annotated[str, typer.Option("--format", callback=_formats,
-                                         help="Comma-separated: " + ", ".join(FORMATS) + ".")] = ",".join(FORMATS),
+                                         help="Comma-separated: " + ", ".join(ALL_FORMATS) + ".")] = ",".join(FORMATS),
     quiet: QuietOpt = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (typeset with the shipped fonts).")] = False,
 ) -> None:
-    """Re-render report.html, report.md and report.docx from a run folder's saved results."""
+    """Re-render report.html, report.md and report.docx (and report.pdf) from a run folder's saved results."""
     run = load_run(run_dir)
     target = Path(out) if out is not None else Path(run_dir)
     with atomic_files(target) as tmp:
-        render_report(run, tmp, lang=lang or run.lang, templates=templates, formats=tuple(formats))
+        chosen = (*formats, "pdf") if pdf and "pdf" not in formats else tuple(formats)
+        render_report(run, tmp, lang=lang or run.lang, templates=templates, formats=chosen)
         written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     err = stderr(quiet)
     for p in written:

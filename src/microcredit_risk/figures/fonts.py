@@ -20,13 +20,20 @@ SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micr
 LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib
 
 
+def noto_dir() -> Path | None:
+    """The folder of the shipped Noto Sans SC / Noto Serif SC (pip package pylopdf-fonts-zh-cn), if installed."""
+    spec = importlib.util.find_spec("pylopdf_fonts_zh_cn")  # Noto Sans/Serif SC (OFL 1.1), font files only
+    if spec is None or not spec.origin:
+        return None
+    folder = Path(spec.origin).parent
+    return folder if (folder / "NotoSansSC-Regular.otf").is_file() else None
+
+
 def _bundled_font_files() -> list[Path]:
     files: list[Path] = []
-    spec = importlib.util.find_spec("pylopdf_fonts_zh_cn")  # Noto Sans SC (OFL 1.1), font files only
-    if spec is not None and spec.origin:
-        sans = Path(spec.origin).parent / "NotoSansSC-Regular.otf"
-        if sans.is_file():
-            files.append(sans)
+    folder = noto_dir()
+    if folder is not None:
+        files.append(folder / "NotoSansSC-Regular.otf")
     try:
         own = resources.files("microcredit_risk").joinpath("fonts")
         files += sorted(Path(str(p)) for p in own.iterdir() if p.name.lower().endswith((".otf", ".ttf")))

@@ -52,7 +52,7 @@ class Builder:
               shows: Sequence[tuple[str, str | None]] = (), note: str | None = None) -> Table:
         """A numbered table; ``shows`` lists the (metric, dimension) it displays, for links."""
         self._ntab += 1
-        n = f"{self.number}-{self._ntab}" if self.lang == "zh" else f"{self.number}.{self._ntab}"
+        n = f"{self.number}-{self._ntab}"  # chapter-number in both languages (thesis style: 表3-1, Table 3-1)
         label = self.texts.get("labels.table", n=n)
         tid = f"tab-{self.number}-{self._ntab}"
         for key in shows:
@@ -65,7 +65,7 @@ class Builder:
         if file is None:
             return Paragraph(self.texts.get("sentences.missing_figure", name=ref.name))
         self._nfig += 1
-        n = f"{self.number}-{self._nfig}" if self.lang == "zh" else f"{self.number}.{self._nfig}"
+        n = f"{self.number}-{self._nfig}"
         label = self.texts.get("labels.figure", n=n)
         uri = "data:image/png;base64," + base64.b64encode(file.read_bytes()).decode("ascii")
         return Figure(id=f"fig-{ref.name}", name=ref.name, caption=f"{label} {ref.title}",

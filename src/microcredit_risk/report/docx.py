@@ -1,8 +1,20 @@
-"""The Word report (python-docx): the same sections and blocks as the HTML and Markdown.
+"""The Word report (python-docx) in the form a thesis office accepts: the same sections and blocks as the HTML.
 
-A4 pages, Chinese-capable fonts (w:eastAsia), figures at the text width. Output is byte-for-byte
-deterministic: the core properties are fixed and the zip is rewritten with a constant timestamp
-(python-docx stamps each zip entry with the current time).
+* A4, margins 2.5 cm (top/bottom) and 3 cm (left/right); page numbers (PAGE field) in the footer.
+* A table of contents field (TOC \\o "1-3" \\h) whose cached entries already link to the chapters;
+  settings.xml asks Word to update it (and the page numbers) when the file is opened.
+* Fonts: 宋体 body, 黑体 headings and captions, Times New Roman for Latin text (w:rFonts
+  ascii/hAnsi/eastAsia, theme fonts removed); the font table names the shipped Noto Serif SC /
+  Noto Sans SC as the fallback (w:altName) of 宋体 / 黑体.
+* Captions "表3-1 …" / "图3-1 …" numbered by the report builder (chapter-number), as text: a SEQ
+  field with \\s 1 would restart per chapter in Word, but LibreOffice ignores \\s and counts on
+  through the document. Each caption is a bookmark, and every "see table/figure/finding" in the text
+  is a hyperlink to it.
+* Three-line tables (三线表): 1.5 pt top and bottom rules, 0.75 pt under the header row, no
+  vertical rules; the header row repeats on each page. Figures at the text width.
+
+Output is byte-for-byte deterministic: fixed core properties, sequential bookmark ids, and the zip
+rewritten with a constant timestamp (python-docx stamps each entry with the current time).
 """
 
 from __future__ import annotations
@@ -15,136 +27,270 @@ from typing import Any
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..output import fixed_zip_times
 from .blocks import Bullets, Figure, FindingCard, Heading, Line, Paragraph, ReportContext, Table
+from .docx_xml import (
+    Bookmarks,
+    el,
+    field_begin,
+    field_end,
+    font_table_entries,
+    internal_link,
+    set_rfonts,
+    simple_field,
+    three_line_table,
+    update_fields_on_open,
+)
 
-A4_WIDTH, A4_HEIGHT, MARGIN = Cm(21.0), Cm(29.7), Cm(2.2)
-TEXT_WIDTH = Cm(21.0 - 2 * 2.2)
-LATIN_BODY, LATIN_HEAD = "Times New Roman", "Arial"
-EAST_ASIA_BODY, EAST_ASIA_HEAD = "宋体", "Microsoft YaHei"
+A4_WIDTH, A4_HEIGHT = Cm(21.0), Cm(29.7)
+MARGIN_TB, MARGIN_LR = Cm(2.5), Cm(3.0)
+TEXT_WIDTH = Cm(21.0 - 2 * 3.0)
+LATIN = "Times New Roman"
+SONG, HEI = "宋体", "黑体"                       # thesis body / heading fonts
+FALLBACK = {SONG: "Noto Serif SC", HEI: "Noto Sans SC"}  # shipped by pylopdf-fonts-zh-cn
+BODY_PT, TABLE_PT = 12, 9                       # 小四 body; tables a little smaller
+HEADING_PT = {1: 16, 2: 14, 3: 12}              # 三号, 四号, 小四
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-ACCENT = RGBColor(0x1F, 0x3B, 0x63)
+LINK_COLOUR = "1F3B63"
+BLACK = RGBColor(0, 0, 0)
 SEVERITY_COLOUR = {"high": RGBColor(0xB4, 0x23, 0x18), "medium": RGBColor(0xB5, 0x47, 0x08),
                    "low": RGBColor(0x3B, 0x6E, 0x3B)}
 
 
-def _set_fonts(style_or_run: Any, latin: str, east_asia: str) -> None:
-    font = style_or_run.font
-    font.name = latin
-    rpr = style_or_run.element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(rfonts)
-    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
-        rfonts.set(qn(attr), value)
+def _style(doc: Any, name: str, east_asia: str, size: float, *, bold: bool = False) -> Any:
+    style = doc.styles[name]
+    set_rfonts(style.element.get_or_add_rPr(), LATIN, east_asia)
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = BLACK
+    return style
 
 
-def _styles(doc: Any) -> None:
-    normal = doc.styles["Normal"]
-    _set_fonts(normal, LATIN_BODY, EAST_ASIA_BODY)
-    normal.font.size = Pt(10.5)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
-        style = doc.styles[name]
-        _set_fonts(style, LATIN_HEAD, EAST_ASIA_HEAD)
-        style.font.color.rgb = ACCENT
+def _styles(doc: Any, lang: str) -> None:
+    normal = _style(doc, "Normal", SONG, BODY_PT)
+    rpr = normal.element.get_or_add_rPr()
+    rpr.append(el("w:lang", val="en-US", eastAsia="zh-CN"))
+    normal.paragraph_format.line_spacing = 1.25
+    normal.paragraph_format.space_after = Pt(3)
+    body = _style(doc, "Body Text", SONG, BODY_PT)
+    body.paragraph_format.space_after = Pt(3)
+    if lang == "zh":  # 首行缩进两字
+        body.element.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "200")
+    for level, size in HEADING_PT.items():
+        h = _style(doc, f"Heading {level}", HEI, size, bold=True)
+        h.paragraph_format.space_before = Pt(18 if level == 1 else 12)
+        h.paragraph_format.space_after = Pt(6)
+    _style(doc, "Title", HEI, 18, bold=True).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cap = _style(doc, "Caption", HEI, 10.5)
+    cap.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cap.paragraph_format.space_before, cap.paragraph_format.space_after = Pt(6), Pt(3)
+    cell = doc.styles.add_style("Table Text", 1)  # WD_STYLE_TYPE.PARAGRAPH
+    cell.base_style = normal
+    cell.font.size = Pt(TABLE_PT)
+    cell.paragraph_format.line_spacing = 1.0
+    cell.paragraph_format.space_after = Pt(0)
+    _style(doc, "List Bullet", SONG, BODY_PT)
+    _style(doc, "Footer", SONG, 9).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _line(doc: Any, line: Line, style: str | None = "List Bullet") -> None:
-    p = doc.add_paragraph(style=style)
-    if line.badge:
-        run = p.add_run(f"[{line.badge}] ")
-        run.bold = True
-        if line.badge_class in SEVERITY_COLOUR:
-            run.font.color.rgb = SEVERITY_COLOUR[line.badge_class]
-    p.add_run(line.text)
-    for ref in line.refs:
-        r = p.add_run(f" → {ref.label}")
-        r.italic = True
-        r.font.color.rgb = ACCENT
+def _font_table(doc: Any) -> None:
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    part._blob = part.blob.replace(b"</w:fonts>", font_table_entries(FALLBACK) + b"</w:fonts>")
 
 
-def _table(doc: Any, t: Table) -> None:
-    doc.add_paragraph(t.caption, style="Caption")
-    table = doc.add_table(rows=1 + len(t.rows), cols=len(t.headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
-    for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
-        for c, (cell, text) in enumerate(zip(row.cells, cells, strict=False)):
-            cell.text = text
-            para = cell.paragraphs[0]
-            if t.numeric[c]:
-                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            for run in para.runs:
-                run.font.size = Pt(8.5)
-                run.bold = r == 0
-    if t.note:
-        doc.add_paragraph(t.note).runs[0].italic = True
+class _Writer:
+    def __init__(self, ctx: ReportContext) -> None:
+        self.ctx = ctx
+        self.doc = Document()
+        self.marks = Bookmarks()
+        self.targets = _targets(ctx)
+
+    # -- text ---------------------------------------------------------------------------------
+    def line(self, line: Line, style: str | None = "List Bullet") -> None:
+        p = self.doc.add_paragraph(style=style)
+        if line.badge:
+            run = p.add_run(f"[{line.badge}] ")
+            run.bold = True
+            if line.badge_class in SEVERITY_COLOUR:
+                run.font.color.rgb = SEVERITY_COLOUR[line.badge_class]
+        p.add_run(line.text)
+        for ref in line.refs:
+            anchor = ref.href.removeprefix("#")
+            p.add_run(" → ")
+            if anchor in self.targets:
+                internal_link(p, self.marks.name(anchor), ref.label, LINK_COLOUR)
+            else:
+                p.add_run(ref.label)
+
+    def heading(self, text: str, level: int, anchor: str | None) -> Any:
+        p = self.doc.add_heading(text, level=level)
+        if anchor and anchor in self.targets:
+            self.marks.wrap(p, anchor)
+        return p
+
+    def caption(self, text: str, anchor: str) -> Any:
+        """The numbered caption as written by the builder, inside a bookmark the text links to."""
+        p = self.doc.add_paragraph(text, style="Caption")
+        self.marks.wrap(p, anchor)
+        return p
+
+    # -- blocks -------------------------------------------------------------------------------
+    def table(self, t: Table) -> None:
+        self.caption(t.caption, t.id).paragraph_format.keep_with_next = True
+        n = len(t.headers)
+        table = self.doc.add_table(rows=1 + len(t.rows), cols=n)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = _column_widths([t.headers, *t.rows], n)
+        for col, width in zip(table.columns, widths, strict=True):
+            col.width = width  # w:gridCol (LibreOffice reads these; Word the w:tcW below)
+        # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
+        for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
+            for c, cell in enumerate(row.cells):
+                cell.width = widths[c]
+            for c, (cell, text) in enumerate(zip(row.cells, cells, strict=False)):
+                para = cell.paragraphs[0]
+                para.style = "Table Text"
+                run = para.add_run(text)
+                if r == 0:
+                    run.bold = True
+                if c < len(t.numeric) and t.numeric[c]:
+                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        three_line_table(table)
+        if t.note:
+            note = self.doc.add_paragraph(style="Table Text")
+            note.add_run(t.note).italic = True
+
+    def figure(self, f: Figure) -> None:
+        if f.file is None:
+            return
+        self.doc.add_picture(str(f.file), width=TEXT_WIDTH)
+        pic = self.doc.paragraphs[-1]
+        pic.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        pic.paragraph_format.keep_with_next = True
+        self.caption(f.caption, f.id)
+
+    def finding(self, f: FindingCard) -> None:
+        p = self.doc.add_heading(level=3)
+        badge = p.add_run(f"[{f.badge}] ")
+        badge.font.color.rgb = SEVERITY_COLOUR.get(f.badge_class, BLACK)
+        p.add_run(f.title)
+        if f.id in self.targets:
+            self.marks.wrap(p, f.id)
+        self.doc.add_paragraph(f.scope).runs[0].italic = True
+        self.doc.add_paragraph().add_run(f.evidence_title).bold = True
+        for line in f.evidence:
+            self.line(line)
+        if f.causes:
+            self.doc.add_paragraph().add_run(f.causes_title).bold = True
+            for c in f.causes:
+                self.doc.add_paragraph(c, style="List Bullet")
+
+    def block(self, b: object) -> None:
+        if isinstance(b, Paragraph):
+            self.doc.add_paragraph(b.text, style="Body Text")
+        elif isinstance(b, Bullets):
+            for line in b.items:
+                self.line(line)
+        elif isinstance(b, Heading):
+            self.heading(b.title, 2 if b.level == 3 else 3, b.id)
+        elif isinstance(b, Table):
+            self.table(b)
+        elif isinstance(b, Figure):
+            self.figure(b)
+        elif isinstance(b, FindingCard):
+            self.finding(b)
+
+    # -- whole document -----------------------------------------------------------------------
+    def toc(self) -> None:
+        """A TOC field; its cached entries (chapters and subsections, linked) show until Word updates it."""
+        title = self.doc.add_paragraph(self.ctx.toc_title, style="TOC Heading")
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        entries = [(lvl, a, t) for s in self.ctx.sections for lvl, a, t in
+                   [(1, s.id, s.title)] + [(2, b.id, b.title) for b in s.blocks
+                                           if isinstance(b, Heading) and b.level == 3]]
+        first = self.doc.add_paragraph()
+        field_begin(first, 'TOC \\o "1-3" \\h \\z \\u')
+        for i, (level, anchor, text) in enumerate(entries):
+            p = first if i == 0 else self.doc.add_paragraph()
+            p.paragraph_format.left_indent = Cm(0.74 * (level - 1))
+            p.paragraph_format.space_after = Pt(0)
+            internal_link(p, self.marks.name(anchor), text, "000000")
+        field_end(self.doc.paragraphs[-1])
+        self.doc.add_page_break()
+
+    def footer(self) -> None:
+        p = self.doc.sections[0].footer.paragraphs[0]
+        p.style = "Footer"
+        simple_field(p, "PAGE", "1")
+
+    def build(self) -> Any:
+        doc, ctx = self.doc, self.ctx
+        section = doc.sections[0]
+        section.page_width, section.page_height = A4_WIDTH, A4_HEIGHT
+        section.top_margin = section.bottom_margin = MARGIN_TB
+        section.left_margin = section.right_margin = MARGIN_LR
+        _styles(doc, ctx.lang)
+        _font_table(doc)
+        update_fields_on_open(doc.settings.element)
+        lang = doc.settings.element.find(qn("w:themeFontLang"))
+        if lang is not None:
+            lang.set(qn("w:eastAsia"), "zh-CN")
+        self.footer()
+        doc.add_heading(ctx.title, level=0)
+        sub = doc.add_paragraph(ctx.subtitle)
+        sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for label, value in ctx.facts:
+            p = doc.add_paragraph()
+            p.add_run(f"{label}: ").bold = True
+            p.add_run(value)
+        self.toc()
+        for i, sec in enumerate(ctx.sections):
+            h = self.heading(sec.title, 1, sec.id)
+            h.paragraph_format.page_break_before = i > 0
+            doc.add_paragraph(sec.intro).runs[0].italic = True
+            for b in sec.blocks:
+                self.block(b)
+        doc.add_paragraph(ctx.footer).runs[0].italic = True
+        props = doc.core_properties
+        props.title, props.author, props.last_modified_by = ctx.title, "mcr", "mcr"
+        props.created = props.modified = FIXED_TIME
+        props.revision = 1
+        props.language = "zh-CN" if ctx.lang == "zh" else "en"
+        return doc
 
 
-def _figure(doc: Any, f: Figure) -> None:
-    if f.file is None:
-        return
-    doc.add_picture(str(f.file), width=TEXT_WIDTH)
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    cap = doc.add_paragraph(f.caption, style="Caption")
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _display_width(text: str) -> int:
+    """Rough printed width in Latin characters: a Chinese character is two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _finding(doc: Any, f: FindingCard) -> None:
-    p = doc.add_heading(level=3)
-    badge = p.add_run(f"[{f.badge}] ")
-    badge.font.color.rgb = SEVERITY_COLOUR.get(f.badge_class, ACCENT)
-    p.add_run(f.title)
-    doc.add_paragraph(f.scope).runs[0].italic = True
-    doc.add_paragraph().add_run(f.evidence_title).bold = True
-    for line in f.evidence:
-        _line(doc, line)
-    if f.causes:
-        doc.add_paragraph().add_run(f.causes_title).bold = True
-        for c in f.causes:
-            doc.add_paragraph(c, style="List Bullet")
+def _column_widths(rows: list[list[str]], n: int) -> list[int]:
+    """Column widths in EMU over the text width, by each column's longest cell (bounded: 6–28 chars, padding included)."""
+    longest = [6] * n
+    for row in rows:
+        for c, text in enumerate(row[:n]):
+            longest[c] = max(longest[c], min(28, _display_width(text) + 2))
+    total = sum(longest)
+    return [int(TEXT_WIDTH * w / total) for w in longest]
+
+
+def _targets(ctx: ReportContext) -> set[str]:
+    """Anchors that get a bookmark: chapters, subsections, tables, figures with a file, findings."""
+    ids = {s.id for s in ctx.sections}
+    for s in ctx.sections:
+        for b in s.blocks:
+            if isinstance(b, Heading | Table | FindingCard) or (isinstance(b, Figure) and b.file is not None):
+                ids.add(b.id)
+    return ids
 
 
 def build_document(ctx: ReportContext) -> Any:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = A4_WIDTH, A4_HEIGHT
-    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
-    _styles(doc)
-    doc.add_heading(ctx.title, level=0)
-    for label, value in ctx.facts:
-        p = doc.add_paragraph()
-        p.add_run(f"{label}: ").bold = True
-        p.add_run(value)
-    for sec in ctx.sections:
-        doc.add_heading(sec.title, level=1)
-        doc.add_paragraph(sec.intro).runs[0].italic = True
-        for b in sec.blocks:
-            if isinstance(b, Paragraph):
-                doc.add_paragraph(b.text)
-            elif isinstance(b, Bullets):
-                for line in b.items:
-                    _line(doc, line)
-            elif isinstance(b, Heading):
-                doc.add_heading(b.title, level=2 if b.level == 3 else 3)
-            elif isinstance(b, Table):
-                _table(doc, b)
-            elif isinstance(b, Figure):
-                _figure(doc, b)
-            elif isinstance(b, FindingCard):
-                _finding(doc, b)
-    doc.add_paragraph(ctx.footer).runs[0].italic = True
-    props = doc.core_properties
-    props.title, props.author, props.last_modified_by = ctx.title, "mcr", "mcr"
-    props.created = props.modified = FIXED_TIME
-    props.revision = 1
-    props.language = "zh-CN" if ctx.lang == "zh" else "en"
-    return doc
+    return _Writer(ctx).build()
 
 
 def write_docx(ctx: ReportContext, path: Path) -> Path:

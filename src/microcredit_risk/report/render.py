@@ -1,4 +1,4 @@
-"""Render a finished run into report.html, report.md and report.docx in one folder.
+"""Render a finished run into report.html, report.md, report.docx (and report.pdf on request) in one folder.
 
 Only fixed file names are written, inside ``out_dir``: the reports, and (for the Markdown's relative
 links) copies of the figures under ``out_dir/figures`` when the run's figures live elsewhere.
@@ -10,21 +10,35 @@ import re
 import shutil
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ..errors import UsageError
 from .blocks import Figure, ReportContext
 from .catalogue import Catalogue
 from .context import build_context
 from .docx import write_docx
+from .pdf import write_pdf
 from .run_folder import RunResults, load_run
 from .templates import environment
+from .webfont import font_face_css, text_characters, web_fonts
 
-FORMATS = ("html", "md", "docx")
-__all__ = ["FORMATS", "load_run", "render_report", "render_text"]
+FORMATS = ("html", "md", "docx")          # written by default
+ALL_FORMATS = (*FORMATS, "pdf")            # pdf on request (--pdf): it needs a second or two more
+__all__ = ["ALL_FORMATS", "FORMATS", "load_run", "render_report", "render_text"]
 
 
 def render_text(ctx: ReportContext, kind: str, templates: Path | None = None) -> str:
-    """The HTML or Markdown text of the report."""
-    text = environment(kind, templates).get_template(f"report.{kind}.j2").render(ctx=ctx)
+    """The HTML or Markdown text of the report.
+
+    HTML is rendered twice: first to learn which characters it shows, then with those characters'
+    glyphs of the shipped Noto SC fonts embedded (webfont.py), so it needs no Chinese system font.
+    """
+    template = environment(kind, templates).get_template(f"report.{kind}.j2")
+    if kind == "html":
+        draft = template.render(ctx=ctx, webfonts="")
+        css = font_face_css(web_fonts(text_characters(draft)))
+        return template.render(ctx=ctx, webfonts=Markup(css))
+    text = template.render(ctx=ctx)
     if kind == "md":
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return text
@@ -37,9 +51,9 @@ def _figures(ctx: ReportContext) -> list[Figure]:
 def render_report(run: RunResults, out_dir: Path, *, lang: str = "zh", templates: Path | None = None,
                   formats: tuple[str, ...] | list[str] = FORMATS, catalogue: Catalogue | None = None) -> list[Path]:
     """Write the report files into ``out_dir`` and return their paths (in ``formats`` order)."""
-    unknown = [f for f in formats if f not in FORMATS]
+    unknown = [f for f in formats if f not in ALL_FORMATS]
     if unknown:
-        raise UsageError("E715", value=", ".join(unknown), choices=", ".join(FORMATS))
+        raise UsageError("E715", value=", ".join(unknown), choices=", ".join(ALL_FORMATS))
     ctx = build_context(run, lang, catalogue)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,6 +62,8 @@ def render_report(run: RunResults, out_dir: Path, *, lang: str = "zh", templates
         path = out_dir / f"report.{kind}"
         if kind == "docx":
             write_docx(ctx, path)
+        elif kind == "pdf":
+            write_pdf(ctx, path)
         else:
             path.write_text(render_text(ctx, kind, templates), encoding="utf-8")
         written.append(path)
