@@ -136,7 +136,7 @@ def test_json_round_trip_is_exact_and_deterministic() -> None:
     assert data["schema"] == "mcr.findings/2"
     first = data["findings"][0]
     assert list(first) == ["code", "severity", "title", "as_of", "dimension", "segment", "evidence", "causes"]
-    assert all(set(c) == {"code", "status", "text", "because", "evidence", "verify"} for c in data["causes"])
+    assert all(set(c) == {"code", "status", "text", "because", "evidence", "verify", "short"} for c in data["causes"])
     assert first["evidence"][0] == {"metric": "npl_ratio", "as_of": LATEST, "value": 0.08, "threshold": 0.05,
                                     "threshold_name": "npl_ratio_max"}
     assert data["not_run"] and set(data["not_run"][0]) == {"what", "needs", "reason"}

@@ -91,7 +91,7 @@ def test_causes_section_shows_supported_causes_and_how_to_verify_the_others(run)
     ruled = [i.text for b in method.blocks if b.kind == "bullets" for i in b.items]
     assert ruled and ruled[0].startswith("部分客户经理的能力或激励存在问题：已排除，因为")
     summary = next(s for s in ctx.sections if s.id == "sec-summary")
-    assert any(b.kind == "paragraph" and b.text.startswith("综合来看，台账数据支持以下成因：风险集中于特定行业；信贷投向过度集中。")
+    assert any(b.kind == "paragraph" and b.text.startswith("综合来看，台账数据支持以下成因：风险集中于特定行业、信贷投向过度集中。")
                for b in summary.blocks)
 
 

@@ -67,10 +67,19 @@ def segment_label(dimension: str | None, value: Any, lang: str = "zh") -> str:
     return key
 
 
-def metric_label(name: str, lang: str = "zh") -> str:
-    """不良贷款率 / NPL ratio … for a metric (or another quantity the findings cite)."""
+def metric_label(name: str, lang: str = "zh", grade: str | None = None) -> str:
+    """不良贷款率 / NPL ratio … for a metric (or another quantity the findings cite); with ``grade``,
+    the name a metric of one grade goes by where it has one (正常类贷款迁徙率, not 迁徙率（正常）)."""
     v = vocabulary()
-    return _pick(v["metrics"].get(name) or v["quantities"].get(name), lang, name)
+    entry = v["metrics"].get(name) or v["quantities"].get(name)
+    if grade is not None and entry is not None and "of_grade" in entry:
+        return _pick(entry["of_grade"], lang, name).format(grade=grade_label(grade, lang))
+    return _pick(entry, lang, name)
+
+
+def has_grade_name(name: str) -> bool:
+    """Whether the metric has a name of its own for one grade (see :func:`metric_label`)."""
+    return "of_grade" in (vocabulary()["metrics"].get(name) or {})
 
 
 def metric_unit(name: str) -> str | None:

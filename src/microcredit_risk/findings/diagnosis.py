@@ -13,6 +13,7 @@ bank or by scope (a sub-branch sets no provisioning policy).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -105,16 +106,18 @@ def judge_causes(ctx: Context, states: Mapping[str, str], findings: Sequence[Fin
         if "present" in spec and _run(ctx, spec["present"], all_checks).state != "fired":
             continue
         text = str(spec.get(lang) or spec.get("en") or code)
+        short = str((spec.get("short") or {}).get(lang) or text)
         supported = _run(ctx, spec.get("supported"), all_checks)
         if supported.state == "fired":
-            out.append(CauseResult(code, "supported", text, _backing(supported), _evidence(supported)))
+            out.append(CauseResult(code, "supported", text, _backing(supported), _evidence(supported), short=short))
             continue
         contradicted = _run(ctx, spec.get("contradicted"), all_checks)
         if contradicted.state == "fired":
-            out.append(CauseResult(code, "contradicted", text, [], _evidence(contradicted)))
+            out.append(CauseResult(code, "contradicted", text, [], _evidence(contradicted), short=short))
             continue
         verify = spec.get("verify", {})
-        out.append(CauseResult(code, "untested", text, [], [], str(verify.get(lang) or verify.get("en") or "")))
+        out.append(CauseResult(code, "untested", text, [], [], str(verify.get(lang) or verify.get("en") or ""),
+                               short=short))
     out.sort(key=lambda c: STATUSES.index(c.status))
     return out
 
@@ -139,6 +142,16 @@ def targets(evidence: Sequence[Evidence], name: Target, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(p for p in phrases if p)
 
 
+EMPTY_BRACKETS = re.compile(r"\s*(（）|\(\))")
+CITED = 2     # a recommendation cites at most this many of its cause's numbers (the causes section lists all)
+
+
+def cited(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The numbers a recommendation cites: those compared with a line, p-values aside, the first two."""
+    lined = [e for e in evidence if e.threshold is not None and not e.metric.startswith("fisher")]
+    return (lined or list(evidence[:1]))[:CITED]
+
+
 def recommend(causes: Sequence[CauseResult], recommendations: Mapping[str, Any], lang: str, *,
               kind: str | None, scope: str | None, describe: Describe, name: Target) -> list[RecommendationResult]:
     """Recommendations of the supported causes, and "if confirmed" ones of the untested causes.
@@ -155,11 +168,12 @@ def recommend(causes: Sequence[CauseResult], recommendations: Mapping[str, Any],
     for cause in causes:
         if cause.status == "contradicted":
             continue
-        lined = [e for e in cause.evidence if e.threshold is not None] or cause.evidence[:1]
-        facts = {"cite": sep.join(dict.fromkeys(describe(e) for e in lined)),
+        facts = {"cite": sep.join(dict.fromkeys(describe(e) for e in cited(cause.evidence))),
                  "targets": targets(cause.evidence, name, lang)}
         for code, spec in by_cause.get(cause.code, []):
-            text = fill(_text(spec, lang, kind, scope), facts)
+            nothing = (spec.get("no_targets") or {}).get(lang, "")
+            text = fill(_text(spec, lang, kind, scope), {**facts, "targets": facts["targets"] or nothing})
+            text = EMPTY_BRACKETS.sub("", text)      # "(evidence: {cite})" with nothing to cite
             out.append(RecommendationResult(code, cause.code, str(spec["stage"]), text, list(cause.evidence),
                                             conditional=cause.status == "untested"))
     return out

@@ -80,7 +80,7 @@ def _finding(d: dict[str, Any]) -> Finding:
 def _cause(d: dict[str, Any]) -> CauseResult:
     return CauseResult(code=d["code"], status=_one_of(d.get("status"), STATUSES, "status"), text=d.get("text", ""),
                        because=list(d.get("because", [])), evidence=_evidence(d.get("evidence", [])),
-                       verify=d.get("verify"))
+                       verify=d.get("verify"), short=d.get("short", ""))
 
 
 def _recommendation(d: dict[str, Any]) -> RecommendationResult:

@@ -57,6 +57,7 @@ class CauseResult:
     because: list[str] = field(default_factory=list)     # the findings that back it
     evidence: list[Evidence] = field(default_factory=list)
     verify: str | None = None                    # how to verify an untested cause
+    short: str = ""                              # the cause in a few words (the summary's conclusion)
 
     def to_json_obj(self) -> dict[str, Any]:
         d = asdict(self)

@@ -80,11 +80,18 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
     return f"{value:.3g}"
 
 
+def _by_grade(e: Evidence) -> str | None:
+    """The grade of a per-grade metric that has a name of its own (migration_rate of normal loans)."""
+    if e.dimension is None and e.segment is not None and vocab.is_grade(e.segment) and vocab.has_grade_name(e.metric):
+        return str(e.segment)
+    return None
+
+
 def _label_unit(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> tuple[str, str]:
     """The metric's name (a user's rules file may rename it) and its unit."""
     label_spec = book.labels.get(e.metric, {})
     dim = dimension_label(book, e.dimension, lang)
-    label = fill(pick(label_spec, lang), {"dimension_label": dim}) or vocab.metric_label(e.metric, lang)
+    label = fill(pick(label_spec, lang), {"dimension_label": dim}) or vocab.metric_label(e.metric, lang, _by_grade(e))
     unit = str(label_spec.get("unit") or units.get(e.metric) or vocab.metric_unit(e.metric) or "number")
     return label, unit
 
@@ -94,7 +101,7 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     label, unit = _label_unit(book, e, units, lang)
     dim = dimension_label(book, e.dimension, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
-    where = [f"{dim} {seg}".strip()] if e.segment is not None else [dim] if dim else []
+    where = [f"{dim} {seg}".strip()] if e.segment is not None and not _by_grade(e) else [dim] if dim else []
     if e.as_of:
         where.append(vocab.date_text(e.as_of, lang))
     if e.threshold is not None:

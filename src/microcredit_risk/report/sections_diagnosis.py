@@ -19,9 +19,9 @@ def _evidence_line(b: Builder, e: Evidence) -> Line:
 
 
 def _key_evidence(cause: CauseResult) -> list[Evidence]:
-    """The numbers that back a cause: those compared with a line, else all of them (at most six)."""
+    """The numbers that back a cause, those compared with a line first (at most twelve)."""
     lined = [e for e in cause.evidence if e.threshold is not None]
-    return (lined or cause.evidence)[:6]
+    return [*lined, *(e for e in cause.evidence if e.threshold is None)][:12]
 
 
 def _finding_refs(b: Builder, codes: list[str]) -> list[Ref]:
@@ -38,10 +38,10 @@ def conclusion(b: Builder) -> Paragraph | None:
     untested = [c for c in causes if c.status == "untested"]
     if not causes:
         return None
-    sep = t.get("sentences.list_sep")
+    sep = t.get("sentences.name_sep")
     parts = []
     if supported:
-        parts.append(t.get("sentences.conclusion_supported", causes=sep.join(c.text for c in supported)))
+        parts.append(t.get("sentences.conclusion_supported", causes=sep.join(c.short or c.text for c in supported)))
     else:
         parts.append(t.get("sentences.conclusion_none"))
     if untested:

@@ -31,7 +31,10 @@ def evidence_text(b: Builder, e: Evidence) -> str:
     t, fmt = b.texts, b.fmt
     unit = b.unit(e.metric)
     scope = ""
-    if e.segment is not None and e.dimension is None and vocab.is_grade(e.segment):
+    label = b.label(e.metric, with_unit=False)
+    if e.segment is not None and e.dimension is None and vocab.is_grade(e.segment) and vocab.has_grade_name(e.metric):
+        label = vocab.metric_label(e.metric, b.lang, grade=str(e.segment))                  # 正常类贷款迁徙率
+    elif e.segment is not None and e.dimension is None and vocab.is_grade(e.segment):
         scope = t.get("sentences.scope_only", segment=b.cat.dimension(e.segment, b.lang))   # 期初正常类
     elif e.segment is not None:
         dim = b.cat.dimension(e.dimension, b.lang) if e.dimension else t.get("headers.segment")
@@ -42,7 +45,7 @@ def evidence_text(b: Builder, e: Evidence) -> str:
                                threshold=t.get("units.pp", v=f"{e.threshold * 100:.2f}"))
     elif e.threshold is not None:
         threshold_part = t.get("sentences.threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
-    return t.get("sentences.key_evidence", label=b.label(e.metric, with_unit=False), scope=scope,
+    return t.get("sentences.key_evidence", label=label, scope=scope,
                  value=fmt.value(e.value, unit, e.metric), threshold_part=threshold_part,
                  date=fmt.date(e.as_of) if e.as_of else fmt.missing)
 
