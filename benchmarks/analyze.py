@@ -17,7 +17,7 @@ from _ledgers import ledger_files
 
 def main() -> None:
     csv = ledger_files()["csv"]
-    from microcredit_risk.pipeline import analyze, write_run
+    from microcredit_risk.pipeline import Session
 
     stages: list[tuple[str, float]] = []
     last = [time.perf_counter()]
@@ -28,9 +28,9 @@ def main() -> None:
         last[0] = now
 
     t0 = time.perf_counter()
-    result = analyze([csv], lang="zh", progress=mark)
+    session = Session([csv], lang="zh", progress=mark).run()
     with tempfile.TemporaryDirectory() as tmp:
-        write_run(result, Path(tmp) / "run", progress=mark)
+        session.write_run(Path(tmp) / "run")
         mark("end")
     total = time.perf_counter() - t0
     # each mark names the stage that starts; the time measured is of the stage before it

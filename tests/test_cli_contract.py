@@ -54,6 +54,10 @@ class LedgerCommandCases:
         assert self.run(ledger, "--as-of", "2021-13-45", tmp=tmp_path) == (
             2, "", "mcr: error: --as-of: '2021-13-45' is not a date (YYYY-MM-DD) [E703]\n")
 
+    def test_bad_snapshots_value_exits_2(self, ledger: Path, tmp_path: Path) -> None:
+        assert self.run(ledger, "--snapshots", "monthly", tmp=tmp_path) == (
+            2, "", "mcr: error: --snapshots: 'monthly' is not one of annual [E602]\n")
+
     def test_unknown_option_exits_2(self, ledger: Path, tmp_path: Path) -> None:
         assert self.run(ledger, "--frobnicate", tmp=tmp_path) == (
             2, "", "mcr: error: no such option --frobnicate [E601]\n")

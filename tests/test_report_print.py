@@ -12,7 +12,6 @@ import zipfile
 from html.parser import HTMLParser
 
 import pytest
-from microcredit_risk.report.run_folder import save_run
 from report_sample import make_catalogue, make_run
 from typer.testing import CliRunner
 
@@ -21,6 +20,7 @@ from microcredit_risk.report.context import build_context
 from microcredit_risk.report.docx import write_docx
 from microcredit_risk.report.pdf import typst_source, write_pdf
 from microcredit_risk.report.render import render_report
+from microcredit_risk.report.run_folder import save_run
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PDFTOPPM, PDFFONTS, SOFFICE = shutil.which("pdftoppm"), shutil.which("pdffonts"), shutil.which("soffice")

@@ -21,6 +21,7 @@ from .common import (
     stderr,
     stdout,
 )
+from .warnings import print_warnings
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -55,6 +56,7 @@ def figures_command(
 
     run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     rendered = run.figures(only=only)
+    print_warnings(run.ledger, run.lang, quiet)
     with atomic_files(out) as tmp:
         written = save_figures(rendered, tmp, formats=tuple(fmt), dpi=dpi)
     console = stdout()

@@ -25,6 +25,7 @@ from .common import (
     stderr,
     stdout,
 )
+from .warnings import print_warnings
 
 
 class Format(StrEnum):
@@ -66,6 +67,7 @@ def metrics_command(
         raise UsageError("E606", where="--out", value=fmt)
     run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     chosen = run.select_metrics(metric, dimension, snapshot)
+    print_warnings(run.ledger, run.lang, quiet)
     err = stderr(quiet)
     for s in chosen.skipped:
         err.print(f"skipped {s.what}: needs {s.needs} ({s.reason})", markup=False, highlight=False)
