@@ -119,7 +119,7 @@ class Session:
         self._say("diagnosing")
         return diagnose(metrics, stats, self.profile, columns=set(self.ledger.frame.columns),
                         issues=self.ledger.issues, rows=len(self.ledger.frame), lang=self.lang,
-                        rules_path=self.rules)
+                        rules_path=self.rules, currency=self.ledger.currency)
 
     def figures(self, only: Sequence[str] | None = None) -> RenderedFigures:
         """Draw the figure set (or the figures named in ``only``) from the metrics and findings."""
@@ -127,7 +127,7 @@ class Session:
 
         self._say("drawing figures")
         return render_figures(self.metrics, self.statistics, findings=self.findings, lang=self.lang,
-                              thresholds=self.profile.thresholds, only=only)
+                              thresholds=self.profile.thresholds, only=only, currency=self.ledger.currency)
 
     # -- views --------------------------------------------------------------------------------------
     def select_metrics(self, names: Sequence[str] | None = None, dimension: str | None = None,

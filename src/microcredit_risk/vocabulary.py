@@ -110,6 +110,11 @@ def date_text(d: Any, lang: str = "zh") -> str:
     return f"{ts.day} {MONTHS[ts.month - 1]} {ts.year}"
 
 
+def currency_word(code: str, lang: str = "zh") -> str:
+    """元 / CNY, 美元 / USD …: what amounts are counted in (an unknown ISO code reads as itself)."""
+    return _pick(vocabulary()["currencies"].get(code), lang, code)
+
+
 def scope_label(scope: str, lang: str = "zh") -> str:
     return _pick(vocabulary()["scopes"].get(scope), lang, scope)
 

@@ -81,7 +81,7 @@ def metrics_command(
             if dims:
                 err.print(f"segments: --dimension {' | '.join(dims)}", markup=False, highlight=False)
         console = stdout()
-        for panel in metrics_table(shown, run.lang):
+        for panel in metrics_table(shown, run.lang, run.ledger.currency):
             console.print(panel)
         return
     if fmt == Format.xlsx:

@@ -48,8 +48,9 @@ class FigureOptions:
 
 
 def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None,
-                   findings: Findings | None = None) -> FigureOptions:
-    return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang), findings=findings)
+                   findings: Findings | None = None, currency: str = "CNY") -> FigureOptions:
+    return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang, currency),
+                         findings=findings)
 
 
 class MissingInput(Exception):

@@ -80,14 +80,15 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Findings | None, lang: str = "zh",
-                   thresholds: dict[str, float], only: Sequence[str] | None = None) -> RenderedFigures:
+                   thresholds: dict[str, float], only: Sequence[str] | None = None,
+                   currency: str = "CNY") -> RenderedFigures:
     """Draw every figure whose inputs exist (in registry order); the others are listed as skipped.
 
     ``findings``: the run's verdicts; a figure that marks something (the funnel's outlying officers)
     marks exactly what they name. None draws the figures without marks.
     """
     wanted = set(check_names(only)) if only is not None else set(FIGURES)
-    opts = figure_options(lang, thresholds, findings)
+    opts = figure_options(lang, thresholds, findings, currency)
     out = RenderedFigures()
     for name, draw in FIGURES.items():
         if name not in wanted:

@@ -30,6 +30,7 @@ def common() -> dict[str, Any]:
 @dataclass(frozen=True)
 class FigureTexts:
     lang: str
+    currency: str = "CNY"     # ISO code of every amount
 
     @property
     def _d(self) -> dict[str, Any]:
@@ -67,14 +68,15 @@ class FigureTexts:
 
     def money_scale(self, largest: float) -> tuple[float, str]:
         """(divisor, unit) for amounts whose largest absolute value is ``largest`` (万元/亿元, CNY million …)."""
-        scales = [(float(d), str(u)) for d, u in self._d["money"]["scales"]]
+        cur = vocab.currency_word(self.currency, self.lang)
+        scales = [(float(d), str(u).format(cur=cur)) for d, u in self._d["money"]["scales"]]
         for divisor, unit in scales:
             if abs(largest) >= divisor:
                 return divisor, unit
         return scales[-1]
 
 
-def texts_for(lang: str) -> FigureTexts:
+def texts_for(lang: str, currency: str = "CNY") -> FigureTexts:
     if lang not in LANGS:
         raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
-    return FigureTexts(lang)
+    return FigureTexts(lang, currency)

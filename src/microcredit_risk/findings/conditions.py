@@ -70,6 +70,7 @@ class Context:
     rows: int
     skipped: dict[str, Skipped]
     escalate_factor: float | None = None
+    currency: str = "CNY"                 # ISO code of every amount, for the texts
 
     @property
     def latest(self) -> pd.Timestamp | None:

@@ -106,14 +106,14 @@ def _finding(book: RuleBook, ctx: Context, rule: Rule, hits: list[Hit], lang: st
     for h in reversed(hits):                               # the first hit's facts win
         facts.update({k: v for k, v in h.facts.items() if v is not None})
     facts["dimension"] = dimension if dimension is not None else facts.get("dimension")
-    title = title_for(book, rule.code, facts, evidence, ctx.units, lang)
+    title = title_for(book, rule.code, facts, evidence, ctx.units, lang, ctx.currency)
     return Finding(code=rule.code, severity=_severity(rule, hits), title=title, as_of=iso(ctx.latest),
                    dimension=dimension, segment=segment, evidence=evidence)
 
 
 def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *,
              columns: set[str] | None = None, issues: Sequence[Issue] = (), rows: int = 0,
-             lang: str = "zh", rules_path: Path | None = None) -> Findings:
+             lang: str = "zh", rules_path: Path | None = None, currency: str = "CNY") -> Findings:
     """Findings with their evidence, the causes tested against them, the recommendations that answer
     the causes (DIAGNOSIS.md), and the checks that could not run.
 
@@ -124,6 +124,7 @@ def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *
         raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
     book = load_rules(rules_path)
     ctx = _context(metrics, stats, profile, columns, issues, rows)
+    ctx.currency = currency
     states: dict[str, str] = {}
     found: list[tuple[int, Finding]] = []
     not_run: list[Skipped] = []
@@ -144,7 +145,7 @@ def diagnose(metrics: Metrics, stats: Statistics | None, profile: BankProfile, *
     for f in items:    # each finding names the tested causes that list it as a candidate
         f.causes = [c.code for c in causes if f.code in book.causes[c.code].get("problems", ())]
     recs = recommend(causes, book.recommendations, lang, kind=profile.kind, scope=profile.scope,
-                     describe=lambda e: describe(book, e, ctx.units, lang),
-                     name=lambda e: target_phrase(book, e, ctx.units, lang))
+                     describe=lambda e: describe(book, e, ctx.units, lang, ctx.currency),
+                     name=lambda e: target_phrase(book, e, ctx.units, lang, ctx.currency))
     return Findings(items=items, not_run=list(dict.fromkeys(not_run)), lang=lang, causes=causes,
                     recommendations=recs, states=states)

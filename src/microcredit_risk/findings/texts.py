@@ -64,7 +64,7 @@ def segment_label(book: RuleBook, dimension: str | None, segment: Any, lang: str
     return vocab.segment_label(dimension, segment, lang)
 
 
-def format_value(value: float | None, unit: str, lang: str) -> str:
+def format_value(value: float | None, unit: str, lang: str, currency: str = "CNY") -> str:
     if value is None:
         return MISSING
     if unit == "ratio":
@@ -72,7 +72,8 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
     if unit == "pp":                        # a change of ratios, in percentage points
         return f"{value * 100:.2f} 个百分点" if lang == "zh" else f"{value * 100:.2f} pp"
     if unit == "yuan":                      # amounts read in 万元 / CNY million, as in the report
-        return f"{value / 1e4:,.2f} 万元" if lang == "zh" else f"CNY {value / 1e6:,.2f} million"
+        cur = vocab.currency_word(currency, lang)
+        return f"{value / 1e4:,.2f} 万{cur}" if lang == "zh" else f"{cur} {value / 1e6:,.2f} million"
     if unit == "count":
         return f"{value:,.0f}"
     if unit in ("pvalue", "probability"):
@@ -96,7 +97,7 @@ def _label_unit(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str
     return label, unit
 
 
-def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
+def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, currency: str = "CNY") -> str:
     """One evidence record as a phrase a reader can check against the tables."""
     label, unit = _label_unit(book, e, units, lang)
     dim = dimension_label(book, e.dimension, lang)
@@ -107,12 +108,12 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
     if e.threshold is not None:
         name = e.threshold_name or ""
         rise = name.endswith("_pp") or "_rise_" in name     # the line is a rise, not a level
-        limit = format_value(e.threshold, "pp" if rise else unit, lang)
+        limit = format_value(e.threshold, "pp" if rise else unit, lang, currency)
         if rise:
             where.append(f"升幅阈值 {limit}" if lang == "zh" else f"line: a rise of {limit}")
         else:
             where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
-    value = "" if e.value is None else f" {format_value(e.value, unit, lang)}"
+    value = "" if e.value is None else f" {format_value(e.value, unit, lang, currency)}"
     if not where:
         return f"{label}{value}"
     sep = "；" if lang == "zh" else "; "
@@ -120,12 +121,12 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -
 
 
 def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[Evidence],
-              units: Mapping[str, str], lang: str) -> str:
+              units: Mapping[str, str], lang: str, currency: str = "CNY") -> str:
     """The finding's title, every placeholder filled from its evidence and facts."""
-    phrases = [describe(book, e, units, lang) for e in evidence]
+    phrases = [describe(book, e, units, lang, currency) for e in evidence]
     # one phrase per value: a level that crossed both its ceiling and a rise line is cited once
     lined = {(e.metric, e.as_of, e.dimension, e.segment): e for e in reversed(evidence) if e.threshold is not None}
-    main = [describe(book, e, units, lang) for e in reversed(lined.values())] or phrases[-1:]
+    main = [describe(book, e, units, lang, currency) for e in reversed(lined.values())] or phrases[-1:]
     sep = "；" if lang == "zh" else "; "
     names = [segment_label(book, facts.get("dimension"), x, lang) for x in facts.get("segment_list", ())]
     ctx = {"cite": sep.join(main), "evidence": sep.join(phrases),
@@ -135,9 +136,9 @@ def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
     return fill(pick(book.problems[code].get("title"), lang), ctx)
 
 
-def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str) -> str:
+def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, currency: str = "CNY") -> str:
     """A segment named with the number that singled it out: "批发和零售业（不良贷款率 15.90%）"."""
     label, unit = _label_unit(book, e, units, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
-    value = format_value(e.value, unit, lang)
+    value = format_value(e.value, unit, lang, currency)
     return f"{seg}（{label} {value}）" if lang == "zh" else f"{seg} ({label} {value})"

@@ -12,7 +12,7 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from ..vocabulary import dimension_label, family_label, segment_label
+from ..vocabulary import currency_word, dimension_label, family_label, segment_label
 from .catalogue import catalogue, families
 from .order import wide
 from .table import Metrics
@@ -36,7 +36,7 @@ def _date_label(d: pd.Timestamp, by_year: bool) -> str:
     return str(d.year) if by_year else d.strftime("%Y-%m-%d")
 
 
-def metrics_table(metrics: Metrics, lang: str = "zh") -> list[RenderableType]:
+def metrics_table(metrics: Metrics, lang: str = "zh", currency: str = "CNY") -> list[RenderableType]:
     """One rich Panel per metric family present in ``metrics``."""
     cat = catalogue()
     f = metrics.frame
@@ -46,7 +46,8 @@ def metrics_table(metrics: Metrics, lang: str = "zh") -> list[RenderableType]:
     by_year = len({d.year for d in dates}) == len(dates)
     family = f["metric"].map(lambda m: cat[m].family if m in cat else "other")
     out: list[RenderableType] = []
-    currency = "" if lang == "zh" else " (CNY)"
+    word = currency_word(currency, lang)
+    unit_note = f" ({word})" if lang == "en" else ("" if currency == "CNY" else f"（{word}）")
     for fam in [*families(), "other"]:
         part = f[family == fam]
         if part.empty:
@@ -65,5 +66,5 @@ def metrics_table(metrics: Metrics, lang: str = "zh") -> list[RenderableType]:
             table.add_row(name, dimension_label(dim, lang) if dim else "", segment_label(dim or None, seg, lang) if seg else "",
                           *[format_value(None if pd.isna(v) else float(v), unit, lang) for v in values])
         money = bool((part["unit"] == "yuan").any())
-        out.append(Panel(table, title=family_label(fam, lang) + (currency if money else ""), title_align="left"))
+        out.append(Panel(table, title=family_label(fam, lang) + (unit_note if money else ""), title_align="left"))
     return out

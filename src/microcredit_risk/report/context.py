@@ -79,7 +79,7 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     if lang not in LANGS:
         raise UsageError("E602", where="lang", value=lang, choices=", ".join(LANGS))
     texts = Texts(lang)
-    fmt = Formatter(texts)
+    fmt = Formatter(texts, currency=run.ledger.currency)
     b = Builder(run=run, texts=texts, fmt=fmt, cat=catalogue if catalogue is not None else load_catalogue())
     summary = b.section("summary")
     body = [data_section(b), quality_section(b), structure_section(b), concentration_section(b),

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import date_text
+from ..vocabulary import currency_word, date_text
 from .texts import Texts
 
 WAN, YI, MILLION = 1e4, 1e8, 1e6
@@ -29,6 +29,11 @@ def _finite(v: Any) -> float | None:
 @dataclass(frozen=True)
 class Formatter:
     texts: Texts
+    currency: str = "CNY"     # ISO code of every amount (the ledger's; docs/ledger.md [ledger] currency)
+
+    @property
+    def cur(self) -> str:
+        return currency_word(self.currency, self.texts.lang)
 
     @property
     def lang(self) -> str:
@@ -41,7 +46,7 @@ class Formatter:
     # -- money ----------------------------------------------------------------------------------
     def money_unit(self) -> str:
         """The unit of money columns in tables (万元 / CNY million)."""
-        return self.texts.get("units.money_table")
+        return self.texts.get("units.money_table", cur=self.cur)
 
     def money_cell(self, v: Any) -> str:
         f = _finite(v)
@@ -55,8 +60,8 @@ class Formatter:
         if f is None:
             return self.missing
         if self.lang == "zh" and abs(f) >= YI:
-            return self.texts.get("units.money_large", v=f"{f / YI:,.2f}")
-        return self.texts.get("units.money", v=self.money_cell(f))
+            return self.texts.get("units.money_large", v=f"{f / YI:,.2f}", cur=self.cur)
+        return self.texts.get("units.money", v=self.money_cell(f), cur=self.cur)
 
     # -- ratios, counts, statistics -----------------------------------------------------------
     def pct(self, v: Any, digits: int = 2) -> str:

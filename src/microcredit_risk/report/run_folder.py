@@ -65,6 +65,7 @@ class LedgerSummary:
     sources: list[dict[str, Any]] = field(default_factory=list)   # SourceInfo fields
     matches: list[dict[str, Any]] = field(default_factory=list)   # ColumnMatch fields
     issues: list[dict[str, Any]] = field(default_factory=list)    # Issue.to_json_obj()
+    currency: str = "CNY"                                          # ISO code of every amount
 
     @classmethod
     def from_ledger(cls, ledger: Any, lang: str = "en") -> LedgerSummary:
@@ -76,6 +77,7 @@ class LedgerSummary:
             sources=[asdict(s) for s in ledger.sources],
             matches=[asdict(m) for m in ledger.matches],
             issues=[i.to_json_obj(lang) for i in ledger.issues],
+            currency=str(getattr(ledger, "currency", "CNY")),
         )
 
     def to_json_obj(self) -> dict[str, Any]:
@@ -250,6 +252,7 @@ def load_run(run_dir: Path) -> RunResults:
         sources=list(validation.get("sources", [])),
         matches=list(validation.get("matches", validation.get("columns", []))),
         issues=list(validation.get("issues", validation.get("warnings", []))),
+        currency=str(validation.get("currency") or "CNY"),
     )
     bank = meta.get("bank", {}) or {}
     return RunResults(
