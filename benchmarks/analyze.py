@@ -39,7 +39,7 @@ def main() -> None:
     for name, (_, secs) in zip(names, stages, strict=True):
         if name != "(start)":
             print(f"{name:22} {secs:8.2f}")
-    print(f"{'total':22} {total:8.2f}   rows {len(result.ledger.frame):,}   "
+    print(f"{'total':22} {total:8.2f}   rows {len(session.ledger.frame):,}   "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB")
 
 

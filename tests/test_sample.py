@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 
@@ -255,11 +254,7 @@ def test_cli_sample_writes_ledger_and_profile(tmp_path: Path):
     assert bad.exit_code == 2 and bad.stderr.startswith("mcr: error: --kind: 'moon_bank' is not one of village_bank, ")
 
 
-def test_scale_is_vectorised():
-    """Benchmarks call simulate('sme_bank', loans=200_000) (≈0.9M rows, ~6 s measured by hand);
-    here a 20k run must stay proportionate: ≈ 90k rows in a few seconds."""
-    t = time.perf_counter()
+def test_size_follows_the_loans_asked_for():
+    """About ``loans`` loans on the book at each of five year-ends (speed is measured in benchmarks/)."""
     f = simulate("sme_bank", loans=20_000).frame
-    elapsed = time.perf_counter() - t
     assert 60_000 < len(f) < 130_000
-    assert elapsed < 10
