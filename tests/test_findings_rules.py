@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from findings_support import ALL_COLUMNS, DATES, LATEST, Book, clean_book, clean_stats, clean_tests, seg_test
@@ -70,8 +71,11 @@ def test_npl_rising_from_first_and_previous_with_escalation() -> None:
     b = clean_book().set("npl_ratio", LATEST, 0.035)
     f = only(run(b), "NPL_RISING")
     assert f.severity == "medium"
+    rise = ev("npl_ratio", LATEST, 0.035, 0.01, "npl_rise_pp")
+    # each change clause cites the latest value with the value it changed from (2019, then 2022)
     assert f.evidence == [ev("npl_ratio", "2019-12-31", 0.02), ev("npl_ratio", "2022-12-31", 0.02),
-                          ev("npl_ratio", LATEST, 0.035, 0.01, "npl_rise_pp")]
+                          replace(rise, base_as_of="2019-12-31", base_value=0.02),
+                          replace(rise, base_as_of="2022-12-31", base_value=0.02)]
     assert "1.50 percentage points" in f.title
     steep = only(run(clean_book().set("npl_ratio", LATEST, 0.045)), "NPL_RISING")
     assert steep.severity == "high"          # a 2.5 pp rise is ≥ 2 × npl_rise_pp
@@ -308,7 +312,8 @@ def test_inclusive_target_miss() -> None:
 def test_inclusive_pricing_rise() -> None:
     # 两控: the inclusive rate rose 0.05 → 0.0530 (+0.30 pp > 0.25 pp); +0.20 pp does not fire
     f = only(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.053)), "INCLUSIVE_TARGET_MISS")
-    assert f.evidence[-1] == ev("inclusive_weighted_interest_rate", LATEST, 0.053, 0.0025, "inclusive_rate_rise_max")
+    assert f.evidence[-1] == replace(ev("inclusive_weighted_interest_rate", LATEST, 0.053, 0.0025, "inclusive_rate_rise_max"),
+                                     base_as_of="2022-12-31", base_value=0.05)
     assert codes(run(clean_book().set("inclusive_weighted_interest_rate", LATEST, 0.052))) == []
 
 

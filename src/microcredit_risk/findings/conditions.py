@@ -143,9 +143,11 @@ class Context:
 
     def evidence(self, metric: str, as_of: Any, value: float | None, dimension: str | None = None,
                  segment: str | None = None, threshold: float | None = None,
-                 threshold_name: str | None = None) -> Evidence:
+                 threshold_name: str | None = None, base: tuple[Any, float | None] | None = None) -> Evidence:
+        """A table value as evidence; ``base`` = (as_of, value) it changed from, for a change rule."""
         return Evidence(metric=metric, as_of=iso(as_of), value=clean(value), threshold=clean(threshold),
-                        threshold_name=threshold_name, dimension=dimension, segment=segment)
+                        threshold_name=threshold_name, dimension=dimension, segment=segment,
+                        base_as_of=iso(base[0]) if base else None, base_value=clean(base[1]) if base else None)
 
 
 def passes(value: float, op: str, limit: float) -> bool:
@@ -282,7 +284,8 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
     evidence = [ctx.evidence(m, t, x, dimension if m == metric else None, sg) for t, x, m, sg in evid]
     # the line on the metric's own scale: a share of `over` becomes an amount, as the value is one
     shown = limit * scale if scale else limit
-    evidence.append(ctx.evidence(metric, when, v, dimension, segment, shown, name))
+    changed_from = (evid[0][0], evid[0][1]) if at.startswith("change_") else None
+    evidence.append(ctx.evidence(metric, when, v, dimension, segment, shown, name, base=changed_from))
     facts = {"value": compared, "threshold": limit, "as_of": iso(when), "metric": metric}
     if at.startswith("change_"):
         facts["change_pp"] = compared * 100.0     # a change of ratios, in percentage points

@@ -67,7 +67,8 @@ def _one_of(value: Any, choices: tuple[str, ...], key: str) -> str:
 def _evidence(items: list[dict[str, Any]]) -> list[Evidence]:
     return [Evidence(metric=e["metric"], as_of=e.get("as_of"), value=_num(e.get("value")),
                      threshold=_num(e.get("threshold")), threshold_name=e.get("threshold_name"),
-                     dimension=e.get("dimension"), segment=e.get("segment")) for e in items]
+                     dimension=e.get("dimension"), segment=e.get("segment"), base_as_of=e.get("base_as_of"),
+                     base_value=_num(e.get("base_value"))) for e in items]
 
 
 def _finding(d: dict[str, Any]) -> Finding:

@@ -27,6 +27,9 @@ class Evidence:
     threshold_name: str | None = None
     dimension: str | None = None
     segment: str | None = None
+    # a change compared with its line (NPL_RISING): the earlier value it is measured from
+    base_as_of: str | None = None
+    base_value: float | None = None
 
 
 @dataclass

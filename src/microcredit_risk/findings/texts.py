@@ -114,6 +114,12 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, c
         else:
             where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
     value = "" if e.value is None else f" {format_value(e.value, unit, lang, currency)}"
+    if e.base_value is not None and e.value is not None and e.base_as_of:   # a change: from → to
+        start = format_value(e.base_value, unit, lang, currency)
+        since = vocab.date_text(e.base_as_of, lang)
+        up = format_value(e.value - e.base_value, "pp" if unit == "ratio" else unit, lang, currency)
+        value = (f" 由 {start}（{since}）变为{value}，变动 {up}" if lang == "zh"
+                 else f" from {start} ({since}) to{value}, a change of {up}")
     if not where:
         return f"{label}{value}"
     sep = "；" if lang == "zh" else "; "

@@ -45,6 +45,13 @@ def evidence_text(b: Builder, e: Evidence) -> str:
                                threshold=t.get("units.pp", v=f"{e.threshold * 100:.2f}"))
     elif e.threshold is not None:
         threshold_part = t.get("sentences.threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
+    if e.base_value is not None and e.value is not None and e.base_as_of:    # a change rule: from → to
+        change = (t.get("units.pp", v=f"{(e.value - e.base_value) * 100:.2f}") if unit == "ratio"
+                  else fmt.value(e.value - e.base_value, unit, e.metric))
+        return t.get("sentences.key_evidence_change", label=label, scope=scope,
+                     base=fmt.value(e.base_value, unit, e.metric), base_date=fmt.date(e.base_as_of),
+                     value=fmt.value(e.value, unit, e.metric), change=change, threshold_part=threshold_part,
+                     date=fmt.date(e.as_of) if e.as_of else fmt.missing)
     return t.get("sentences.key_evidence", label=label, scope=scope,
                  value=fmt.value(e.value, unit, e.metric), threshold_part=threshold_part,
                  date=fmt.date(e.as_of) if e.as_of else fmt.missing)
