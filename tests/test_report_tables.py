@@ -11,11 +11,13 @@ import pytest
 from metrics_fixture import PROFILE, W, ledger_frame
 from report_sample import make_catalogue, make_run
 
+from microcredit_risk.errors import ProfileError
 from microcredit_risk.metrics import compute_metrics
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.profile import Benchmark, profile_from_dict
 from microcredit_risk.report.blocks import Table
 from microcredit_risk.report.context import build_context
-from microcredit_risk.report.run_folder import RunResults
+from microcredit_risk.report.run_folder import RunResults, load_run, save_run
 
 
 def _tables(run: RunResults, lang: str = "en") -> dict[str, Table]:
@@ -122,3 +124,52 @@ def test_segment_trend_pools_the_rest_and_keeps_six_years(tmp_path):
     assert t.rows[0][1:3] == ["10.00%", "18.18%"]
     assert t.note == ("The 8 segments largest at the latest year end are shown; the other 2 are pooled into "
                       "\"Other\" (its NPL ratio on their pooled balance). Showing the last 6 of 7 year ends.")
+
+
+# -- peer benchmarks (profile [benchmarks]) -------------------------------------------------------
+def test_benchmarks_parse_value_and_years():
+    p = profile_from_dict({"benchmarks": {
+        "npl_ratio": {"source": "NFRA 2023", "value": 0.0163, "2022": 0.0170},
+        "provision_coverage": {"source": "floor", "2023": 1.5}}})
+    npl = p.benchmarks["npl_ratio"]
+    assert (npl.source, npl.at(2021), npl.at(2022)) == ("NFRA 2023", 0.0163, 0.0170)
+    assert p.benchmarks["provision_coverage"].at(2022) is None
+    assert p.benchmarks["provision_coverage"].at(2023) == 1.5
+
+
+@pytest.mark.parametrize(("table", "code"), [
+    ({"npl_rate": {"source": "x", "value": 0.01}}, "E210"),
+    ({"npl_ratio": {"value": 0.01}}, "E211"),
+    ({"npl_ratio": {"source": "x"}}, "E211"),
+    ({"npl_ratio": {"source": "x", "value": "high"}}, "E211"),
+    ({"npl_ratio": {"source": "x", "twenty": 0.01}}, "E211"),
+    ({"npl_ratio": 0.01}, "E211"),
+])
+def test_bad_benchmarks_are_coded_errors(table, code):
+    with pytest.raises(ProfileError) as info:
+        profile_from_dict({"benchmarks": table}, "bank.toml")
+    assert info.value.code == code
+
+
+def _peer_run(tmp_path) -> RunResults:
+    run = make_run(tmp_path)
+    run.benchmarks = {"npl_ratio": Benchmark("CBIRC 2023", 0.0163, {2021: 0.0173}),
+                      "provision_coverage": Benchmark("floor", 1.5)}
+    return run
+
+
+def test_peer_rows_beside_the_banks_figures(tmp_path):
+    tables = _tables(_peer_run(tmp_path))
+    rows = tables["Asset quality at each year end"].rows
+    i = [r[0] for r in rows].index("NPL ratio")
+    assert rows[i] == ["NPL ratio", "2.00%", "3.00%", "5.00%"]
+    assert rows[i + 1] == ["Peer: NPL ratio (CBIRC 2023)", "1.73%", "1.63%", "1.63%"]
+    prov = tables["Provisions and write-offs at each year end"].rows
+    assert prov[-1] == ["Peer: Provision coverage ratio (floor)", "150.00%", "150.00%", "150.00%"]
+
+
+def test_benchmarks_survive_the_run_folder(tmp_path):
+    run = _peer_run(tmp_path)
+    save_run(run, tmp_path / "saved")
+    again = load_run(tmp_path / "saved")
+    assert again.benchmarks == run.benchmarks

@@ -60,13 +60,13 @@ def quality_section(b: Builder) -> Section:
     sec = b.section("quality")
     t = b.texts
     dates = b.annual("balance") or b.annual()
-    table = b.years_table(t.get("captions.asset_quality"), t.setting("layout.asset_quality_rows"), dates)
+    table = b.years_table(t.get("captions.asset_quality"), t.setting("layout.asset_quality_rows"), dates, peers=True)
     if table:
         sec.blocks.append(table)
     for extra in (g11_table(b, dates), ageing_table(b, dates), book_stats_table(b)):
         if extra:
             sec.blocks.append(extra)
-    prov = b.years_table(t.get("captions.provisions"), t.setting("layout.provision_rows"), dates)
+    prov = b.years_table(t.get("captions.provisions"), t.setting("layout.provision_rows"), dates, peers=True)
     if prov:
         sec.blocks.append(prov)
     sec.blocks.extend(b.figures_for("quality"))
