@@ -33,6 +33,15 @@ def _rows() -> list[dict]:
     for grade, shares in {"normal": [0.95, 0.93, 0.90], "special_mention": [0.03, 0.04, 0.05],
                           "substandard": [0.01, 0.02, 0.03], "doubtful": [0.01, 0.01, 0.02]}.items():
         add("category_share", shares, "ratio", segment=grade)
+        add("category_balance", [v * b for v, b in zip(shares, (1e8, 1.2e8, 1.5e8), strict=True)], "yuan", segment=grade)
+    for bucket, bal in (("1-30", [1_000_000.0, 1_500_000.0, 2_000_000.0]), (">360", [500_000.0, 600_000.0, 3_000_000.0])):
+        add("overdue_bucket_balance", bal, "yuan", segment=bucket)
+        add("overdue_bucket_share", [v / b for v, b in zip(bal, (1e8, 1.2e8, 1.5e8), strict=True)], "ratio",
+            segment=bucket)
+    for stat, size, rate in (("mean", 250_000.0, 0.0875), ("p25", 75_000.0, 0.0772), ("median", 133_000.0, 0.0869),
+                             ("p75", 283_000.0, 0.0991)):
+        add("loan_size_stat", [size], "yuan", None, stat, ("2023-12-31",))
+        add("loan_rate_stat", [rate], "ratio", None, stat, ("2023-12-31",))
     latest = ("2023-12-31",)
     for seg, share, npl, rc in (("C", [0.5], [0.04], [0.8]), ("F", [0.3], [0.03], [0.6]), (EVIL, [0.2], [0.1], [2.0])):
         add("balance_share", share, "ratio", "industry", seg, latest)
@@ -45,11 +54,17 @@ def _rows() -> list[dict]:
     add("gini", [0.41, 0.45, 0.52], "index", "customer")
     add("migration_rate", [0.021, 0.055], "ratio", None, "normal", YEARS[1:])
     add("normal_loans_migration_rate", [0.02, 0.05], "ratio", dates=YEARS[1:])
+    # normal: 2022 rate 0.021 = 1,260,000 / (95,000,000 − 35,000,000); 2023 0.055 = 5,709,000 / (111,600,000 − 7,800,000)
+    add("migration_opening", [95_000_000.0, 111_600_000.0], "yuan", None, "normal", YEARS[1:])
+    add("migration_reduction", [35_000_000.0, 7_800_000.0], "yuan", None, "normal", YEARS[1:])
+    add("migration_downward", [1_260_000.0, 5_709_000.0], "yuan", None, "normal", YEARS[1:])
     for g0, row in {"normal": (0.90, 0.06, 0.04), "special_mention": (0.20, 0.50, 0.30)}.items():
         for g1, v in zip(("normal", "special_mention", "exited"), row, strict=True):
             add("transition_share", [v], "ratio", g0, g1, latest)
     add("vintage_default_rate", [0.0, 0.02, 0.03], "ratio", "vintage", "2021")
     add("vintage_default_rate", [0.01, 0.05], "ratio", "vintage", "2022", YEARS[1:])
+    add("vintage_loans", [300, 320, 330], "count", "vintage", "2021")
+    add("vintage_loans", [150, 160], "count", "vintage", "2022", YEARS[1:])
     add("npl_trend_slope", [0.015], "ratio", dates=latest)
     add("npl_trend_pvalue", [0.0123], "pvalue", dates=latest)
     add("projected_npl_ratio", [0.062], "ratio", None, "base", ("2024-12-31",))
@@ -121,6 +136,15 @@ def make_catalogue() -> Catalogue:
         m("npl_balance", "asset_quality", "Σ balance of NPL loans"),
         m("npl_ratio", "asset_quality", "npl_balance / balance", "npl_ratio_max"),
         m("category_share", "asset_quality", "grade balance / balance"),
+        m("category_balance", "asset_quality", "Σ balance of one grade"),
+        m("overdue_bucket_balance", "asset_quality", "Σ balance by days past due"),
+        m("overdue_bucket_share", "asset_quality", "overdue_bucket_balance / balance"),
+        m("loan_size_stat", "portfolio", "mean and quartiles of amount"),
+        m("loan_rate_stat", "portfolio", "mean and quartiles of interest_rate"),
+        m("migration_opening", "migration", "Σ balance(t0) of the grade"),
+        m("migration_reduction", "migration", "Σ fall in balance(t0)"),
+        m("migration_downward", "migration", "Σ balance(t1) moved down"),
+        m("vintage_loans", "vintage", "loans of the cohort"),
         m("provision_coverage", "provisions", "Σ provision / npl_balance"),
         m("top10_customer_share", "concentration", "ten largest / balance", "top10_share_max"),
         m("hhi", "concentration", "Σ s²"),

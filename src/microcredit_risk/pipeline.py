@@ -184,7 +184,7 @@ class Session:
                 ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,
                 findings=self.findings, statistics=self.statistics, figures=figures,
                 bank=BankFacts(name=self.profile.name, kind=self.profile.kind, scope=self.profile.scope),
-                thresholds=self.profile.thresholds, lang=self.lang, base_dir=tmp,
+                thresholds=self.profile.thresholds, benchmarks=self.profile.benchmarks, lang=self.lang, base_dir=tmp,
             )
             self._say("writing tables")
             save_run(results, tmp, validation=self.validation_json())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LANGS, ProfileError
+from .vocabulary import metric_unit
 
 BANK_KINDS = ("village_bank", "rural_commercial", "city_commercial", "joint_stock", "state_owned",
               "policy", "postal")
@@ -37,6 +38,29 @@ def default_thresholds(kind: str | None = None) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class Benchmark:
+    """A peer figure for one metric (profile ``[benchmarks]``), shown beside the bank's own: one value
+    for every year, or a value per year, and the source the user names (printed with it)."""
+
+    source: str
+    value: float | None = None
+    by_year: dict[int, float] = field(default_factory=dict)
+
+    def at(self, year: int) -> float | None:
+        return self.by_year.get(year, self.value)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {"source": self.source, "value": self.value,
+                "by_year": {str(y): v for y, v in sorted(self.by_year.items())}}
+
+    @classmethod
+    def from_json_obj(cls, obj: dict[str, Any]) -> Benchmark:
+        value = obj.get("value")
+        return cls(source=str(obj.get("source") or ""), value=None if value is None else float(value),
+                   by_year={int(y): float(v) for y, v in (obj.get("by_year") or {}).items()})
+
+
+@dataclass(frozen=True)
 class BankProfile:
     name: str | None = None
     kind: str | None = None
@@ -46,6 +70,7 @@ class BankProfile:
     total_npl_ratio: dict[int, float] = field(default_factory=dict)
     total_loans: dict[int, float] = field(default_factory=dict)   # the whole bank's loans (两增 benchmark)
     overrides: dict[str, float] = field(default_factory=dict)
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)   # metric → peer figure
     path: str | None = None
 
     @property
@@ -76,6 +101,32 @@ def _by_year(table: Any, where: str, source: str) -> dict[int, float]:
         except (TypeError, ValueError):
             raise ProfileError("E208", where=source, table=where, key=k, value=v) from None
     return out
+
+
+def _benchmarks(table: Any, source: str) -> dict[str, Benchmark]:
+    """``[benchmarks]``: metric = { source = "…", value = x } and/or year = x entries in the same table."""
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise ProfileError("E211", where=source, name="benchmarks")
+    out: dict[str, Benchmark] = {}
+    for name, entry in table.items():
+        if metric_unit(name) is None:
+            raise ProfileError("E210", where=source, name=name)
+        if not isinstance(entry, dict) or not str(entry.get("source") or "").strip():
+            raise ProfileError("E211", where=source, name=name)
+        value, by_year = entry.get("value"), {}
+        try:
+            for k, v in entry.items():
+                if k not in ("source", "value"):
+                    by_year[int(str(k))] = float(v)
+            number = None if value is None else float(value)
+        except (TypeError, ValueError):
+            raise ProfileError("E211", where=source, name=name) from None
+        if number is None and not by_year:
+            raise ProfileError("E211", where=source, name=name)
+        out[name] = Benchmark(source=str(entry["source"]).strip(), value=number, by_year=by_year)
+    return dict(sorted(out.items()))
 
 
 def load_profile(path: str | Path | None) -> BankProfile:
@@ -121,5 +172,6 @@ def profile_from_dict(data: dict[str, Any], source: str = "profile") -> BankProf
         total_npl_ratio=_by_year(bank.get("total_npl_ratio"), "bank.total_npl_ratio", source),
         total_loans=_by_year(bank.get("total_loans"), "bank.total_loans", source),
         overrides=overrides,
+        benchmarks=_benchmarks(data.get("benchmarks"), source),
         path=source,
     )

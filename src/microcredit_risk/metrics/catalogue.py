@@ -17,7 +17,7 @@ from .. import vocabulary as vocab
 from ..errors import UsageError
 from ..profile import default_thresholds
 
-UNITS = ("yuan", "ratio", "count", "index", "probability")
+UNITS = ("yuan", "ratio", "count", "index", "probability", "months")
 
 
 @dataclass(frozen=True)

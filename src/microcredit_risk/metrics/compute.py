@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..ledger.contract import Ledger
 from ..profile import BankProfile
+from .book import book_rows
 from .concentration import concentration_rows
 from .dimensions import dimension_aggregates, dimension_rows
 from .inclusive import inclusive_rows
@@ -39,7 +40,7 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
         parts.extend(dimension_rows(base, agg, total))
     for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base),
                        vintage_rows(base), inclusive_rows(base, profile), renewal_rows(base),
-                       risk_sharing_rows(base)):
+                       risk_sharing_rows(base), book_rows(base)):
         parts.extend(more)
         skipped.extend(skip)
     return Metrics.concat(parts, skipped)

@@ -113,7 +113,7 @@ def _bucket(values: np.ndarray, edges: list[float], labels: list[str], missing: 
     return Segments(remap[idx], names[used])
 
 
-def _months(start: pd.Series, end: pd.Series) -> np.ndarray:
+def months_between(start: pd.Series, end: pd.Series) -> np.ndarray:
     """Calendar months from start to end, a started month counting as one (NaN where missing)."""
     s, e = pd.to_datetime(start), pd.to_datetime(end)
     m = (e.dt.year - s.dt.year) * 12 + (e.dt.month - s.dt.month) + (e.dt.day > s.dt.day).astype("float64")
@@ -145,7 +145,7 @@ def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]
     if "origination_date" in frame.columns and frame["origination_date"].notna().any():
         orig = pd.to_datetime(frame["origination_date"])
         if "maturity_date" in frame.columns and frame["maturity_date"].notna().any():
-            months = _months(orig, frame["maturity_date"])
+            months = months_between(orig, frame["maturity_date"])
             out["term_bucket"] = _bucket(months, d["term_bucket_months"], d["term_bucket_labels"], missing)
         out["vintage"] = _factorize(orig.dt.year, missing)
     size = balance

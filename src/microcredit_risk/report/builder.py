@@ -148,12 +148,18 @@ class Builder:
         return self.fmt.value(self.run.thresholds[name], unit, metric)
 
     def years_table(self, caption: str, metrics: list[str], dates: list[pd.Timestamp],
-                    dimension: str | None = None) -> Table | None:
-        """Rows = metrics present, columns = dates; cells in each metric's unit."""
+                    dimension: str | None = None, peers: bool = False) -> Table | None:
+        """Rows = metrics present, columns = dates; cells in each metric's unit. ``peers``: under a
+        metric with a profile benchmark, a row "peer: …" with the benchmark for each date's year."""
         present = [m for m in metrics if self.has(m, dimension)]
         if not present or not dates:
             return None
-        rows = [[self.label(m)] + [self.fmt.cell(self.value(m, d, dimension), self.unit(m), m) for d in dates]
-                for m in present]
+        rows: list[list[str]] = []
+        for m in present:
+            rows.append([self.label(m)] + [self.fmt.cell(self.value(m, d, dimension), self.unit(m), m) for d in dates])
+            peer = self.run.benchmarks.get(m) if peers and dimension is None else None
+            if peer is not None:
+                label = self.texts.get("labels.peer", label=self.label(m), source=peer.source)
+                rows.append([label] + [self.fmt.cell(peer.at(pd.Timestamp(d).year), self.unit(m), m) for d in dates])
         return self.table(caption, [self.texts.get("headers.metric")] + [self.fmt.date(d) for d in dates], rows,
                           [False] + [True] * len(dates), shows=[(m, dimension) for m in present])

@@ -98,6 +98,8 @@ class Formatter:
             return self.pct(v)
         if unit == "count":
             return self.count(v)
+        if unit == "months":
+            return self.number(v, 1)
         return self.number(v, 4)
 
     def cell(self, v: Any, unit: str | None, metric: str = "") -> str:

@@ -14,7 +14,8 @@ Files read from a run folder (all UTF-8 JSON unless said otherwise):
   [ColumnMatch], "issues": [Issue.to_json_obj()]}``.
 * ``run.json`` — schema ``mcr.run/1``, written by ``mcr analyze``:
   ``{"schema": "mcr.run/1", "lang": "zh"|"en", "bank": {"name": str|null, "kind": str|null},
-  "thresholds": {name: number}, "figures": [{"name", "title", "path"}]}`` — ``figures`` is optional
+  "thresholds": {name: number}, "benchmarks": {metric: {"source", "value", "by_year": {year: number}}},
+  "figures": [{"name", "title", "path"}]}`` — ``figures`` is optional
   (without it, ``figures/*.png`` are listed and titled from their PNG "Title" text chunk).
 * ``figures/<name>.png``.
 
@@ -39,6 +40,7 @@ from ..findings.records import Findings
 from ..metrics.export import metrics_json
 from ..metrics.table import Metrics, Skipped
 from ..output import GENERATOR, RUN_SCHEMA
+from ..profile import Benchmark
 from ..stats.export import models_json
 from ..stats.results import ChiSquareTest, DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
 
@@ -102,6 +104,7 @@ class RunResults:
     figures: list[FigureRef] = field(default_factory=list)
     bank: BankFacts = field(default_factory=BankFacts)
     thresholds: dict[str, float] = field(default_factory=dict)
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)   # profile [benchmarks]
     lang: str = "zh"
     base_dir: Path | None = None
 
@@ -169,6 +172,7 @@ def statistics_from_json(obj: dict[str, Any]) -> Statistics:
 def run_json(run: RunResults) -> dict[str, Any]:
     return {"schema": RUN_SCHEMA, "generator": GENERATOR, "lang": run.lang, "bank": asdict(run.bank),
             "thresholds": dict(sorted(run.thresholds.items())),
+            "benchmarks": {k: b.to_json_obj() for k, b in sorted(run.benchmarks.items())},
             "figures": [asdict(f) for f in run.figures]}
 
 
@@ -260,5 +264,6 @@ def load_run(run_dir: Path) -> RunResults:
         statistics=statistics_from_json(models_obj), figures=_figures(run_dir, meta.get("figures")),
         bank=BankFacts(name=bank.get("name"), kind=bank.get("kind"), scope=str(bank.get("scope") or "bank")),
         thresholds={k: float(v) for k, v in (meta.get("thresholds") or {}).items()},
+        benchmarks={str(k): Benchmark.from_json_obj(v) for k, v in (meta.get("benchmarks") or {}).items()},
         lang=str(meta.get("lang", "zh")), base_dir=run_dir,
     )

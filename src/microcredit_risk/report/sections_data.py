@@ -10,6 +10,14 @@ from ..ledger.contract import DIMENSIONS
 from ..vocabulary import bank_kind_label, in_sentence
 from .blocks import Heading, Paragraph, Section, Table
 from .builder import Builder
+from .sections_tables import (
+    ageing_table,
+    book_stats_table,
+    g11_table,
+    g12_table,
+    segment_trend_tables,
+    vintage_table,
+)
 
 
 def data_section(b: Builder) -> Section:
@@ -52,18 +60,13 @@ def quality_section(b: Builder) -> Section:
     sec = b.section("quality")
     t = b.texts
     dates = b.annual("balance") or b.annual()
-    table = b.years_table(t.get("captions.asset_quality"), t.setting("layout.asset_quality_rows"), dates)
+    table = b.years_table(t.get("captions.asset_quality"), t.setting("layout.asset_quality_rows"), dates, peers=True)
     if table:
         sec.blocks.append(table)
-    shares = b.rows("category_share")
-    grades = [g for g in t.setting("layout.grades") if (shares["segment"] == g).any()]
-    if grades:
-        rows = [[b.cat.grade(g, b.lang)] + [b.fmt.pct(b.value("category_share", d, None, g)) for d in dates]
-                for g in grades]
-        sec.blocks.append(b.table(t.get("captions.categories"),
-                                  [t.get("headers.segment")] + [b.fmt.date(d) for d in dates], rows,
-                                  [False] + [True] * len(dates), shows=[("category_share", None), ("category_balance", None)]))
-    prov = b.years_table(t.get("captions.provisions"), t.setting("layout.provision_rows"), dates)
+    for extra in (g11_table(b, dates), ageing_table(b, dates), book_stats_table(b)):
+        if extra:
+            sec.blocks.append(extra)
+    prov = b.years_table(t.get("captions.provisions"), t.setting("layout.provision_rows"), dates, peers=True)
     if prov:
         sec.blocks.append(prov)
     sec.blocks.extend(b.figures_for("quality"))
@@ -98,6 +101,7 @@ def structure_section(b: Builder) -> Section:
         sec.blocks.append(b.table(t.get("captions.structure", dimension=in_sentence(b.cat.dimension(dim, b.lang), b.lang), date=f.date(when)),
                                   headers, body, [False] + [True] * len(cols),
                                   shows=[(m, dim) for m in [*cols, "npl_share"]], note=note))
+    sec.blocks.extend(segment_trend_tables(b))
     dates = b.annual("inclusive_balance") or b.annual("inclusive_npl_ratio")
     inclusive = b.years_table(t.get("captions.inclusive"), t.setting("layout.inclusive_rows"), dates)
     if inclusive:
@@ -161,13 +165,9 @@ def migration_section(b: Builder) -> Section:
         sec.blocks.append(b.table(t.get("captions.migration"), [t.get("headers.metric")] + [f.date(d) for d in dates],
                                   rows, [False] + [True] * len(dates), shows=shows))
     sec.blocks.extend(_transition(b))
-    vint = b.rows("vintage_default_rate", "vintage")
-    if not vint.empty:
-        vdates = b.annual("vintage_default_rate", "vintage")
-        cohorts = sorted({s for s in vint["segment"].tolist() if s is not None})
-        body = [[c] + [f.pct(b.value("vintage_default_rate", d, "vintage", c)) for d in vdates] for c in cohorts]
-        sec.blocks.append(b.table(t.get("captions.vintage"), [b.cat.dimension("vintage", b.lang)] + [f.date(d) for d in vdates],
-                                  body, [False] + [True] * len(vdates), shows=[("vintage_default_rate", "vintage")]))
+    for extra in (g12_table(b), vintage_table(b)):
+        if extra:
+            sec.blocks.append(extra)
     sec.blocks.extend(b.figures_for("migration"))
     return sec
 
