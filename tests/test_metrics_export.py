@@ -184,9 +184,11 @@ def test_xlsx_holds_every_row_once(m: Metrics) -> None:
 def test_sheet_names_are_short_valid_and_unique() -> None:
     assert sheet_names(["Credit structure by guarantee type (31 Dec 2023)",
                         "Credit structure by guarantee group (31 Dec 2023)", "A/B: [x]?", "a/b: [x]?",
-                        "按行业的信贷结构（2023年12月31日）"]) == [
+                        "按行业的信贷结构（2023年12月31日）", "Transition matrix, all periods pooled (balance-weighted)",
+        "Transition matrix, all periods pooled (loan count)"]) == [
         "Credit structure by guarantee…", "Credit structure by guaran… (2)", "A B - x", "a b - x (2)",
-        "按行业的信贷结构（2023年12月31日）"]
+        "按行业的信贷结构（2023年12月31日）", "Transition matrix, all periods…",
+        "Transition matrix… (loan count)"]   # a shared bracket (a date) is dropped, an own one kept
 
 
 def test_xlsx_english_and_dollars(tmp_path: Path) -> None:

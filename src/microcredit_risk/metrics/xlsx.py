@@ -47,14 +47,22 @@ def _fit(name: str, room: int) -> str:
 
 def sheet_names(titles: list[str]) -> list[str]:
     """Excel's sheet names (≤ 31 characters, none of []:*?/\\, unique) from the captions: a caption too
-    long loses its bracketed tail, then is cut (…); a repeat gets " (2)". Row 1 holds the whole caption."""
+    long loses its bracketed tail (unless the tail tells it from an earlier one), then is cut (…); a
+    repeat gets " (2)". Row 1 of the sheet holds the whole caption."""
     out: list[str] = []
+    tails = {m[1] for t in titles if (m := re.search(r"([（(][^（()）]*[)）])$", t))}
+    tails = {t for t in tails if sum(x.endswith(t) for x in titles) > 1}   # shared by several captions
     for title in titles:
         name = re.sub(r"\s+", " ", _BAD_NAME.sub(" ", title.replace(": ", " - "))).strip().strip("'") or "-"
-        if len(name) > 31:
-            name = re.sub(r"\s*[（(][^（()）]*[)）]$", "", name) or name
+        taken = {o.lower() for o in out}
+        tail = re.search(r"\s*([（(][^（()）]*[)）])$", name) if len(name) > 31 else None
+        if tail:
+            name = name[: tail.start()] or name
+            room = 31 - len(tail[1]) - 1
+            if _fit(name, 31).lower() in taken and tail[1] not in tails and room >= 12:   # its own bracket tells it apart
+                name = _fit(name, room) + " " + tail[1]
         candidate, n = _fit(name, 31), 2
-        while candidate.lower() in {o.lower() for o in out}:
+        while candidate.lower() in taken:
             suffix = f" ({n})"
             candidate, n = _fit(name, 31 - len(suffix)) + suffix, n + 1
         out.append(candidate)
