@@ -123,6 +123,7 @@ def test_xlsx_amounts_in_wan_yuan_ratios_in_percent(m: Metrics, tmp_path: Path) 
     assert _rows(ws)[:2] == [("资产质量主要指标（年末）", None, None, None),
                              ("指标", "2021年12月31日", "2022年12月31日", "2023年12月31日")]  # year ends only
     assert ws.freeze_panes == "B3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1   # prints one page wide
     bal = _row(ws, "贷款余额（万元）")   # 13,000,000 yuan at the end of 2021
     assert bal[1].value == 1300 and bal[1].number_format == "#,##0.00"
     npl = _row(ws, "不良贷款率")

@@ -98,6 +98,10 @@ def _write_sheet(wb: Workbook, sheet: Sheet, name: str, lang: str) -> None:
                 widths[i] = max(widths[i], _width(v) if isinstance(v, str) else 12)
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(max(w, 10) + 2, 60)
+    ws.page_setup.orientation = "landscape"     # printed: one page wide, as many long as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:2"
     # the caption and the (first) header stay in view; so does the label column
     first = sheet.blocks[0]
     ws.freeze_panes = f"{get_column_letter(first.labels + 1)}{4 if first.title else 3}"
