@@ -57,7 +57,7 @@ def test_xlsx_needs_out_and_writes(ledger: Path, tmp_path: Path) -> None:
     assert code == 2 and err == "mcr: error: --out: --format xlsx writes a file: give --out FILE [E606]\n"
     target = tmp_path / "out" / "m.xlsx"
     code, _, _ = run(ledger, "--format", "xlsx", "--out", str(target), "--lang", "en")
-    assert code == 0 and "Asset quality" in load_workbook(target).sheetnames
+    assert code == 0 and "Asset quality at each year end" in load_workbook(target).sheetnames
     assert [p.name for p in target.parent.iterdir()] == ["m.xlsx"]  # no temporary left behind
 
 

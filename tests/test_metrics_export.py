@@ -25,6 +25,7 @@ from microcredit_risk.metrics.export import (
 )
 from microcredit_risk.metrics.render import format_value
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.metrics.xlsx import metrics_xlsx_bytes, sheet_names
 
 
 @pytest.fixture(scope="module")
@@ -87,37 +88,124 @@ def test_csv_round_trip(m: Metrics) -> None:
     assert list(back.columns) == ["metric", "as_of", "dimension", "segment", "value", "unit"]
 
 
-def test_xlsx_layout_formats_and_determinism(m: Metrics, tmp_path: Path) -> None:
+def _rows(ws) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def _row(ws, label: str):  # type: ignore[no-untyped-def]
+    return next(r for r in ws.iter_rows() if r[0].value == label)
+
+
+def test_xlsx_sheets_are_the_report_tables_in_report_order(m: Metrics, tmp_path: Path) -> None:
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     write_metrics_xlsx(m, a)
     write_metrics_xlsx(m, b)
     assert a.read_bytes() == b.read_bytes()
     wb = load_workbook(a)
     assert wb.properties.created.year == 2000 and wb.properties.modified.year == 2000
-    assert wb.sheetnames[:2] == ["贷款规模", "资产质量"]
-    ws = wb["资产质量"]
-    header = [c.value for c in ws[1]]
-    assert header == ["指标代码", "指标", "Metric", "维度", "分组", "单位",
-                      "2021-12-31", "2022-06-30", "2022-12-31", "2023-12-31"]  # two 2022 snapshots → dates
-    assert ws.freeze_panes == "G2"
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "npl_ratio" and not r[3].value)
-    assert row[1].value == "不良贷款率" and row[2].value == "NPL ratio"
-    assert row[6].value == pytest.approx(200 / 1300) and row[6].number_format == "0.00%"
-    bal = next(r for r in wb["贷款规模"].iter_rows(min_row=2) if r[0].value == "balance" and not r[3].value)
-    assert bal[6].value == 13_000_000 and bal[6].number_format == "#,##0"
-    assert ws.column_dimensions["B"].width > 10
-    shares = [(r[4].value, r[6].value) for r in ws.iter_rows(min_row=2) if r[0].value == "category_share"]
+    when = "（2023年12月31日）"
+    assert wb.sheetnames == [
+        "资产质量主要指标（年末）", "五级分类贷款余额及占比（年末，G11口径）", "拨备与核销（年末）",
+        *(f"按{d}的信贷结构{when}" for d in ("行业", "担保方式", "产品", "期限", "金额档次", "发放年度",
+                                            "担保方式（归并）", "是否续贷")),
+        "普惠型小微贷款（年末）", "集中度指标（年末）", "迁徙率（期末时点）",
+        "五级分类迁移矩阵",   # the caption without its period: ≤ 31 characters; row 1 has it whole
+        "各发放年度贷款笔数与不良发生率",
+        "五级分类迁移矩阵（按笔数）", "五级分类迁移矩阵（全部年度合并，按余额）", "五级分类迁移矩阵（全部年度合并，按笔数）",
+        "附表：贷款规模", "附表：资产质量", "附表：拨备与核销", "附表：增长", "附表：结构", "附表：集中度", "附表：迁徙",
+        "附表：普惠型小微贷款"]
+    assert all(len(n) <= 31 for n in wb.sheetnames)
+
+
+def test_xlsx_amounts_in_wan_yuan_ratios_in_percent(m: Metrics, tmp_path: Path) -> None:
+    write_metrics_xlsx(m, tmp_path / "m.xlsx")
+    ws = load_workbook(tmp_path / "m.xlsx")["资产质量主要指标（年末）"]
+    assert _rows(ws)[:2] == [("资产质量主要指标（年末）", None, None, None),
+                             ("指标", "2021年12月31日", "2022年12月31日", "2023年12月31日")]  # year ends only
+    assert ws.freeze_panes == "B3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1   # prints one page wide
+    bal = _row(ws, "贷款余额（万元）")   # 13,000,000 yuan at the end of 2021
+    assert bal[1].value == 1300 and bal[1].number_format == "#,##0.00"
+    npl = _row(ws, "不良贷款率")
+    assert npl[1].value == pytest.approx(200 / 1300) and npl[1].number_format == "0.00%"
+    loans = _row(ws, "贷款笔数")
+    assert loans[1].value == 6 and loans[1].number_format == "#,##0"
+    assert ws.column_dimensions["A"].width > 10
+    wb = load_workbook(tmp_path / "m.xlsx")
+    shares = [(r[0], r[1]) for r in _rows(wb["五级分类贷款余额及占比（年末，G11口径）"])[2:7]]
     assert [s for s, _ in shares] == ["正常", "关注", "次级", "可疑", "损失"]  # grade order, not A→Z
     assert shares[0][1] == pytest.approx(800 / 1300)
+    mid = _row(wb["附表：资产质量"], "不良贷款率")     # the mid-year snapshot is in the appendix
+    assert [c.value for c in mid[:3]] == ["不良贷款率", None, None]
 
 
-def test_xlsx_years_as_headers(tmp_path: Path) -> None:
+def test_xlsx_segments_in_words(m: Metrics, tmp_path: Path) -> None:
+    write_metrics_xlsx(m, tmp_path / "m.xlsx")
+    wb = load_workbook(tmp_path / "m.xlsx")
+    industry = _rows(wb["按行业的信贷结构（2023年12月31日）"])
+    assert industry[1] == ("行业", "贷款余额（万元）", "余额占比", "不良贷款率", "风险贡献度")
+    # 2023: C = L2 300 + L3 250 + L8 100 = 650 万; A = L6 30 + L7 80 = 110 万
+    assert [r[:2] for r in industry[2:]] == [("制造业", 650), ("农、林、牧、渔业", 110)]
+    assert _row(wb["按行业的信贷结构（2023年12月31日）"], "制造业")[4].number_format == "0.00"  # a multiple
+    guarantees = [r[0] for r in _rows(wb["按担保方式的信贷结构（2023年12月31日）"])[2:]]
+    assert guarantees == ["保证", "抵押", "质押", "信用"]
+    sizes = [r[0] for r in _rows(wb["按金额档次的信贷结构（2023年12月31日）"])[2:]]
+    assert sizes == ["100万至500万元", "500万至1000万元", "100万元以下（含）"]
+    codes = {"A", "C", "credit", "mortgage", "<=1m", "1m-5m", "true", "false", "other", "unknown"}
+    labels = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row[:3] if isinstance(c.value, str)}
+    assert not labels & codes
+
+
+def test_xlsx_transition_matrix_pivoted_one_block_per_period(m: Metrics, tmp_path: Path) -> None:
+    write_metrics_xlsx(m, tmp_path / "m.xlsx")
+    ws = load_workbook(tmp_path / "m.xlsx")["五级分类迁移矩阵"]
+    rows = _rows(ws)
+    assert rows[0][0] == "五级分类迁移矩阵（按余额，2021年12月31日至2023年12月31日）"
+    head = ("期初分类 \\ 期末分类", "正常", "关注", "次级", "可疑", "损失", "退出")
+    assert rows[1][0] == "2021年12月31日至2022年12月31日" and rows[2] == head
+    # from normal (800 万 at the end of 2021): L8 150 stays, L2 500 → SM, L6 50 → D, L1 100 exits
+    assert rows[3] == ("正常", 150 / 800, 500 / 800, 0, 50 / 800, 0, 100 / 800)
+    assert ws.freeze_panes == "B4"
+    second = rows.index(("2022年12月31日至2023年12月31日", None, None, None, None, None, None))
+    assert rows[second + 1] == head
+    normal = rows[second + 2]       # from normal (1620): L3 300 stays, L8 120 → SM, L5 1200 exits
+    assert normal[0] == "正常" and normal[1:3] == pytest.approx((300 / 1620, 120 / 1620))
+    assert normal[6] == pytest.approx(1200 / 1620)
+    assert ws.cell(row=4, column=2).number_format == "0.00%"
+
+
+def test_xlsx_holds_every_row_once(m: Metrics) -> None:
+    wb = load_workbook(io.BytesIO(metrics_xlsx_bytes(m, "en")))
+    numbers = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+    assert len(numbers) == int(m.frame["value"].notna().sum())
+    assert not any(n.lower().startswith("other") for n in wb.sheetnames)
+
+
+def test_sheet_names_are_short_valid_and_unique() -> None:
+    assert sheet_names(["Credit structure by guarantee type (31 Dec 2023)",
+                        "Credit structure by guarantee group (31 Dec 2023)", "A/B: [x]?", "a/b: [x]?",
+                        "按行业的信贷结构（2023年12月31日）", "Transition matrix, all periods pooled (balance-weighted)",
+        "Transition matrix, all periods pooled (loan count)"]) == [
+        "Credit structure by guarantee…", "Credit structure by guaran… (2)", "A B - x", "a b - x (2)",
+        "按行业的信贷结构（2023年12月31日）", "Transition matrix, all periods…",
+        "Transition matrix… (loan count)"]   # a shared bracket (a date) is dropped, an own one kept
+
+
+def test_xlsx_english_and_dollars(tmp_path: Path) -> None:
     f = ledger_frame()
     annual = compute_metrics(f[f["as_of"] != "2022-06-30"], PROFILE)
-    write_metrics_xlsx(annual, tmp_path / "m.xlsx", lang="en")
+    write_metrics_xlsx(annual, tmp_path / "m.xlsx", lang="en", currency="USD")
     wb = load_workbook(tmp_path / "m.xlsx")
-    assert "Portfolio" in wb.sheetnames and "Migration" in wb.sheetnames
-    assert [c.value for c in wb["Portfolio"][1]][6:] == ["2021", "2022", "2023"]
+    assert wb.sheetnames[:3] == ["Asset quality at each year end", "Five-category balances and sha…",
+                                 "Provisions and write-offs at e…"]
+    assert "Transition matrix, balance-wei…" in wb.sheetnames and "Appendix - Portfolio" in wb.sheetnames
+    ws = wb["Asset quality at each year end"]
+    assert [c.value for c in ws[2]] == ["Metric", "31 Dec 2021", "31 Dec 2022", "31 Dec 2023"]
+    assert _row(ws, "Loan balance (USD million)")[1].value == 13
+    assert [c.value for c in wb["Appendix - Portfolio"][2]][:4] == ["Metric", "Dimension", "Segment", "2021"]
+    zh = load_workbook(io.BytesIO(metrics_xlsx_bytes(annual, "zh", "USD")))
+    assert _row(zh["资产质量主要指标（年末）"], "贷款余额（万美元）")[1].value == 1300
 
 
 def test_rich_panels(m: Metrics) -> None:

@@ -111,9 +111,13 @@ def test_formula_like_text_in_a_workbook_is_stored_as_text(tmp_path: Path) -> No
     texts = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
     frame = pd.DataFrame({"metric": "balance", "as_of": pd.Timestamp("2023-12-31"), "dimension": "product",
                           "segment": texts, "value": [1.0, 2.0, 3.0, 4.0], "unit": "yuan"})
+    shares = frame.assign(metric="balance_share", value=[0.1, 0.2, 0.3, 0.4], unit="ratio")
     path = tmp_path / "m.xlsx"
-    path.write_bytes(metrics_xlsx_bytes(Metrics.concat([frame]), "en"))
-    cells = [c for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row
+    earlier = frame.assign(as_of=pd.Timestamp("2022-12-31"))     # not in the report's table: the appendix
+    path.write_bytes(metrics_xlsx_bytes(Metrics.concat([frame, shares, earlier]), "en"))
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Credit structure by product", "Appendix - Portfolio"]  # the table, then the rest
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and c.value in texts]
-    assert sorted(c.value for c in cells) == sorted(texts)
+    assert sorted(c.value for c in cells) == sorted(texts * 2)   # a segment of the table and of the appendix
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)

@@ -175,9 +175,10 @@ def _metrics() -> Metrics:
 def _xlsx_pairs(lang: str) -> set[tuple[str, str, str]]:
     wb = load_workbook(io.BytesIO(metrics_xlsx_bytes(_metrics(), lang)))
     out = set()
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(min_row=2, values_only=True):
-            out.add((str(row[2 if lang == "en" else 1]), str(row[3]), str(row[4])))
+    for ws in wb.worksheets:   # a report table: segments down, metrics across (its header on row 2)
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        out |= {(str(rows[0][j]), str(rows[0][0]), str(row[0])) for row in rows[1:] for j in range(1, len(row))}
+        out |= {(str(row[0]), str(row[1]), str(row[2])) for row in rows[1:] if len(row) > 2}   # the appendix
     return out
 
 
@@ -192,7 +193,7 @@ def test_report_figures_xlsx_and_findings_name_industry_d_and_branch_alike(lang:
                        "Not recorded")}[lang]
     assert (d_label, branch, share, unknown) == expected
 
-    # metrics.xlsx: metric name, dimension and segment columns
+    # metrics.xlsx: metric name, dimension and segment
     pairs = _xlsx_pairs(lang)
     assert {(share, industry, d_label), (share, branch, "城关支行"), (share, branch, unknown)} <= pairs
 

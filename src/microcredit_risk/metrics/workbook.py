@@ -1,0 +1,337 @@
+"""What metrics.xlsx holds: one sheet per report table, in report order, then the rest by family.
+
+The report's tables are mirrored, not re-invented: their captions and the metrics each one lists are
+read from ``data/report_text.toml`` (``[captions]``, ``[layout]``), so a row added to a report table
+appears in the workbook too. This module only reads that data file; it does not import the report
+(layers look down). Where the workbook gives more than the report, it says so in the sheet: every
+segment of a dimension (the report shows the largest 15), every period's transition matrix (the
+report shows the latest), each cohort's loan count beside its default rate. Rows no report table
+shows go to one appendix sheet per metric family, so the workbook holds every row of metrics.json.
+
+A cell is text (a label) or a :class:`Num` (value + unit); metrics/xlsx.py turns units into scales
+and number formats.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from ..ledger.contract import DIMENSIONS
+from ..snapshots import annual_dates
+from ..vocabulary import date_text, dimension_label, family_label, grade_label, metric_label, segment_label
+from .catalogue import catalogue, families
+from .order import wide
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float | None
+    unit: str
+    metric: str = ""
+
+
+Cell = str | Num
+
+
+@dataclass
+class Block:
+    header: list[str]
+    rows: list[list[Cell]]
+    title: str | None = None      # a heading row above the block (a transition period)
+    labels: int = 1               # leading text columns (kept in view when scrolling right)
+
+
+@dataclass
+class Sheet:
+    title: str                    # the report table's caption, row 1 of the sheet
+    blocks: list[Block] = field(default_factory=list)
+
+
+@cache
+def _report_text() -> dict[str, Any]:
+    text = resources.files("microcredit_risk").joinpath("data/report_text.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def words(key: str, lang: str, **params: Any) -> str:
+    """A fixed text of the report (``captions.structure``, ``headers.metric``, ``units.money_table``)."""
+    node: Any = _report_text()
+    for part in key.split("."):
+        node = node[part]
+    text = str(node.get(lang) or node["en"])
+    return text.format(**params) if params else text
+
+
+def layout(key: str) -> Any:
+    return _report_text()["layout"][key]
+
+
+def workbook_word(key: str, lang: str, **params: Any) -> str:
+    """A word of the workbook's own (vocabulary.toml ``[workbook]``)."""
+    from ..vocabulary import vocabulary
+
+    node = vocabulary()["workbook"][key]
+    text = str(node.get(lang) or node["en"])
+    return text.format(**params) if params else text
+
+
+class Layout:
+    """Builds the sheets from the tidy table; ``used`` collects the rows placed, for the appendix."""
+
+    def __init__(self, frame: pd.DataFrame, lang: str, money_unit: str) -> None:
+        self.f = frame
+        self.lang = lang
+        self.money_unit = money_unit
+        self.used = pd.Series(False, index=frame.index)
+
+    # -- look-ups ---------------------------------------------------------------------------------
+    def rows(self, metric: str, dimension: str | None = None) -> pd.DataFrame:
+        f = self.f
+        mask = f["metric"] == metric
+        mask &= f["dimension"].isna() if dimension is None else (f["dimension"] == dimension)
+        return f.loc[mask]
+
+    take = rows   # read for a table: the rows its cells show are marked used by :meth:`num`
+
+    def num(self, part: pd.DataFrame, as_of: Any, segment: str | None = None, metric: str = "") -> Num:
+        """The cell of one row (and mark it shown, so the appendix leaves it out)."""
+        rows = part[part["as_of"] == pd.Timestamp(as_of)]
+        rows = rows[rows["segment"].isna()] if segment is None else rows[rows["segment"] == segment]
+        unit = str(part["unit"].iloc[0]) if len(part) else ""
+        if rows.empty:
+            return Num(None, unit, metric)
+        self.used.loc[rows.index[:1]] = True
+        v = float(rows["value"].iloc[0])
+        return Num(None if v != v else v, unit, metric)
+
+    def annual(self, metric: str, dimension: str | None = None) -> list[pd.Timestamp]:
+        return annual_dates(self.rows(metric, dimension)["as_of"].dropna().unique())
+
+    def dates(self, ds: Iterable[pd.Timestamp]) -> list[str]:
+        return [date_text(d, self.lang) for d in ds]
+
+    def label(self, metric: str, unit: str = "") -> str:
+        text = metric_label(metric, self.lang)
+        if unit == "yuan":
+            return words("units.with_unit", self.lang, label=text, unit=self.money_unit)
+        return text
+
+    # -- the report's tables ----------------------------------------------------------------------
+    def years_table(self, caption: str, metrics: list[str], dates: list[pd.Timestamp]) -> Sheet | None:
+        """Rows = metrics, columns = year ends (report/builder.years_table)."""
+        present = [m for m in metrics if not self.rows(m).empty]
+        if not present or not dates:
+            return None
+        body: list[list[Cell]] = []
+        for m in present:
+            part = self.take(m)
+            body.append([self.label(m, str(part["unit"].iloc[0])), *(self.num(part, d, metric=m) for d in dates)])
+        return Sheet(words(f"captions.{caption}", self.lang),
+                     [Block([words("headers.metric", self.lang), *self.dates(dates)], body)])
+
+    def categories(self) -> Sheet | None:
+        shares = self.take("category_share")
+        balances = self.take("category_balance")
+        dates = self.annual("balance") or self.annual("category_share")
+        if shares.empty or not dates:
+            return None
+        grades = [g for g in layout("grades") if (shares["segment"] == g).any()]
+        head = [words("headers.segment", self.lang), *self.dates(dates)]
+        blocks = [Block(head, [[grade_label(g, self.lang), *(self.num(shares, d, g) for d in dates)] for g in grades])]
+        if not balances.empty:
+            title = words("units.with_unit", self.lang, label=metric_label("category_balance", self.lang),
+                          unit=self.money_unit)
+            blocks.append(Block(head, [[grade_label(g, self.lang), *(self.num(balances, d, g) for d in dates)]
+                                       for g in grades], title=title))
+        return Sheet(words("captions.categories", self.lang), blocks)
+
+    def structure(self) -> list[Sheet]:
+        present = set(self.f.loc[self.f["metric"] == "balance_share", "dimension"].dropna())
+        dims = [d for d in DIMENSIONS if d in present] + sorted(present - set(DIMENSIONS))
+        cols: list[str] = layout("structure_columns")
+        sheets = []
+        for dim in dims:
+            dates = self.annual("balance_share", dim)
+            when = dates[-1]
+            shares = self.rows("balance_share", dim)
+            shares = shares[shares["as_of"] == when].sort_values(["value", "segment"], ascending=[False, True],
+                                                                  kind="stable")
+            segments = [s for s in shares["segment"].tolist() if s is not None]
+            parts = {m: self.rows(m, dim) for m in cols}
+            units = {m: (str(p["unit"].iloc[0]) if len(p) else "") for m, p in parts.items()}
+            head = [dimension_label(dim, self.lang), *(self.label(m, units[m]) for m in cols)]
+            body: list[list[Cell]] = [[segment_label(dim, s, self.lang),
+                                       *(self.num(parts[m], when, s, metric=m) for m in cols)] for s in segments]
+            caption = words("captions.structure", self.lang, dimension=_in_sentence(dimension_label(dim, self.lang),
+                                                                                     self.lang),
+                            date=date_text(when, self.lang))
+            sheets.append(Sheet(caption, [Block(head, body)]))
+        return sheets
+
+    def concentration(self) -> Sheet | None:
+        dates = self.annual("top10_customer_share") or self.annual("hhi", "industry") or self.annual("balance")
+        body: list[list[Cell]] = []
+        for m in layout("concentration_rows"):
+            part = self.take(m)
+            if not part.empty:
+                body.append([self.label(m), *(self.num(part, d, metric=m) for d in dates)])
+        for m in ("gini", "hhi", "largest_share"):
+            for dim in layout("concentration_dimensions"):
+                part = self.take(m, dim)
+                if part.empty:
+                    continue
+                label = f"{metric_label(m, self.lang)} · {dimension_label(dim, self.lang)}"
+                if m != "largest_share":
+                    body.append([label, *(self.num(part, d, metric=m) for d in dates)])
+                    continue
+                at = [part[part["as_of"] == d] for d in dates]
+                for p in at:
+                    self.used.loc[p.index[:1]] = True
+                body.append([label, *(Num(float(p["value"].iloc[0]) if len(p) else None, "ratio", m) for p in at)])
+                body.append([f"{label} · {words('headers.segment', self.lang)}",
+                             *(segment_label(dim, p["segment"].iloc[0], self.lang) if len(p) else "" for p in at)])
+        if not body or not dates:
+            return None
+        return Sheet(words("captions.concentration", self.lang),
+                     [Block([words("headers.metric", self.lang), *self.dates(dates)], body)])
+
+    def migration(self) -> Sheet | None:
+        dates = self.annual("migration_rate") or self.annual("normal_loans_migration_rate")
+        rates = self.take("migration_rate")
+        body: list[list[Cell]] = []
+        for g in layout("migration_grades"):
+            if (rates["segment"] == g).any():
+                body.append([metric_label("migration_rate", self.lang, grade=g), *(self.num(rates, d, g) for d in dates)])
+        for m in layout("migration_rows"):
+            part = self.take(m)
+            if not part.empty:
+                body.append([self.label(m), *(self.num(part, d, metric=m) for d in dates)])
+        if not body or not dates:
+            return None
+        return Sheet(words("captions.migration", self.lang),
+                     [Block([words("headers.metric", self.lang), *self.dates(dates)], body)])
+
+    def transition(self, metric: str = "transition_share", title: str | None = None) -> Sheet | None:
+        """A transition matrix pivoted: grade at the start down, grade at the end (or exited) across;
+        one block per period. The report's (balance-weighted) under its caption, the others under
+        their metric's name."""
+        ts = self.f[(self.f["metric"] == metric) & self.f["dimension"].notna()]
+        if ts.empty:
+            return None
+        self.used.loc[ts.index] = True    # every period is shown
+        grades: list[str] = layout("grades")
+        ends = sorted(pd.to_datetime(ts["as_of"].unique()))
+        every = self._all_dates()
+        if metric.endswith("_pooled"):       # one matrix over every period: from the first snapshot
+            starts = [every[0] if every[0] < e else None for e in ends]
+        else:
+            starts = [max([d for d in every if d < e], default=None) for e in ends]
+        blocks = []
+        for start, end in zip(starts, ends, strict=True):
+            at = ts[ts["as_of"] == end]
+            rows_from = [g for g in grades if g in set(at["dimension"])]
+            to = [g for g in [*grades, "exited"] if g in set(at["segment"])]
+            period = (words("units.period", self.lang, start=date_text(start, self.lang), end=date_text(end, self.lang))
+                      if start is not None else date_text(end, self.lang))
+            head = [words("headers.from_grade", self.lang), *(grade_label(g, self.lang) for g in to)]
+            body: list[list[Cell]] = [[grade_label(g0, self.lang),
+                                       *(self._cell(at, g0, g1, metric) for g1 in to)] for g0 in rows_from]
+            blocks.append(Block(head, body, title=period))
+        first = starts[0] if starts[0] is not None else ends[0]
+        period = words("units.period", self.lang, start=date_text(first, self.lang), end=date_text(ends[-1], self.lang))
+        if title is not None:              # each block says its period
+            return Sheet(title, blocks)
+        return Sheet(words("captions.transition", self.lang, period=period), blocks)
+
+    def _all_dates(self) -> list[pd.Timestamp]:
+        """The year ends the matrices run between (snapshots.py: the annual series)."""
+        return annual_dates(self.f["as_of"].dropna().unique())
+
+    @staticmethod
+    def _cell(at: pd.DataFrame, g0: str, g1: str, metric: str) -> Num:
+        row = at[(at["dimension"] == g0) & (at["segment"] == g1)]
+        return Num(float(row["value"].iloc[0]) if len(row) else None, "ratio", metric)
+
+    def vintage(self) -> Sheet | None:
+        rates = self.take("vintage_default_rate", "vintage")
+        if rates.empty:
+            return None
+        loans = self.take("vintage_loans", "vintage")
+        dates = self.annual("vintage_default_rate", "vintage")
+        cohorts = sorted({s for s in rates["segment"].tolist() if s is not None})
+        head = [dimension_label("vintage", self.lang), *self.dates(dates)]
+        blocks = [Block(head, [[c, *(self.num(rates, d, c) for d in dates)] for c in cohorts])]
+        if not loans.empty:
+            blocks.append(Block(head, [[c, *(self.num(loans, d, c) for d in dates)] for c in cohorts],
+                                title=metric_label("vintage_loans", self.lang)))
+        return Sheet(words("captions.vintage", self.lang), blocks)
+
+    # -- everything else ----------------------------------------------------------------------------
+    def appendix(self) -> list[Sheet]:
+        """The rows no report table shows, one sheet per family, wide by date (as ``mcr metrics``)."""
+        rest = self.f[~self.used]
+        cat = catalogue()
+        family = rest["metric"].map(lambda m: cat[m].family if m in cat else "statistics")
+        sheets = []
+        for fam in families():
+            part = rest[family == fam]
+            if part.empty:
+                continue
+            table = wide(part)
+            dates = list(table.columns)
+            head = [words("headers.metric", self.lang), words("headers.dimension", self.lang),
+                    words("headers.segment", self.lang), *self._headers(dates)]
+            body: list[list[Cell]] = []
+            for (metric, dim, seg, unit), values in zip(table.index, table.to_numpy(), strict=True):
+                seg_text = segment_label(dim or None, seg, self.lang) if seg else ""
+                body.append([self.label(metric, unit), dimension_label(dim, self.lang) if dim else "", seg_text,
+                             *(Num(None if pd.isna(v) else float(v), unit, metric) for v in values)])
+            sheets.append(Sheet(workbook_word("appendix", self.lang, family=family_label(fam, self.lang)),
+                                [Block(head, body, labels=3)]))
+        return sheets
+
+    def other_matrices(self) -> list[Sheet]:
+        """The transition matrices the report does not show (by count, pooled), pivoted like its own."""
+        names = sorted({str(m) for m in self.f["metric"].unique() if str(m).startswith("transition_")}
+                       - {"transition_share"}, key=lambda m: list(catalogue()).index(m) if m in catalogue() else 99)
+        out = [self.transition(m, metric_label(m, self.lang)) for m in names]
+        return [s for s in out if s is not None]
+
+    def _headers(self, dates: list[Any]) -> list[str]:
+        years = [pd.Timestamp(d).year for d in dates]
+        if len(set(years)) == len(years):
+            return [str(y) for y in years]
+        return self.dates(dates)
+
+
+def _in_sentence(label: str, lang: str) -> str:
+    from ..vocabulary import in_sentence
+
+    return in_sentence(label, lang)
+
+
+def build_sheets(frame: pd.DataFrame, lang: str, money_unit: str) -> list[Sheet]:
+    """The workbook's sheets in report order (sections 3–6), then the appendix."""
+    lay = Layout(frame, lang, money_unit)
+    years = lay.annual("balance") or annual_dates(frame["as_of"].dropna().unique())
+    out: list[Sheet | None] = [
+        lay.years_table("asset_quality", layout("asset_quality_rows"), years),
+        lay.categories(),
+        lay.years_table("provisions", layout("provision_rows"), years),
+        *lay.structure(),
+        lay.years_table("inclusive", layout("inclusive_rows"),
+                        lay.annual("inclusive_balance") or lay.annual("inclusive_npl_ratio")),
+        lay.concentration(),
+        lay.migration(),
+        lay.transition(),
+        lay.vintage(),
+    ]
+    sheets = [s for s in out if s is not None]
+    return [*sheets, *lay.other_matrices(), *lay.appendix()]
