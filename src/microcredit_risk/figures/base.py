@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter
 
 from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
@@ -127,16 +127,42 @@ def pct(value: float, decimals: int = 1) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
-def percent_axis(axis: Any, decimals: int | None = None) -> None:
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+class ExactFormatter(Formatter):
+    """Tick labels with as few decimals as print every tick of the axis exactly (all ticks the same
+    decimals): 12.5 never prints as "12", 7.5 % never as "8%". ``scale`` multiplies the tick value
+    (100 for percent, 1/divisor for amounts), ``suffix`` follows the number."""
+
+    MAX_DECIMALS = 4
+
+    def __init__(self, scale: float = 1.0, suffix: str = "") -> None:
+        self.scale, self.suffix, self.decimals = scale, suffix, 0
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        self.decimals = exact_decimals([float(v) * self.scale for v in locs], self.MAX_DECIMALS)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        v = float(x) * self.scale
+        text = f"{v:,.{self.decimals}f}"
+        if float(text.replace(",", "")) == 0:
+            text = text.lstrip("-")            # never "-0"
+        return text.replace("-", "\N{MINUS SIGN}") + self.suffix
+
+
+def exact_decimals(values: list[float], most: int = 4) -> int:
+    """The fewest decimals (≤ ``most``) with which every value prints as itself."""
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            return d
+    return most
+
+
+def percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(ExactFormatter(100.0, "%"))
 
 
 def money_axis(axis: Any, divisor: float) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.{_money_decimals(divisor, v)}f}"))
-
-
-def _money_decimals(divisor: float, v: float) -> int:
-    return 0 if abs(v / divisor) >= 10 or v == 0 else 1
+    axis.set_major_formatter(ExactFormatter(1.0 / divisor))
 
 
 def threshold_text(value: float) -> str:

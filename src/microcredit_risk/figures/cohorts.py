@@ -123,7 +123,7 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     ax.set_ylabel(t.metric("npl_count_ratio"))
     ax.set_xlim(0, n_max * 1.08)
     ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
-    percent_axis(ax.yaxis, 0)
+    percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
     legend_above(ax, handles, labels, ncol=3)
     fig.flagged = sorted(str(n) for n in table.index[is_flag])  # type: ignore[attr-defined]

@@ -68,7 +68,7 @@ def _structure(dimension: str) -> FigureFunc:
         left.invert_yaxis()
         left.set_xlim(0, float(table["balance_share"].max()) * 1.25)
         left.set_xlabel(t.metric("balance_share"))
-        percent_axis(left.xaxis, 0)
+        percent_axis(left.xaxis)
         ratios = table["npl_ratio"].to_numpy(dtype=float)
         right.hlines(y, 0, np.nan_to_num(ratios), color=GREY, linewidth=0.6)
         right.scatter(ratios, y, s=22, color=ORANGE, zorder=3, label=t.metric("npl_ratio"))
@@ -132,8 +132,8 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
         ax.set_aspect("equal")
         ax.set_xlabel(t.label("lorenz_x"))
         ax.set_ylabel(t.label("lorenz_y"))
-        percent_axis(ax.xaxis, 0)
-        percent_axis(ax.yaxis, 0)
+        percent_axis(ax.xaxis)
+        percent_axis(ax.yaxis)
         ax.legend(loc="upper left", fontsize=7)
     if axes:
         ax = axes.pop(0)
@@ -156,6 +156,6 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
         ax.set_xlabel(t.text("year"))
         ax.set_ylabel(t.label("ratio_axis"))
         ax.set_ylim(0, max(tops) * 1.45)
-        percent_axis(ax.yaxis, 0)
+        percent_axis(ax.yaxis)
         ax.legend(loc="upper left", fontsize=6.5)
     return fig

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from ..ledger.contract import GRADES
 from ..metrics.table import Metrics
@@ -108,7 +107,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     ax.set_ylabel(t.metric("category_share"))
     ax.set_ylim(0, 1.07)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    percent_axis(ax.yaxis, 0)
+    percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
     return fig
@@ -152,7 +151,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.metric("deviation_ratio"))
-        ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))  # as the report's tables show it
+        percent_axis(ax2.yaxis)
     legend_above(ax, handles, labels)
     return fig
 

@@ -1,0 +1,76 @@
+"""Tick labels never round into a wrong value: every label read back from the Axes equals its tick."""
+
+from __future__ import annotations
+
+import pytest
+from figure_fixtures import THRESHOLDS, findings, statistics
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from test_figures_render import full_metrics
+
+from microcredit_risk.figures import render_figures
+from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
+
+
+def label_value(text: str) -> float:
+    """A tick label as a number: thousands separators and the % sign dropped, the minus sign read."""
+    return float(text.replace(",", "").replace("%", "").replace("\N{MINUS SIGN}", "-"))
+
+
+def shown_ticks(axis) -> list[tuple[float, str]]:
+    """(tick value, label) of the labelled ticks inside the view, after a draw."""
+    lo, hi = sorted(axis.get_view_interval())
+    return [(t.get_loc(), t.label1.get_text()) for t in axis.get_major_ticks()
+            if t.label1.get_text() and lo - 1e-12 <= t.get_loc() <= hi + 1e-12]
+
+
+def assert_labels_exact(axis) -> int:
+    """Each label, parsed, equals its tick (×100 for a percent label, × the formatter's scale else)."""
+    fmt = axis.get_major_formatter()
+    checked = 0
+    for loc, text in shown_ticks(axis):
+        scale = 100.0 if text.endswith("%") else fmt.scale
+        assert label_value(text) == pytest.approx(loc * scale, rel=1e-9, abs=1e-9), (loc, text)
+        checked += 1
+    return checked
+
+
+def test_exact_formatter_by_hand():
+    f = ExactFormatter(1 / 1e8)
+    assert f.format_ticks([10e8, 12.5e8, 15e8, 17.5e8]) == ["10.0", "12.5", "15.0", "17.5"]
+    assert f.format_ticks([0, 5e8, 10e8, 15e8]) == ["0", "5", "10", "15"]
+    p = ExactFormatter(100.0, "%")
+    assert p.format_ticks([0.05, 0.075, 0.1]) == ["5.0%", "7.5%", "10.0%"]
+    assert p.format_ticks([0.0, 0.2, 0.4]) == ["0%", "20%", "40%"]
+    assert p.format_ticks([0.0, 0.0025, 0.005]) == ["0.00%", "0.25%", "0.50%"]
+    assert ExactFormatter(1e-4).format_ticks([-2e4, 0, 125e4]) == ["\N{MINUS SIGN}2", "0", "125"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_figure_prints_its_ticks_exactly(lang):
+    rendered = render_figures(full_metrics(), statistics(), findings=findings(), lang=lang, thresholds=THRESHOLDS)
+    checked = 0
+    for item in rendered.figures:
+        item.figure.canvas.draw()
+        for ax in item.figure.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if isinstance(axis.get_major_formatter(), ExactFormatter):
+                    checked += assert_labels_exact(axis)
+    assert checked > 50
+
+
+@settings(max_examples=60, deadline=None)
+@given(lo=st.floats(0.0, 0.2), span=st.floats(1e-3, 1.0), amount=st.floats(1e3, 1e10))
+def test_any_range_prints_exact_ticks(lo, span, amount):
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_ylim(lo, lo + span)
+    ax.set_xlim(0, amount)
+    percent_axis(ax.yaxis)
+    money_axis(ax.xaxis, 1e4)
+    fig.canvas.draw()
+    assert assert_labels_exact(ax.yaxis) >= 2
+    assert assert_labels_exact(ax.xaxis) >= 2
