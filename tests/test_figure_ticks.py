@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from figure_fixtures import THRESHOLDS, findings, statistics
+from figure_fixtures import THRESHOLDS, findings, metrics, statistics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from test_figures_render import full_metrics
 
-from microcredit_risk.figures import render_figures
+from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
+from microcredit_risk.figures.cohorts import funnel_range, officer_funnel
 
 
 def label_value(text: str) -> float:
@@ -74,3 +76,11 @@ def test_any_range_prints_exact_ticks(lo, span, amount):
     fig.canvas.draw()
     assert assert_labels_exact(ax.yaxis) >= 2
     assert assert_labels_exact(ax.xaxis) >= 2
+
+
+def test_funnel_axis_fits_the_officers():
+    fig = officer_funnel(metrics(), statistics(), figure_options("zh", THRESHOLDS, findings()))
+    # officers at 100 and 400 loans: 8 % of the 300 spread either side
+    assert fig.axes[0].get_xlim() == pytest.approx((76.0, 424.0))
+    assert funnel_range(pd.Series([150.0])) == pytest.approx((135.0, 165.0))
+    assert funnel_range(pd.Series([2.0, 50.0]))[0] == 0.0
