@@ -8,6 +8,7 @@ from figure_fixtures import THRESHOLDS, findings, metrics, statistics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from test_figures_render import full_metrics
 
@@ -84,3 +85,19 @@ def test_funnel_axis_fits_the_officers():
     assert fig.axes[0].get_xlim() == pytest.approx((76.0, 424.0))
     assert funnel_range(pd.Series([150.0])) == pytest.approx((135.0, 165.0))
     assert funnel_range(pd.Series([2.0, 50.0]))[0] == 0.0
+
+
+@pytest.mark.parametrize(("name", "ratio_label"), [("npl_trend", "不良贷款率"), ("deviation", "不良贷款偏离度")])
+def test_limit_lines_sit_on_the_ratio_axis_they_refer_to(name, ratio_label):
+    fig = render_figures(metrics(), statistics(), findings=findings(), lang="zh", thresholds=THRESHOLDS,
+                         only=[name]).figures[0].figure
+    amounts, ratios = fig.axes
+    assert "余额" in amounts.get_ylabel() and ratios.get_ylabel() == ratio_label
+    limits = [ln for ln in ratios.lines if ln.get_linestyle() == "--"]
+    expected = {"npl_trend": (0.05, "5%"), "deviation": (1.0, "100%")}[name]
+    assert [float(ln.get_ydata()[0]) for ln in limits] == [expected[0]]
+    assert not [ln for ln in amounts.lines if ln.get_linestyle() == "--"]
+    # the limit's value printed on the ratio axis, in the ratio axis' colour
+    assert ratios.texts[-1].get_text() == expected[1]
+    colour = to_hex(ratios.spines["right"].get_edgecolor())
+    assert to_hex(ratios.yaxis.label.get_color()) == colour != to_hex(amounts.yaxis.label.get_color())

@@ -175,7 +175,8 @@ def test_deviation_bars_and_annotated_ratio():
     od, npl = ax.containers
     assert [p.get_height() for p in od] == [2.2e6, 3.0e6, 6.6e6]
     assert [p.get_height() for p in npl] == [2.0e6, 3.6e6, 6.0e6]
-    assert [t.get_text() for t in ax2.texts] == ["110%", "83%", "110%"]  # as a percentage, like the tables
+    # as a percentage, like the tables; then the supervisory line's value at its right end
+    assert [t.get_text() for t in ax2.texts] == ["110%", "83%", "110%", "100%"]
     assert list(ax2.lines[1].get_ydata()) == [1.0, 1.0]
     assert "万元" in ax.get_ylabel()
 

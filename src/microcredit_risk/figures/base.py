@@ -22,7 +22,7 @@ from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
 from ..snapshots import annual_series
 from ..stats.results import Statistics
-from .style import CM, GREY, NOTE_CM, WIDTH_CM, styled
+from .style import CM, GREY, LABEL_BOX, NOTE_CM, WIDTH_CM, styled
 from .texts import FigureTexts, texts_for
 
 
@@ -99,6 +99,26 @@ def legend_above(ax: Any, handles: list[Any], labels: list[str], ncol: int | Non
     of the title; the bottom strip belongs to the source note)."""
     ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.01), ncol=ncol or len(handles),
               borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+
+
+def ratio_twin(ax: Any, colour: str) -> Any:
+    """A right-hand ratio axis over an amount axis, spine, ticks and label in its line's colour, so
+    the ratio line and its limit are read on it, never on the amounts at the left."""
+    ax2 = ax.twinx()
+    ax2.grid(False)
+    ax2.spines["right"].set_visible(True)
+    ax2.spines["right"].set_color(colour)
+    ax2.tick_params(axis="y", colors=colour)
+    ax2.yaxis.label.set_color(colour)
+    return ax2
+
+
+def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--") -> Any:
+    """A limit drawn on the axis it refers to, its value printed at the right end on that axis."""
+    line = ax.axhline(value, color=colour, linestyle=linestyle, linewidth=1)
+    ax.text(0.995, value, text, transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=7,
+            color=colour, bbox=LABEL_BOX)
+    return line
 
 
 # -- readers: select, never recompute ---------------------------------------------------------

@@ -17,11 +17,13 @@ from .base import (
     annual,
     figure,
     legend_above,
+    limit_line,
     money_axis,
     new_figure,
     pct,
     percent_axis,
     portfolio_series,
+    ratio_twin,
     threshold_text,
     year_labels,
 )
@@ -52,9 +54,7 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
-    ax2 = ax.twinx()
-    ax2.grid(False)
-    ax2.spines["right"].set_visible(True)
+    ax2 = ratio_twin(ax, VERMILION)
     (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.metric("npl_ratio"))
     for xi, v in zip(x, ratio.to_numpy(), strict=True):
         if np.isfinite(v):
@@ -63,7 +63,7 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     handles, labels = [b1, b2, line], [t.metric("balance"), t.metric("npl_balance"), t.metric("npl_ratio")]
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
-        lim = ax2.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        lim = limit_line(ax2, limit, LIMIT_COLOUR, threshold_text(limit))
         handles.append(lim)
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
@@ -134,9 +134,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     handles: list[Any] = [b1, b2]
     labels = [t.metric("overdue90_balance"), t.metric("npl_balance")]
     if ratio.notna().any():
-        ax2 = ax.twinx()
-        ax2.grid(False)
-        ax2.spines["right"].set_visible(True)
+        ax2 = ratio_twin(ax, DARK)
         (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.metric("deviation_ratio"))
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
             if np.isfinite(v):
@@ -146,7 +144,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         labels.append(t.metric("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
         if line_at is not None:
-            handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
+            handles.append(limit_line(ax2, line_at, LIMIT_COLOUR, f"{line_at:.0%}"))
             labels.append(t.label("deviation_line", value=f"{line_at:.0%}"))
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
@@ -184,7 +182,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
                     fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
-        handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
+        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":"))
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
     ax.set_xticks(ticks, year_labels(ticks))
