@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
-from figure_fixtures import THRESHOLDS, findings, metrics, statistics
+from figure_fixtures import THRESHOLDS, findings, metrics, r, statistics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,7 +16,9 @@ from test_figures_render import full_metrics
 
 from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
-from microcredit_risk.figures.cohorts import funnel_range, officer_funnel
+from microcredit_risk.figures.cohorts import funnel_range, officer_funnel, vintage, vintage_top
+from microcredit_risk.figures.texts import texts_for
+from microcredit_risk.metrics.table import Metrics
 
 
 def label_value(text: str) -> float:
@@ -101,3 +105,33 @@ def test_limit_lines_sit_on_the_ratio_axis_they_refer_to(name, ratio_label):
     assert ratios.texts[-1].get_text() == expected[1]
     colour = to_hex(ratios.spines["right"].get_edgecolor())
     assert to_hex(ratios.yaxis.label.get_color()) == colour != to_hex(amounts.yaxis.label.get_color())
+
+
+def vintage_metrics() -> Metrics:
+    """Two old cohorts of few survivors at 12.5 % and 9 %, five young ones at most 5 %."""
+    rows = []
+    for cohort, values in (("2017", (0.05, 0.125, 0.125)), ("2018", (0.07, 0.09)), ("2019", (0.01, 0.02)),
+                           ("2020", (0.01, 0.02)), ("2021", (0.02, 0.03)), ("2022", (0.03, 0.05)),
+                           ("2023", (0.04,))):
+        for k, v in enumerate(values):
+            when = pd.Timestamp(f"{int(cohort) + k + 1}-12-31")
+            rows.append(r("vintage_default_rate", when, v, "vintage", cohort))
+    return Metrics.concat([pd.DataFrame(rows)])
+
+
+def test_vintage_scale_is_set_by_the_young_cohorts():
+    fig = vintage(vintage_metrics(), None, figure_options("zh", THRESHOLDS))
+    ax = fig.axes[0]
+    # younger half (2020–2023) at most 5 %; 12.5 % > 1.5 × 5 %: the top is 1.3 × 5 %
+    assert ax.get_ylim() == pytest.approx((0.0, 0.065))
+    marks = [a.get_text() for a in ax.texts]
+    assert marks == ["↑ 12.5%", "↑ 9.0%"]          # the cut cohorts' final rates, at the top
+    assert ax.get_legend() is None and len(fig.legends[0].get_texts()) == 7
+    styles = [(ln.get_color(), ln.get_marker()) for ln in ax.lines]
+    assert len(set(styles)) == 7 and len({c for c, _ in styles}) == 7
+    assert vintage_top({"2022": pd.Series([0.01, 0.02])}) == pytest.approx(0.022)
+
+
+def test_vintage_titles_speak_one_language():
+    assert not re.search(r"[A-Za-z]", texts_for("zh").title("vintage"))
+    assert texts_for("en").title("vintage").startswith("Cumulative default rate")

@@ -112,7 +112,9 @@ def test_vintage_curves_by_years_on_book():
     l2021, l2022 = ax.lines
     assert list(l2021.get_xdata()) == [1, 2] and list(l2021.get_ydata()) == [0.01, 0.03]
     assert list(l2022.get_xdata()) == [1] and list(l2022.get_ydata()) == [0.02]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2021 年发放", "2022 年发放"]
+    # the legend beside the axes (a figure legend), covering no curve
+    assert ax.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["2021 年发放", "2022 年发放"]
 
 
 def test_officer_funnel_points_and_flagged_names():
