@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from figure_fixtures import THRESHOLDS, findings, metrics, r, statistics
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from test_figures_render import full_metrics
 
 from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
 from microcredit_risk.figures.cohorts import funnel_range, officer_funnel, vintage, vintage_top
+from microcredit_risk.figures.migration import migration_heatmap, npl_upgrades, transition_matrix
 from microcredit_risk.figures.texts import texts_for
 from microcredit_risk.metrics.table import Metrics
 
@@ -135,3 +138,27 @@ def test_vintage_scale_is_set_by_the_young_cohorts():
 def test_vintage_titles_speak_one_language():
     assert not re.search(r"[A-Za-z]", texts_for("zh").title("vintage"))
     assert texts_for("en").title("vintage").startswith("Cumulative default rate")
+
+
+def migration_metrics() -> Metrics:
+    """normal → 1 % special mention, 2 % substandard, 60 % exit; substandard → 3 % back to normal."""
+    when = pd.Timestamp("2023-12-31")
+    rows = [r("balance", pd.Timestamp("2022-12-31"), 1e8, unit="yuan"), r("balance", when, 1e8, unit="yuan")]
+    for t0, shares in (("normal", (0.37, 0.01, 0.02, 0.6)), ("substandard", (0.03, 0.0, 0.5, 0.47))):
+        for t1, v in zip(("normal", "special_mention", "substandard", "exited"), shares, strict=True):
+            rows.append(r("transition_share", when, v, t0, t1))
+    return Metrics.concat([pd.DataFrame(rows)])
+
+
+def test_heatmap_small_downgrades_are_tinted_and_npl_upgrades_framed():
+    fig = migration_heatmap(migration_metrics(), None, figure_options("zh", THRESHOLDS))
+    ax = fig.axes[0]
+    down = next(im for im in ax.images if im.get_cmap().name == "Reds")
+    # the 1 % and 2 % downgrades on a log scale from 0.5 %: log(2)/log(200) ≈ 0.13, log(4)/log(200) ≈ 0.26
+    assert float(down.norm(0.01)) == pytest.approx(np.log(2) / np.log(200))
+    assert float(down.norm(0.02)) == pytest.approx(np.log(4) / np.log(200))
+    assert np.ma.count(down.get_array()) == 2          # only the two downgrade cells are red
+    frames = [p for p in ax.patches if isinstance(p, Rectangle)]
+    # the one NPL upgrade: substandard (row 1) → normal (column 0)
+    assert [(p.get_x() + p.get_width() / 2, p.get_y() + p.get_height() / 2) for p in frames] == [(0.0, 1.0)]
+    assert npl_upgrades(transition_matrix(migration_metrics(), "transition_share")) == [(1, 0)]
