@@ -20,7 +20,10 @@ from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
 from microcredit_risk.figures.cohorts import funnel_range, officer_funnel, vintage, vintage_top
 from microcredit_risk.figures.migration import migration_heatmap, npl_upgrades, transition_matrix
+from microcredit_risk.figures.structure import concentration, structure_industry
+from microcredit_risk.figures.style import BLUE, VERMILION
 from microcredit_risk.figures.texts import texts_for
+from microcredit_risk.findings.records import Evidence, Finding, Findings
 from microcredit_risk.metrics.table import Metrics
 
 
@@ -162,3 +165,33 @@ def test_heatmap_small_downgrades_are_tinted_and_npl_upgrades_framed():
     # the one NPL upgrade: substandard (row 1) → normal (column 0)
     assert [(p.get_x() + p.get_width() / 2, p.get_y() + p.get_height() / 2) for p in frames] == [(0.0, 1.0)]
     assert npl_upgrades(transition_matrix(migration_metrics(), "transition_share")) == [(1, 0)]
+
+
+def hotspot_findings() -> Findings:
+    """The fixture's findings plus an INDUSTRY_HOTSPOT naming F (and nothing else)."""
+    f = findings()
+    f.items.append(Finding("INDUSTRY_HOTSPOT", "medium", "行业风险集中", "2023-12-31", evidence=[
+        Evidence("npl_ratio", "2023-12-31", 0.06, 0.02, "hotspot_factor", "industry", "F")]))
+    return f
+
+
+def test_structure_marks_the_hotspot_the_finding_names_with_value_labels():
+    fig = structure_industry(metrics(), None, figure_options("zh", THRESHOLDS, hotspot_findings()))
+    left, right = fig.axes
+    assert fig.flagged == ["F"]
+    # bars in share order C 50 %, F 30 %, A 20 %: only F in the hotspot colour
+    assert [to_hex(p.get_facecolor()) for p in left.patches] == [BLUE.lower(), VERMILION.lower(), BLUE.lower()]
+    assert [a.get_text() for a in right.texts] == ["3.00%", "6.00%", "10.00%"]
+    plain, hot = right.collections[1:3]
+    assert hot.get_offsets().tolist() == [[0.06, 1.0]]
+    assert [t.get_text() for t in right.get_legend().get_texts()][1] == "风险集中点（见发现）"
+    unmarked = structure_industry(metrics(), None, figure_options("zh", THRESHOLDS, findings()))
+    assert unmarked.flagged == []
+
+
+def test_concentration_draws_the_breached_limit_bold_and_names_it():
+    fig = concentration(metrics(), None, figure_options("zh", THRESHOLDS, findings()))
+    ax = fig.axes[1]
+    # the fixture's CUSTOMER_CONCENTRATION cites top10_customer_share 30 % > 25 %
+    limits = {ln.get_label(): ln.get_linewidth() for ln in ax.lines if ln.get_linestyle() == "--"}
+    assert limits == {"最大十家客户贷款占比上限 25%（已突破）": 1.8, "最大十家客户贷款比例（占资本净额）上限 50%": 0.9}

@@ -47,6 +47,15 @@ class FigureOptions:
                        for e in f.evidence if e.dimension == dimension and e.segment is not None})
 
 
+    def breached(self, code: str) -> dict[str, float]:
+        """metric → the limit it crossed, for the evidence of the findings of ``code`` whose value is
+        beyond its threshold (a figure shows the limit the report says was breached)."""
+        if self.findings is None:
+            return {}
+        return {e.metric: float(e.threshold) for f in self.findings.items if f.code == code for e in f.evidence
+                if e.threshold is not None and e.value is not None and e.value > e.threshold}
+
+
 def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None,
                    findings: Findings | None = None, currency: str = "CNY") -> FigureOptions:
     return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang, currency),
