@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,15 +17,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from test_figures_render import full_metrics
 
+from microcredit_risk import vocabulary as vocab
 from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
 from microcredit_risk.figures.cohorts import funnel_range, officer_funnel, vintage, vintage_top
+from microcredit_risk.figures.forest import term_label
 from microcredit_risk.figures.migration import migration_heatmap, npl_upgrades, transition_matrix
 from microcredit_risk.figures.structure import concentration, structure_industry
 from microcredit_risk.figures.style import BLUE, VERMILION
 from microcredit_risk.figures.texts import texts_for
 from microcredit_risk.findings.records import Evidence, Finding, Findings
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.report.sections_stats import term_label as report_term_label
+from microcredit_risk.report.texts import Texts as ReportTexts
+from microcredit_risk.stats.results import PER_PP
 
 
 def label_value(text: str) -> float:
@@ -195,3 +201,27 @@ def test_concentration_draws_the_breached_limit_bold_and_names_it():
     # the fixture's CUSTOMER_CONCENTRATION cites top10_customer_share 30 % > 25 %
     limits = {ln.get_label(): ln.get_linewidth() for ln in ax.lines if ln.get_linestyle() == "--"}
     assert limits == {"最大十家客户贷款占比上限 25%（已突破）": 1.8, "最大十家客户贷款比例（占资本净额）上限 50%": 0.9}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_forest_term_labels_are_the_report_tables(lang):
+    """The forest plot names each term exactly as the report's model table does."""
+    texts = ReportTexts(lang)
+    b = SimpleNamespace(lang=lang, texts=texts,
+                        segment_label=lambda d, s: vocab.segment_label(d, s, lang))
+    terms = [("C(industry)[T.F]", None), ("guarantee_type[credit]", None), ("log(amount)", None),
+             ("term_months", None), ("interest_rate", PER_PP), ("C(period)[T.2021]", None)]
+    t = texts_for(lang)
+    for term, unit in terms:
+        assert term_label(term, t, unit) == report_term_label(b, term, unit), term
+
+
+def test_forest_reference_note_stays_inside_the_canvas():
+    rendered = render_figures(metrics(), statistics(), findings=findings(), lang="en", thresholds=THRESHOLDS,
+                              only=["driver_forest"])
+    fig = rendered.figures[0].figure
+    fig.canvas.draw()
+    note = fig.axes[0].get_legend().get_window_extent()
+    canvas = fig.bbox
+    assert canvas.x0 <= note.x0 and note.x1 <= canvas.x1 and note.y1 <= canvas.y1
+    assert fig.axes[0].get_legend().get_title().get_text() == "Reference levels: Guarantee type = Credit (unsecured)"

@@ -205,14 +205,15 @@ def test_driver_forest_log_axis_terms_and_reference():
     assert ax.get_xscale() == "log"
     squares = next(c for c in ax.collections if isinstance(c, PathCollection))
     np.testing.assert_allclose(squares.get_offsets()[:, 0], [0.6, 2.5, 1.1])     # intercept left out
-    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "是否续贷：续贷", "log(贷款金额)"]
-    assert "参照组：担保方式 = 信用" in ax.get_title(loc="left")
+    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "是否续贷：续贷", "贷款金额（对数）"]
+    assert "参照组：担保方式 = 信用" in ax.get_legend().get_title().get_text()
 
 
 def test_term_labels_in_english():
     t = texts_for("en")
     assert term_label("C(guarantee_type)[T.pledge]", t) == "Guarantee type: Pledge"
     assert term_label("np.log(amount)", t) == "log(Loan amount)"
+    assert term_label("log(amount)", t) == "Loan amount (log)"
     assert term_label("weird:term", t) == "weird:term"
 
 
