@@ -26,6 +26,7 @@ from microcredit_risk.figures.migration import migration_heatmap, npl_upgrades, 
 from microcredit_risk.figures.structure import concentration, structure_industry
 from microcredit_risk.figures.style import BLUE, VERMILION
 from microcredit_risk.figures.texts import texts_for
+from microcredit_risk.figures.trend import projection
 from microcredit_risk.findings.records import Evidence, Finding, Findings
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.report.sections_stats import term_label as report_term_label
@@ -225,3 +226,11 @@ def test_forest_reference_note_stays_inside_the_canvas():
     canvas = fig.bbox
     assert canvas.x0 <= note.x0 and note.x1 <= canvas.x1 and note.y1 <= canvas.y1
     assert fig.axes[0].get_legend().get_title().get_text() == "Reference levels: Guarantee type = Credit (unsecured)"
+
+
+def test_projection_states_its_assumptions():
+    fig = projection(metrics(), statistics(), figure_options("zh", {**THRESHOLDS, "stress_factor": 1.5}))
+    assert fig.axes[0].get_xlabel() == ("基准情景：2022→2023 年迁徙矩阵延续一年，退出余额由新增正常类贷款补足\n"
+                                        "压力情景：向下迁徙概率 × 1.5")
+    en = projection(metrics(), statistics(), figure_options("en", THRESHOLDS))
+    assert en.axes[0].get_xlabel().endswith("Stress: downgrade probabilities × –")

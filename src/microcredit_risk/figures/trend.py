@@ -27,7 +27,7 @@ from .base import (
     threshold_text,
     year_labels,
 )
-from .style import BLUE, DARK, GRADE_COLOURS, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
+from .style import BLUE, DARK, GRADE_COLOURS, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
 
 
 def _require(s: pd.Series, metric: str) -> pd.Series:
@@ -190,10 +190,16 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
     top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
     ax.set_ylim(0, top * 1.25)
-    ax.set_xlabel(t.text("as_of"))
     ax.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax.yaxis)
     legend_above(ax, handles, labels)
+    # the assumptions behind the two points (stats/projection.py), one line each, where the axis
+    # title would be: constrained layout keeps them on the canvas
+    start = [d for d in hist.index if d < hist.index[-1]]
+    factor = opts.threshold("stress_factor")
+    basis = t.text("projection_basis", start=start[-1].year if start else "", end=hist.index[-1].year,
+                   factor="–" if factor is None else f"{factor:g}")
+    ax.set_xlabel(basis, fontsize=7, color=GREY, loc="left")
     return fig
 
 
