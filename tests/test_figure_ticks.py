@@ -234,3 +234,28 @@ def test_projection_states_its_assumptions():
                                         "压力情景：向下迁徙概率 × 1.5")
     en = projection(metrics(), statistics(), figure_options("en", THRESHOLDS))
     assert en.axes[0].get_xlabel().endswith("Stress: downgrade probabilities × –")
+
+
+def long_metrics(years: int = 36) -> Metrics:
+    """A portfolio with ``years`` year-ends (1988 … 2023)."""
+    rows = []
+    for k in range(years):
+        when = pd.Timestamp(f"{1988 + k}-12-31")
+        rows += [r("balance", when, 1e8 + 1e6 * k, unit="yuan"), r("npl_balance", when, 2e6, unit="yuan"),
+                 r("npl_ratio", when, 0.02), r("category_share", when, 0.98, segment="normal"),
+                 r("category_share", when, 0.02, segment="substandard")]
+    return Metrics.concat([pd.DataFrame(rows)])
+
+
+def test_year_labels_are_thinned_for_36_year_ends():
+    fig = render_figures(long_metrics(), None, findings=None, lang="zh", thresholds=THRESHOLDS,
+                         only=["npl_trend", "category_mix"])
+    trend, mix = (item.figure for item in fig.figures)
+    ax = trend.axes[0]
+    # step ⌈36 / 12⌉ = 3, counted back from the latest year: 1990, 1993, …, 2023
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(1990, 2024, 3)]
+    assert sorted({*ax.get_xticks(), *ax.get_xticks(minor=True)}) == list(range(36))   # a tick for every year
+    assert len(trend.axes[1].texts) == 12 + 1          # a ratio label per labelled year, + the limit's value
+    assert [t.get_text() for t in mix.axes[0].texts] == ["不良 2.00%"]   # the latest bar only, no in-bar labels
+    short = render_figures(metrics(), None, findings=None, lang="zh", thresholds=THRESHOLDS, only=["npl_trend"])
+    assert [t.get_text() for t in short.figures[0].figure.axes[0].get_xticklabels()] == ["2021", "2022", "2023"]

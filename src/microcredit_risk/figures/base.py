@@ -152,6 +152,22 @@ def year_labels(index: Any) -> list[str]:
     return [str(pd.Timestamp(t).year) for t in index]
 
 
+MAX_YEAR_LABELS = 12   # more years than this: every k-th labelled (the latest always), a minor tick for each
+
+
+def year_axis(ax: Any, x: Any, index: Any) -> set[int]:
+    """Year labels under ``x`` (one per snapshot in ``index``), thinned so 36 year-ends stay readable;
+    returns the positions labelled (value labels go there only)."""
+    x = list(x)
+    labels = year_labels(index)
+    step = max(1, -(-len(x) // MAX_YEAR_LABELS))
+    keep = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
+    ax.set_xticks([x[i] for i in keep], [labels[i] for i in keep])
+    if step > 1:
+        ax.set_xticks(x, minor=True)
+    return set(keep)
+
+
 def pct(value: float, decimals: int = 1) -> str:
     return f"{value * 100:.{decimals}f}%"
 

@@ -21,7 +21,7 @@ from .base import (
     pct,
     percent_axis,
     threshold_text,
-    year_labels,
+    year_axis,
 )
 from .style import BLUE, DARK, GREEN, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
@@ -180,7 +180,7 @@ def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: 
             ax.axhline(limit, color=LIMIT_COLOUR if colour == BLUE else colour, linestyle="--",
                        linewidth=1.8 if key in breached else 0.9, label=label)
             tops.append(limit)
-    ax.set_xticks(x, year_labels(index))
+    year_axis(ax, x, index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("ratio_axis"))
     ax.set_ylim(0, max(tops) * (1.45 + 0.1 * max(0, len(ax.get_lines()) - 4)))  # room for the legend

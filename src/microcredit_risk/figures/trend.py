@@ -12,6 +12,7 @@ from ..ledger.contract import GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
 from .base import (
+    MAX_YEAR_LABELS,
     FigureOptions,
     MissingInput,
     annual,
@@ -25,7 +26,7 @@ from .base import (
     portfolio_series,
     ratio_twin,
     threshold_text,
-    year_labels,
+    year_axis,
 )
 from .style import BLUE, DARK, GRADE_COLOURS, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
 
@@ -50,14 +51,14 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     w = 0.38
     b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.metric("balance"))
     b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
-    ax.set_xticks(x, year_labels(balance.index))
+    shown = year_axis(ax, x, balance.index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
     ax2 = ratio_twin(ax, VERMILION)
     (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.metric("npl_ratio"))
     for xi, v in zip(x, ratio.to_numpy(), strict=True):
-        if np.isfinite(v):
+        if np.isfinite(v) and xi in shown:
             ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
                          fontsize=7, color=VERMILION, bbox=LABEL_BOX)
     handles, labels = [b1, b2, line], [t.metric("balance"), t.metric("npl_balance"), t.metric("npl_ratio")]
@@ -86,23 +87,25 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     fig = new_figure(opts, t.title("category_mix"))
     ax = fig.add_subplot()
     x = np.arange(len(table))
+    shown = year_axis(ax, x, table.index)
     bottom = np.zeros(len(table))
     for grade in table.columns:
         vals = table[grade].fillna(0.0).to_numpy()
         ax.bar(x, vals, 0.6, bottom=bottom, color=GRADE_COLOURS[grade], label=t.grade(grade),
                edgecolor="white", linewidth=0.4)
         for xi, b, v in zip(x.tolist(), bottom.tolist(), vals.tolist(), strict=True):
-            if v >= 0.04:
+            if v >= 0.04 and len(x) <= MAX_YEAR_LABELS:
                 ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
                         color="white" if grade in ("normal", "doubtful", "loss") else DARK)
         bottom += vals
     # the NPL grades are thin slices at this scale: print the NPL ratio above each bar
     npl = portfolio_series(metrics, "npl_ratio").reindex(table.index)
+    if len(x) > MAX_YEAR_LABELS:   # too many bars for a label each: the latest only
+        shown = {len(x) - 1}
     for xi, v in zip(x.tolist(), npl.to_numpy(dtype=float).tolist(), strict=True):
-        if np.isfinite(v):
+        if np.isfinite(v) and xi in shown:
             ax.text(xi, 1.01, t.label("npl_on_bar", value=pct(v, 2)), ha="center", va="bottom", fontsize=7,
                     color=GRADE_COLOURS["doubtful"])
-    ax.set_xticks(x, year_labels(table.index))
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.metric("category_share"))
     ax.set_ylim(0, 1.07)
@@ -127,7 +130,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     w = 0.38
     b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.metric("overdue90_balance"))
     b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
-    ax.set_xticks(x, year_labels(od.index))
+    shown = year_axis(ax, x, od.index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
@@ -137,7 +140,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         ax2 = ratio_twin(ax, DARK)
         (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.metric("deviation_ratio"))
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
-            if np.isfinite(v):
+            if np.isfinite(v) and xi in shown:
                 ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
                              fontsize=7, color=DARK, bbox=LABEL_BOX)
         handles.append(line)
@@ -177,7 +180,10 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
                     color=colour)
         handles.append(p)
         labels.append(t.label(scenario))
-    for stamp, v in zip(hist.index, hist.to_numpy(dtype=float), strict=True):
+    thin = len(hist) > MAX_YEAR_LABELS
+    for k, (stamp, v) in enumerate(zip(hist.index, hist.to_numpy(dtype=float), strict=True)):
+        if thin and k < len(hist) - 1:
+            continue   # only the latest actual value beside the projections
         ax.annotate(pct(v, 2), (stamp, v), textcoords="offset points", xytext=(0, 6), ha="center",
                     fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
@@ -185,7 +191,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
         handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":"))
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
-    ax.set_xticks(ticks, year_labels(ticks))
+    year_axis(ax, ticks, ticks)
     pad = pd.Timedelta(days=120)
     ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
     top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
