@@ -19,7 +19,7 @@ from test_figures_render import full_metrics
 
 from microcredit_risk import vocabulary as vocab
 from microcredit_risk.figures import figure_options, render_figures
-from microcredit_risk.figures.base import ExactFormatter, money_axis, percent_axis
+from microcredit_risk.figures.base import ExactFormatter, money_axis, pct, percent_axis
 from microcredit_risk.figures.cohorts import funnel_range, officer_funnel, vintage, vintage_top
 from microcredit_risk.figures.forest import term_label
 from microcredit_risk.figures.migration import migration_heatmap, npl_upgrades, transition_matrix
@@ -259,3 +259,21 @@ def test_year_labels_are_thinned_for_36_year_ends():
     assert [t.get_text() for t in mix.axes[0].texts] == ["不良 2.00%"]   # the latest bar only, no in-bar labels
     short = render_figures(metrics(), None, findings=None, lang="zh", thresholds=THRESHOLDS, only=["npl_trend"])
     assert [t.get_text() for t in short.figures[0].figure.axes[0].get_xticklabels()] == ["2021", "2022", "2023"]
+
+
+def test_900_segments_give_the_top_15_and_one_other_row():
+    when = pd.Timestamp("2023-12-31")
+    rows = [r("npl_ratio", when, 0.02)]
+    for k in range(900):
+        share, ratio = (0.04, 0.01) if k < 15 else (0.4 / 885, 0.02 if k % 2 else 0.04)
+        rows += [r("balance_share", when, share, "region", f"网点{k:03d}"), r("npl_ratio", when, ratio, "region", f"网点{k:03d}")]
+    fig = render_figures(Metrics.concat([pd.DataFrame(rows)]), None, findings=None, lang="zh", thresholds=THRESHOLDS,
+                         only=["structure_region"]).figures[0].figure
+    left, right = fig.axes
+    labels = [t.get_text() for t in left.get_yticklabels()]
+    assert labels[:2] == ["网点000", "网点001"] and labels[-1] == "其他（885 个）" and len(labels) == 16
+    assert [p.get_width() for p in left.patches][-1] == pytest.approx(0.4)
+    # k = 15 … 899: 442 odd k at 2 %, 443 even k at 4 %, equal shares
+    assert right.texts[-1].get_text() == pct((442 * 0.02 + 443 * 0.04) / 885, 2) == "3.00%"
+    assert "前 15 个及其他，共 900 个" in fig.get_suptitle()
+    assert fig.get_figheight() < 20 / 2.54

@@ -46,6 +46,25 @@ def structure_table(metrics: Metrics, dimension: str) -> pd.DataFrame:
     return out
 
 
+OTHER = "\0other"   # the index of the row that pools the segments beyond the cap (no segment is named so)
+
+
+def top_and_other(table: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """The ``cap`` largest segments and one row for the rest: their balance shares summed, their NPL
+    ratio the balance-weighted mean of theirs (= the NPL ratio of their pooled balance)."""
+    if len(table) <= cap:
+        return table
+    rest = table.iloc[cap:]
+    share = float(rest["balance_share"].sum())
+    known = rest.dropna()
+    weight = float(known["balance_share"].sum())
+    ratio = float((known["balance_share"] * known["npl_ratio"]).sum() / weight) if weight > 0 else np.nan
+    other = pd.DataFrame({"balance_share": [share], "npl_ratio": [ratio]}, index=[OTHER])
+    out = pd.concat([table.iloc[:cap], other])
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def _structure(dimension: str) -> FigureFunc:
     name = f"structure_{dimension}"
 
@@ -57,10 +76,12 @@ def _structure(dimension: str) -> FigureFunc:
             raise MissingInput(f"metric balance_share by {dimension}", f"no balance_share by {dimension}")
         cap = int(common()["structure_max_segments"])
         total = len(table)
-        table = table.iloc[:cap]
+        table = top_and_other(table, cap)
         title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
         # long names (the GB/T 4754 sections in English) wrap onto a second line, not into the plot
         labels = [textwrap.fill(t.value(dimension, s), LABEL_WIDTH, break_long_words=False) for s in table.index]
+        if total > cap:
+            labels[-1] = t.label("other_segments", n=total - cap)
         extra = sum(label.count("\n") for label in labels)
         fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra)
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
