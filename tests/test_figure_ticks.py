@@ -277,3 +277,12 @@ def test_900_segments_give_the_top_15_and_one_other_row():
     assert right.texts[-1].get_text() == pct((442 * 0.02 + 443 * 0.04) / 885, 2) == "3.00%"
     assert "前 15 个及其他，共 900 个" in fig.get_suptitle()
     assert fig.get_figheight() < 20 / 2.54
+
+
+def test_one_snapshot_keeps_bars_narrow():
+    one = Metrics.concat([metrics().frame[metrics().frame["as_of"] == pd.Timestamp("2023-12-31")]])
+    fig = render_figures(one, None, findings=None, lang="zh", thresholds=THRESHOLDS,
+                         only=["npl_trend"]).figures[0].figure
+    ax = fig.axes[0]
+    assert ax.get_xlim() == pytest.approx((-2.0, 2.0))      # one year centred in four slots
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2023"]

@@ -155,10 +155,17 @@ def year_labels(index: Any) -> list[str]:
 MAX_YEAR_LABELS = 12   # more years than this: every k-th labelled (the latest always), a minor tick for each
 
 
-def year_axis(ax: Any, x: Any, index: Any) -> set[int]:
+MIN_YEAR_SLOTS = 4     # fewer years than this (a one-snapshot ledger) keep the width of four: no giant bar
+
+
+def year_axis(ax: Any, x: Any, index: Any, fit: bool = True) -> set[int]:
     """Year labels under ``x`` (one per snapshot in ``index``), thinned so 36 year-ends stay readable;
-    returns the positions labelled (value labels go there only)."""
+    returns the positions labelled (value labels go there only). With ``fit`` (x = 0, 1, …) a short
+    series is centred in MIN_YEAR_SLOTS slots."""
     x = list(x)
+    if fit and len(x) < MIN_YEAR_SLOTS:
+        pad = (MIN_YEAR_SLOTS - len(x)) / 2
+        ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
     labels = year_labels(index)
     step = max(1, -(-len(x) // MAX_YEAR_LABELS))
     keep = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
