@@ -1,4 +1,4 @@
-"""Tick labels never round into a wrong value: every label read back from the Axes equals its tick."""
+"""Clean figures (issue 11): exact tick labels, fitted axes, limits on their axis, marks from findings, long and short ledgers."""
 
 from __future__ import annotations
 
