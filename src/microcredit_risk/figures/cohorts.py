@@ -57,13 +57,15 @@ def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> 
     fig = new_figure(opts, t.title("vintage"))
     ax = fig.add_subplot()
     top = vintage_top(curves)
+    cut = 0   # cut cohorts' marks stack downwards, so two leaving at the same age do not overlap
     for i, (cohort, s) in enumerate(curves.items()):
         colour, marker = COHORT_STYLES[i % len(COHORT_STYLES)]
         ax.plot(s.index, s.to_numpy(), marker=marker, color=colour, label=t.label("cohort", year=cohort))
         above = s[s > top]
         if not above.empty:   # the curve leaves the axis: a mark at the top with its final rate
             ax.annotate(f"↑ {pct(float(s.iloc[-1]))}", (float(above.index[0]), top), textcoords="offset points",
-                        xytext=(0, -2), ha="center", va="top", fontsize=6.5, color=colour, bbox=LABEL_BOX)
+                        xytext=(0, -2 - 9 * cut), ha="center", va="top", fontsize=6.5, color=colour, bbox=LABEL_BOX)
+            cut += 1
     ax.set_xlabel(t.label("years_on_book"))
     ax.set_ylabel(t.label("default_rate"))
     ages = sorted({int(a) for s in curves.values() for a in s.index})
