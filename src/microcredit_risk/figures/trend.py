@@ -153,7 +153,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.metric("deviation_ratio"))
         percent_axis(ax2.yaxis)
-    legend_above(ax, handles, labels)
+    legend_above(ax, handles, labels, ncol=2)   # four long labels do not fit on one row in English
     return fig
 
 
