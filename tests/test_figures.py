@@ -64,11 +64,15 @@ def test_category_mix_stacks_shares_normal_first():
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["损失", "可疑", "次级", "关注", "正常"]
 
 
+def heat(ax) -> np.ndarray:
+    """The shares the heatmap colours, its layers (stay, exit, down, up) put back together."""
+    return sum(np.ma.filled(im.get_array().astype(float), 0.0) for im in ax.images)
+
+
 def test_migration_heatmap_shows_latest_period_with_exits():
     fig = migration_heatmap(metrics(), None, opts())
     (ax,) = fig.axes
-    data = np.ma.filled(ax.images[0].get_array(), np.nan)
-    np.testing.assert_allclose(data, [[0.9, 0.05, 0.01, 0.04], [0.2, 0.5, 0.2, 0.1]])
+    np.testing.assert_allclose(heat(ax), [[0.9, 0.05, 0.01, 0.04], [0.2, 0.5, 0.2, 0.1]])
     assert ticklabels(ax.xaxis) == ["正常", "关注", "次级", "退出"]
     assert ticklabels(ax.yaxis) == ["正常", "关注"]
     assert "2022→2023" in ax.get_title()
@@ -81,7 +85,7 @@ def test_migration_heatmap_adds_the_pooled_panel_when_present():
     rows = rows[rows["as_of"] == rows["as_of"].max()].assign(metric="transition_share_pooled", value=0.25)
     fig = migration_heatmap(Metrics.concat([m.frame, rows]), None, opts())
     assert len(fig.axes) == 2
-    np.testing.assert_allclose(np.ma.filled(fig.axes[1].images[0].get_array(), np.nan), np.full((2, 4), 0.25))
+    np.testing.assert_allclose(heat(fig.axes[1]), np.full((2, 4), 0.25))
 
 
 def test_structure_industry_bars_dots_and_names():
@@ -112,7 +116,9 @@ def test_vintage_curves_by_years_on_book():
     l2021, l2022 = ax.lines
     assert list(l2021.get_xdata()) == [1, 2] and list(l2021.get_ydata()) == [0.01, 0.03]
     assert list(l2022.get_xdata()) == [1] and list(l2022.get_ydata()) == [0.02]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2021 年发放", "2022 年发放"]
+    # the legend beside the axes (a figure legend), covering no curve
+    assert ax.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["2021 年发放", "2022 年发放"]
 
 
 def test_officer_funnel_points_and_flagged_names():
@@ -175,7 +181,8 @@ def test_deviation_bars_and_annotated_ratio():
     od, npl = ax.containers
     assert [p.get_height() for p in od] == [2.2e6, 3.0e6, 6.6e6]
     assert [p.get_height() for p in npl] == [2.0e6, 3.6e6, 6.0e6]
-    assert [t.get_text() for t in ax2.texts] == ["110%", "83%", "110%"]  # as a percentage, like the tables
+    # as a percentage, like the tables; then the supervisory line's value at its right end
+    assert [t.get_text() for t in ax2.texts] == ["110%", "83%", "110%", "100%"]
     assert list(ax2.lines[1].get_ydata()) == [1.0, 1.0]
     assert "万元" in ax.get_ylabel()
 
@@ -198,14 +205,15 @@ def test_driver_forest_log_axis_terms_and_reference():
     assert ax.get_xscale() == "log"
     squares = next(c for c in ax.collections if isinstance(c, PathCollection))
     np.testing.assert_allclose(squares.get_offsets()[:, 0], [0.6, 2.5, 1.1])     # intercept left out
-    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "是否续贷：续贷", "log(贷款金额)"]
-    assert "参照组：担保方式 = 信用" in ax.get_title(loc="left")
+    assert ticklabels(ax.yaxis) == ["担保方式：抵押", "是否续贷：续贷", "贷款金额（对数）"]
+    assert "参照组：担保方式 = 信用" in ax.get_legend().get_title().get_text()
 
 
 def test_term_labels_in_english():
     t = texts_for("en")
     assert term_label("C(guarantee_type)[T.pledge]", t) == "Guarantee type: Pledge"
     assert term_label("np.log(amount)", t) == "log(Loan amount)"
+    assert term_label("log(amount)", t) == "Loan amount (log)"
     assert term_label("weird:term", t) == "weird:term"
 
 

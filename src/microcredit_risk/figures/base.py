@@ -16,13 +16,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter
 
 from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
 from ..snapshots import annual_series
 from ..stats.results import Statistics
-from .style import CM, GREY, NOTE_CM, WIDTH_CM, styled
+from .style import CM, GREY, LABEL_BOX, NOTE_CM, WIDTH_CM, styled
 from .texts import FigureTexts, texts_for
 
 
@@ -45,6 +45,15 @@ class FigureOptions:
             return []
         return sorted({str(e.segment) for f in self.findings.items if f.code == code
                        for e in f.evidence if e.dimension == dimension and e.segment is not None})
+
+
+    def breached(self, code: str) -> dict[str, float]:
+        """metric → the limit it crossed, for the evidence of the findings of ``code`` whose value is
+        beyond its threshold (a figure shows the limit the report says was breached)."""
+        if self.findings is None:
+            return {}
+        return {e.metric: float(e.threshold) for f in self.findings.items if f.code == code for e in f.evidence
+                if e.threshold is not None and e.value is not None and e.value > e.threshold}
 
 
 def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None,
@@ -101,6 +110,26 @@ def legend_above(ax: Any, handles: list[Any], labels: list[str], ncol: int | Non
               borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
 
 
+def ratio_twin(ax: Any, colour: str) -> Any:
+    """A right-hand ratio axis over an amount axis, spine, ticks and label in its line's colour, so
+    the ratio line and its limit are read on it, never on the amounts at the left."""
+    ax2 = ax.twinx()
+    ax2.grid(False)
+    ax2.spines["right"].set_visible(True)
+    ax2.spines["right"].set_color(colour)
+    ax2.tick_params(axis="y", colors=colour)
+    ax2.yaxis.label.set_color(colour)
+    return ax2
+
+
+def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--") -> Any:
+    """A limit drawn on the axis it refers to, its value printed at the right end on that axis."""
+    line = ax.axhline(value, color=colour, linestyle=linestyle, linewidth=1)
+    ax.text(0.995, value, text, transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=7,
+            color=colour, bbox=LABEL_BOX)
+    return line
+
+
 # -- readers: select, never recompute ---------------------------------------------------------
 def need(frame: pd.DataFrame, metric: str, what: str = "") -> pd.DataFrame:
     rows = frame.dropna(subset=["value"])
@@ -123,20 +152,69 @@ def year_labels(index: Any) -> list[str]:
     return [str(pd.Timestamp(t).year) for t in index]
 
 
+MAX_YEAR_LABELS = 12   # more years than this: every k-th labelled (the latest always), a minor tick for each
+
+
+MIN_YEAR_SLOTS = 4     # fewer years than this (a one-snapshot ledger) keep the width of four: no giant bar
+
+
+def year_axis(ax: Any, x: Any, index: Any, fit: bool = True) -> set[int]:
+    """Year labels under ``x`` (one per snapshot in ``index``), thinned so 36 year-ends stay readable;
+    returns the positions labelled (value labels go there only). With ``fit`` (x = 0, 1, …) a short
+    series is centred in MIN_YEAR_SLOTS slots."""
+    x = list(x)
+    if fit and len(x) < MIN_YEAR_SLOTS:
+        pad = (MIN_YEAR_SLOTS - len(x)) / 2
+        ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
+    labels = year_labels(index)
+    step = max(1, -(-len(x) // MAX_YEAR_LABELS))
+    keep = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
+    ax.set_xticks([x[i] for i in keep], [labels[i] for i in keep])
+    if step > 1:
+        ax.set_xticks(x, minor=True)
+    return set(keep)
+
+
 def pct(value: float, decimals: int = 1) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
-def percent_axis(axis: Any, decimals: int | None = None) -> None:
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+class ExactFormatter(Formatter):
+    """Tick labels with as few decimals as print every tick of the axis exactly (all ticks the same
+    decimals): 12.5 never prints as "12", 7.5 % never as "8%". ``scale`` multiplies the tick value
+    (100 for percent, 1/divisor for amounts), ``suffix`` follows the number."""
+
+    MAX_DECIMALS = 4
+
+    def __init__(self, scale: float = 1.0, suffix: str = "") -> None:
+        self.scale, self.suffix, self.decimals = scale, suffix, 0
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        self.decimals = exact_decimals([float(v) * self.scale for v in locs], self.MAX_DECIMALS)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        v = float(x) * self.scale
+        text = f"{v:,.{self.decimals}f}"
+        if float(text.replace(",", "")) == 0:
+            text = text.lstrip("-")            # never "-0"
+        return text.replace("-", "\N{MINUS SIGN}") + self.suffix
+
+
+def exact_decimals(values: list[float], most: int = 4) -> int:
+    """The fewest decimals (≤ ``most``) with which every value prints as itself."""
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            return d
+    return most
+
+
+def percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(ExactFormatter(100.0, "%"))
 
 
 def money_axis(axis: Any, divisor: float) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.{_money_decimals(divisor, v)}f}"))
-
-
-def _money_decimals(divisor: float, v: float) -> int:
-    return 0 if abs(v / divisor) >= 10 or v == 0 else 1
+    axis.set_major_formatter(ExactFormatter(1.0 / divisor))
 
 
 def threshold_text(value: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -12,7 +11,7 @@ from ..metrics.table import Metrics
 from ..profile import default_thresholds
 from ..stats.results import Statistics
 from .base import FigureOptions, MissingInput, figure, legend_above, new_figure, pct, percent_axis
-from .style import BLUE, COHORT_CMAP, DARK, GREY, VERMILION
+from .style import BLUE, DARK, GREEN, GREY, LABEL_BOX, ORANGE, PURPLE, SKY, VERMILION
 from .texts import common
 
 
@@ -31,28 +30,50 @@ def vintage_curves(metrics: Metrics) -> dict[str, pd.Series]:
     return curves
 
 
+COHORT_STYLES = tuple((c, m) for m in ("o", "s", "^", "D") for c in (BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, DARK))
+OLD_CLIP = 1.5    # old cohorts above 1.5 × the young cohorts' highest rate leave the axis (marked at its top)
+
+
+def vintage_top(curves: dict[str, pd.Series]) -> float:
+    """The y-axis top, set by the younger half of the cohorts: the old cohorts are few survivors whose
+    rate would flatten every young curve; they are cut at the top, their final rate printed there."""
+    names = sorted(curves)
+    young = names[len(names) // 2:]
+    young_top = max(float(np.nanmax(curves[c].to_numpy())) for c in young)
+    all_top = max(float(np.nanmax(s.to_numpy())) for s in curves.values())
+    if young_top > 0 and all_top > OLD_CLIP * young_top:
+        return young_top * 1.3
+    return all_top * 1.1 if all_top > 0 else 0.01
+
+
 @figure("vintage")
 def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
-    """Cumulative default rate against years on book, one line per origination year."""
+    """Cumulative default rate against years on book, one line per origination year (colour and marker
+    both differ); the legend beside the axes, where it covers no curve."""
     t = opts.texts
     curves = vintage_curves(metrics)
     if not curves:
         raise MissingInput("metric vintage_default_rate", "no vintage_default_rate (needs origination_date)")
     fig = new_figure(opts, t.title("vintage"))
     ax = fig.add_subplot()
-    cmap = mpl.colormaps[COHORT_CMAP]
-    n = len(curves)
+    top = vintage_top(curves)
+    cut = 0   # cut cohorts' marks stack downwards, so two leaving at the same age do not overlap
     for i, (cohort, s) in enumerate(curves.items()):
-        colour = cmap(0.9 * i / max(n - 1, 1))
-        ax.plot(s.index, s.to_numpy(), marker="o", color=colour, label=t.label("cohort", year=cohort))
+        colour, marker = COHORT_STYLES[i % len(COHORT_STYLES)]
+        ax.plot(s.index, s.to_numpy(), marker=marker, color=colour, label=t.label("cohort", year=cohort))
+        above = s[s > top]
+        if not above.empty:   # the curve leaves the axis: a mark at the top with its final rate
+            ax.annotate(f"↑ {pct(float(s.iloc[-1]))}", (float(above.index[0]), top), textcoords="offset points",
+                        xytext=(0, -2 - 9 * cut), ha="center", va="top", fontsize=6.5, color=colour, bbox=LABEL_BOX)
+            cut += 1
     ax.set_xlabel(t.label("years_on_book"))
     ax.set_ylabel(t.label("default_rate"))
     ages = sorted({int(a) for s in curves.values() for a in s.index})
     ax.set_xticks(ages)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, top)
     percent_axis(ax.yaxis)
-    # curves rise to the upper left: the lower right corner is free for the cohort legend
-    ax.legend(loc="lower right", ncol=1 if n <= 4 else (2 if n <= 12 else 3), fontsize=7)
+    n = len(curves)
+    fig.legend(loc="outside right upper", ncol=1 if n <= 12 else 2, fontsize=7)
     return fig
 
 
@@ -85,6 +106,14 @@ def control_limits(p: float, n: np.ndarray, level: float) -> tuple[np.ndarray, n
     return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
 
 
+def funnel_range(loans: pd.Series) -> tuple[float, float]:
+    """The loans axis fitted to the officers (8 % of their spread either side, never below 0): with
+    every officer at 120–200 loans an axis from 0 would leave the left two thirds empty."""
+    lo, hi = float(loans.min()), float(loans.max())
+    pad = 0.08 * (hi - lo) if hi > lo else 0.1 * max(hi, 1.0)
+    return max(0.0, lo - pad), hi + pad
+
+
 FLAG_CODE = "OFFICER_OUTLIERS"   # the finding whose officers the funnel marks
 
 
@@ -99,8 +128,8 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     p = pooled_rate(metrics, table)
     fig = new_figure(opts, t.title("officer_funnel"), height_cm=10.0)
     ax = fig.add_subplot()
-    n_max = float(table["loans"].max())
-    grid = np.linspace(max(1.0, float(table["loans"].min()) * 0.8), n_max * 1.05, 200)
+    x_lo, x_hi = funnel_range(table["loans"])
+    grid = np.linspace(max(1.0, x_lo), x_hi, 200)
     for level, style in zip(common()["funnel_levels"], ("--", ":"), strict=False):
         lo, hi = control_limits(p, grid, float(level))
         label = t.label("control_limit", level=pct(float(level), 1 if level * 1000 % 10 else 0))
@@ -121,9 +150,9 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
                         xytext=(6, 4 + 8 * (k % 2)), fontsize=7, color=VERMILION)
     ax.set_xlabel(t.label("officer_loans"))
     ax.set_ylabel(t.metric("npl_count_ratio"))
-    ax.set_xlim(0, n_max * 1.08)
+    ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
-    percent_axis(ax.yaxis, 0)
+    percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
     legend_above(ax, handles, labels, ncol=3)
     fig.flagged = sorted(str(n) for n in table.index[is_flag])  # type: ignore[attr-defined]

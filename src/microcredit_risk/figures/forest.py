@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
+from .. import vocabulary as vocab
 from ..metrics.table import Metrics
 from ..stats.results import PER_PP, ModelTerm, Statistics
 from .base import FigureOptions, MissingInput, figure, new_figure
@@ -17,6 +19,7 @@ from .texts import FigureTexts
 
 _FACTOR = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_]\w*)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
 _CLIP = 50.0      # the odds-ratio axis spans at most 1/50 … 50
+_LABEL_COLUMNS = 44  # a term label longer than this wraps (the GB/T 4754 sections in English)
 _NOTE_COLUMNS = 66   # a line of the reference note fits above the axes even beside long term labels
 _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
 
@@ -24,9 +27,11 @@ _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
 def term_label(term: str, t: FigureTexts, unit: str | None = None) -> str:
     """``guarantee_type[credit]`` → 担保方式：信用; ``log(amount)`` → log(贷款金额); a rate entered in
     percentage points (``unit`` "pp") → 利率（每个百分点）; else as given."""
-    fn = _FUNCTION.match(term)
-    m = None if fn else _FACTOR.match(term)
-    if fn:
+    fn = None if vocab.is_term(term) else _FUNCTION.match(term)
+    m = None if fn or vocab.is_term(term) else _FACTOR.match(term)
+    if vocab.is_term(term):       # a variable with a name of its own: log(amount) → 贷款金额（对数）
+        label = t.factor(term)
+    elif fn:
         label = f"log({t.factor(fn['var'])})"
     elif not m:
         label = term
@@ -77,7 +82,9 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
             reason += f": {stats.driver_model.reason}"
         raise MissingInput("statistics driver_model", reason)
     assert stats is not None and stats.driver_model is not None
-    fig = new_figure(opts, t.title("driver_forest"), height_cm=5.0 + 0.5 * len(terms))
+    labels = [textwrap.fill(term_label(tm.term, t, tm.unit), _LABEL_COLUMNS, break_long_words=False) for tm in terms]
+    extra = sum(label.count("\n") for label in labels)
+    fig = new_figure(opts, t.title("driver_forest"), height_cm=5.0 + 0.5 * len(terms) + 0.35 * extra)
     ax = fig.add_subplot()
     y = np.arange(len(terms))
     ors = np.array([tm.odds_ratio for tm in terms])
@@ -103,13 +110,17 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
     ax.set_xlim(x_min, x_max)
-    ax.set_yticks(y, [term_label(tm.term, t, tm.unit) for tm in terms])
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel(t.label("odds_ratio"))
     ax.grid(axis="y", visible=False)
     ref = stats.driver_model.reference
     if ref:
         parts = [t.text("reference_item", factor=t.factor(f), level=t.value(f, lvl)) for f, lvl in sorted(ref.items())]
-        ax.set_title(_wrap(t.text("reference", items="\0".join(parts)), t.text("list_sep")),
-                     fontsize=7.5, loc="left", color=GREY)
+        # a handle-less legend above the axes, right-aligned with them: constrained layout keeps it
+        # inside the canvas, over the label column, however long the term labels are
+        note = ax.legend(handles=[], title=_wrap(t.text("reference", items="\0".join(parts)), t.text("list_sep")),
+                         loc="lower right", bbox_to_anchor=(1.0, 1.0), alignment="left",
+                         title_fontproperties={"size": 7}, borderaxespad=0.2)
+        note.get_title().set_color(GREY)
     return fig

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-from ..ledger.contract import GRADES
+from ..ledger.contract import GRADES, NPL_GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
 from .base import FigureOptions, MissingInput, annual, figure, new_figure, pct
-from .style import DARK, HEATMAP_CMAP
+from .style import DARK, GREEN, GREY
 
 EXITED = "exited"
 
@@ -41,15 +43,46 @@ def _period_start(metrics: Metrics, metric: str, when: pd.Timestamp) -> pd.Times
     return earlier[-1] if earlier else None
 
 
+LOG_FLOOR = 0.005   # shares from 0.5 % up on a log scale: a 1–2 % downgrade is tinted, not washed out
+GREY_SPAN = 2.5      # staying and exit shares in the lightest 40 % of the greys
+KINDS = (("stay", "Greys"), ("exit", "Greys"), ("down", "Reds"), ("up", "Blues"))
+
+
+def cell_kinds(table: pd.DataFrame) -> np.ndarray:
+    """Per cell: stay (diagonal), down (to a worse grade), up (to a better one) or exit."""
+    rank = {g: k for k, g in enumerate(GRADES)}
+    r0 = np.array([rank[g] for g in table.index])[:, None]
+    r1 = np.array([rank.get(g, len(GRADES)) for g in table.columns])[None, :]
+    kinds = np.where(r1 > r0, "down", np.where(r1 < r0, "up", "stay"))
+    return np.where(np.array(table.columns == EXITED)[None, :], "exit", kinds)
+
+
+def npl_upgrades(table: pd.DataFrame) -> list[tuple[int, int]]:
+    """(row, column) of the cells where balance left an NPL grade for a performing one (share > 0)."""
+    data = table.to_numpy(dtype=float)
+    return [(i, j) for i, g0 in enumerate(table.index) for j, g1 in enumerate(table.columns)
+            if g0 in NPL_GRADES and g1 in GRADES and g1 not in NPL_GRADES and np.isfinite(data[i, j]) and data[i, j] > 0]
+
+
 def _panel(ax: Axes, table: pd.DataFrame, opts: FigureOptions, subtitle: str) -> None:
+    """Downgrades in reds, upgrades in blues, staying and exits in greys, each on a log scale from
+    0.5 %, so the large exit and diagonal shares do not wash out the small moves; the NPL upgrades
+    framed in green."""
     t = opts.texts
     data = table.to_numpy(dtype=float)
-    ax.imshow(np.ma.masked_invalid(data), cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
+    kinds = cell_kinds(table)
+    norm = LogNorm(LOG_FLOOR, 1.0, clip=True)
+    for kind, cmap in KINDS:
+        shown = np.ma.masked_where((kinds != kind) | ~np.isfinite(data) | (data <= 0), data)
+        grey = kind in ("stay", "exit")   # light and linear: context, not the message
+        ax.imshow(shown, cmap=cmap, norm=Normalize(0.0, GREY_SPAN) if grey else norm, aspect="auto")
     ax.grid(False)
     for (i, j), v in np.ndenumerate(data):
         if np.isfinite(v):
-            ax.text(j, i, pct(v), ha="center", va="center", fontsize=6.5,
-                    color="white" if v > 0.55 else DARK)
+            dark = kinds[i, j] in ("down", "up") and v > 0 and float(norm(v)) > 0.6
+            ax.text(j, i, pct(v), ha="center", va="center", fontsize=6.5, color="white" if dark else DARK)
+    for i, j in npl_upgrades(table):
+        ax.add_patch(Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor=GREEN, linewidth=1.6))
     ax.set_xticks(range(len(table.columns)), [t.grade(c) for c in table.columns],
                   rotation=30 if opts.lang == "en" else 0, ha="right" if opts.lang == "en" else "center")
     ax.set_yticks(range(len(table.index)), [t.grade(r) for r in table.index])
@@ -83,4 +116,5 @@ def migration_heatmap(metrics: Metrics, stats: Statistics | None, opts: FigureOp
         if k > 0 and list(table.index) == list(panels[0][0].index):  # same rows: name them once, on the left
             ax.tick_params(axis="y", left=False, labelleft=False)
             ax.set_ylabel("")
+    fig.text(0.99, 0.012, t.text("migration_key"), fontsize=6.5, color=GREY, ha="right", va="bottom")
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,15 @@ from .base import (
     pct,
     percent_axis,
     threshold_text,
-    year_labels,
+    year_axis,
 )
-from .style import BLUE, DARK, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
+from .style import BLUE, DARK, GREEN, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
 
 STRUCTURE_DIMENSIONS = ("industry", "guarantee_type", "product", "region")
+# the findings whose named segments a structure chart marks (a hotspot, never a verdict of its own)
+HOTSPOT_CODES = {"industry": ("INDUSTRY_HOTSPOT",), "guarantee_type": ("GUARANTEE_WEAKNESS",),
+                 "product": ("PRODUCT_HOTSPOT",), "region": ("REGION_HOTSPOT",)}
 LABEL_WIDTH = 36   # characters of a segment name per line (names without spaces never break)
 
 
@@ -42,6 +46,25 @@ def structure_table(metrics: Metrics, dimension: str) -> pd.DataFrame:
     return out
 
 
+OTHER = "\0other"   # the index of the row that pools the segments beyond the cap (no segment is named so)
+
+
+def top_and_other(table: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """The ``cap`` largest segments and one row for the rest: their balance shares summed, their NPL
+    ratio the balance-weighted mean of theirs (= the NPL ratio of their pooled balance)."""
+    if len(table) <= cap:
+        return table
+    rest = table.iloc[cap:]
+    share = float(rest["balance_share"].sum())
+    known = rest.dropna()
+    weight = float(known["balance_share"].sum())
+    ratio = float((known["balance_share"] * known["npl_ratio"]).sum() / weight) if weight > 0 else np.nan
+    other = pd.DataFrame({"balance_share": [share], "npl_ratio": [ratio]}, index=[OTHER])
+    out = pd.concat([table.iloc[:cap], other])
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def _structure(dimension: str) -> FigureFunc:
     name = f"structure_{dimension}"
 
@@ -53,35 +76,45 @@ def _structure(dimension: str) -> FigureFunc:
             raise MissingInput(f"metric balance_share by {dimension}", f"no balance_share by {dimension}")
         cap = int(common()["structure_max_segments"])
         total = len(table)
-        table = table.iloc[:cap]
+        table = top_and_other(table, cap)
         title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
         # long names (the GB/T 4754 sections in English) wrap onto a second line, not into the plot
         labels = [textwrap.fill(t.value(dimension, s), LABEL_WIDTH, break_long_words=False) for s in table.index]
+        if total > cap:
+            labels[-1] = t.label("other_segments", n=total - cap)
         extra = sum(label.count("\n") for label in labels)
         fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra)
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
         y = np.arange(len(table))
-        left.barh(y, table["balance_share"].to_numpy(), 0.65, color=BLUE)
+        hot = table.index.isin([seg for code in HOTSPOT_CODES[dimension] for seg in opts.named(code, dimension)])
+        left.barh(y, table["balance_share"].to_numpy(), 0.65, color=np.where(hot, VERMILION, BLUE).tolist())
         for yi, v in zip(y, table["balance_share"].to_numpy(), strict=True):
             left.text(v, yi, " " + pct(v), va="center", fontsize=6.5, color=DARK)
         left.set_yticks(y, labels)
         left.invert_yaxis()
         left.set_xlim(0, float(table["balance_share"].max()) * 1.25)
         left.set_xlabel(t.metric("balance_share"))
-        percent_axis(left.xaxis, 0)
+        percent_axis(left.xaxis)
         ratios = table["npl_ratio"].to_numpy(dtype=float)
         right.hlines(y, 0, np.nan_to_num(ratios), color=GREY, linewidth=0.6)
-        right.scatter(ratios, y, s=22, color=ORANGE, zorder=3, label=t.metric("npl_ratio"))
+        right.scatter(ratios[~hot], y[~hot], s=22, color=ORANGE, zorder=3, label=t.metric("npl_ratio"))
+        if hot.any():
+            right.scatter(ratios[hot], y[hot], s=34, color=VERMILION, marker="D", zorder=4, label=t.label("hotspot"))
+        for yi, v, h in zip(y, ratios, hot, strict=True):
+            if np.isfinite(v):
+                right.annotate(pct(v, 2), (v, yi), textcoords="offset points", xytext=(5, 0), va="center",
+                               fontsize=6.5, color=VERMILION if h else DARK)
         overall = metrics.get("npl_ratio", as_of=table.attrs["as_of"])
         if overall is not None:
             right.axvline(overall, color=VERMILION, linestyle="--", linewidth=1,
                           label=t.label("portfolio_npl_ratio", value=pct(overall, 2)))
         finite = ratios[np.isfinite(ratios)]
-        right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.2 or 0.01)
+        right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.3 or 0.01)
         right.set_xlabel(t.metric("npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)
         right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7)
+        fig.flagged = sorted(str(n) for n in table.index[hot])  # type: ignore[attr-defined]
         return fig
 
     draw.__name__ = draw.__qualname__ = name
@@ -132,30 +165,45 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
         ax.set_aspect("equal")
         ax.set_xlabel(t.label("lorenz_x"))
         ax.set_ylabel(t.label("lorenz_y"))
-        percent_axis(ax.xaxis, 0)
-        percent_axis(ax.yaxis, 0)
+        percent_axis(ax.xaxis)
+        percent_axis(ax.yaxis)
         ax.legend(loc="upper left", fontsize=7)
     if axes:
-        ax = axes.pop(0)
-        index = share.index.union(conc.index)
-        x = np.arange(len(index))
-        tops = [0.0]
-        for series, colour, key, limit_key in ((share, BLUE, "top10_customer_share", "top10_share_max"),
-                                               (conc, PURPLE, "top10_customer_concentration", "top10_customer_max")):
-            if series.empty:
-                continue
-            vals = series.reindex(index).to_numpy()
-            ax.plot(x, vals, color=colour, marker="o", label=t.metric(key))
-            tops.append(float(np.nanmax(vals)))
-            limit = opts.threshold(limit_key)
-            if limit is not None:
-                ax.axhline(limit, color=colour if colour != BLUE else LIMIT_COLOUR, linestyle="--", linewidth=1,
-                           label=t.limit(key, threshold_text(limit)))
-                tops.append(limit)
-        ax.set_xticks(x, year_labels(index))
-        ax.set_xlabel(t.text("year"))
-        ax.set_ylabel(t.label("ratio_axis"))
-        ax.set_ylim(0, max(tops) * 1.45)
-        percent_axis(ax.yaxis, 0)
-        ax.legend(loc="upper left", fontsize=6.5)
+        _concentration_panel(axes.pop(0), metrics, opts, share.index.union(conc.index))
     return fig
+
+
+# (metric, threshold, colour): the two top-10 ratios always; the single-customer ones when a finding cites them
+CONCENTRATION_SERIES = (("top10_customer_share", "top10_share_max", BLUE),
+                        ("top10_customer_concentration", "top10_customer_max", PURPLE),
+                        ("single_customer_concentration", "single_customer_max", GREEN),
+                        ("single_group_concentration", "single_group_max", ORANGE))
+CONCENTRATION_CODE = "CUSTOMER_CONCENTRATION"
+
+
+def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: pd.Index) -> None:
+    """Concentration ratios by year with their limits; the limit the finding says was breached drawn
+    bold and named so."""
+    t = opts.texts
+    breached = opts.breached(CONCENTRATION_CODE)
+    x = np.arange(len(index))
+    tops = [0.0]
+    for key, limit_key, colour in CONCENTRATION_SERIES:
+        series = annual(metrics.series(key).dropna())
+        if series.empty or (key.startswith("single") and key not in breached):
+            continue
+        vals = series.reindex(index).to_numpy()
+        ax.plot(x, vals, color=colour, marker="o", label=t.metric(key))
+        tops.append(float(np.nanmax(vals)))
+        limit = breached.get(key, opts.threshold(limit_key))
+        if limit is not None:
+            label = t.limit(key, threshold_text(limit)) + (t.label("breached") if key in breached else "")
+            ax.axhline(limit, color=LIMIT_COLOUR if colour == BLUE else colour, linestyle="--",
+                       linewidth=1.8 if key in breached else 0.9, label=label)
+            tops.append(limit)
+    year_axis(ax, x, index)
+    ax.set_xlabel(t.text("year"))
+    ax.set_ylabel(t.label("ratio_axis"))
+    ax.set_ylim(0, max(tops) * (1.45 + 0.1 * max(0, len(ax.get_lines()) - 4)))  # room for the legend
+    percent_axis(ax.yaxis)
+    ax.legend(loc="upper left", fontsize=6.5)

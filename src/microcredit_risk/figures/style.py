@@ -27,10 +27,8 @@ GRADE_COLOURS = {
     "exited": "#BBBBBB",
 }
 LIMIT_COLOUR = VERMILION
-HEATMAP_CMAP = "Blues"
 # behind value labels that sit on a line: readable, and the line stays visible around them
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
-COHORT_CMAP = "cividis"
 
 
 def rc(lang: str) -> dict[str, Any]:

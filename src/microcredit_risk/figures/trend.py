@@ -7,26 +7,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from ..ledger.contract import GRADES
 from ..metrics.table import Metrics
 from ..stats.results import Statistics
 from .base import (
+    MAX_YEAR_LABELS,
     FigureOptions,
     MissingInput,
     annual,
     figure,
     legend_above,
+    limit_line,
     money_axis,
     new_figure,
     pct,
     percent_axis,
     portfolio_series,
+    ratio_twin,
     threshold_text,
-    year_labels,
+    year_axis,
 )
-from .style import BLUE, DARK, GRADE_COLOURS, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
+from .style import BLUE, DARK, GRADE_COLOURS, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
 
 
 def _require(s: pd.Series, metric: str) -> pd.Series:
@@ -49,22 +51,20 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     w = 0.38
     b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.metric("balance"))
     b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
-    ax.set_xticks(x, year_labels(balance.index))
+    shown = year_axis(ax, x, balance.index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
-    ax2 = ax.twinx()
-    ax2.grid(False)
-    ax2.spines["right"].set_visible(True)
+    ax2 = ratio_twin(ax, VERMILION)
     (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.metric("npl_ratio"))
     for xi, v in zip(x, ratio.to_numpy(), strict=True):
-        if np.isfinite(v):
+        if np.isfinite(v) and xi in shown:
             ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
                          fontsize=7, color=VERMILION, bbox=LABEL_BOX)
     handles, labels = [b1, b2, line], [t.metric("balance"), t.metric("npl_balance"), t.metric("npl_ratio")]
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
-        lim = ax2.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        lim = limit_line(ax2, limit, LIMIT_COLOUR, threshold_text(limit))
         handles.append(lim)
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
@@ -87,28 +87,30 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     fig = new_figure(opts, t.title("category_mix"))
     ax = fig.add_subplot()
     x = np.arange(len(table))
+    shown = year_axis(ax, x, table.index)
     bottom = np.zeros(len(table))
     for grade in table.columns:
         vals = table[grade].fillna(0.0).to_numpy()
         ax.bar(x, vals, 0.6, bottom=bottom, color=GRADE_COLOURS[grade], label=t.grade(grade),
                edgecolor="white", linewidth=0.4)
         for xi, b, v in zip(x.tolist(), bottom.tolist(), vals.tolist(), strict=True):
-            if v >= 0.04:
+            if v >= 0.04 and len(x) <= MAX_YEAR_LABELS:
                 ax.text(xi, b + v / 2, pct(v), ha="center", va="center", fontsize=6.5,
                         color="white" if grade in ("normal", "doubtful", "loss") else DARK)
         bottom += vals
     # the NPL grades are thin slices at this scale: print the NPL ratio above each bar
     npl = portfolio_series(metrics, "npl_ratio").reindex(table.index)
+    if len(x) > MAX_YEAR_LABELS:   # too many bars for a label each: the latest only
+        shown = {len(x) - 1}
     for xi, v in zip(x.tolist(), npl.to_numpy(dtype=float).tolist(), strict=True):
-        if np.isfinite(v):
+        if np.isfinite(v) and xi in shown:
             ax.text(xi, 1.01, t.label("npl_on_bar", value=pct(v, 2)), ha="center", va="bottom", fontsize=7,
                     color=GRADE_COLOURS["doubtful"])
-    ax.set_xticks(x, year_labels(table.index))
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.metric("category_share"))
     ax.set_ylim(0, 1.07)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    percent_axis(ax.yaxis, 0)
+    percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
     return fig
@@ -128,32 +130,30 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     w = 0.38
     b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.metric("overdue90_balance"))
     b2 = ax.bar(x + w / 2, npl.to_numpy(), w, color=ORANGE, label=t.metric("npl_balance"))
-    ax.set_xticks(x, year_labels(od.index))
+    shown = year_axis(ax, x, od.index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("amount_axis", unit=unit))
     money_axis(ax.yaxis, divisor)
     handles: list[Any] = [b1, b2]
     labels = [t.metric("overdue90_balance"), t.metric("npl_balance")]
     if ratio.notna().any():
-        ax2 = ax.twinx()
-        ax2.grid(False)
-        ax2.spines["right"].set_visible(True)
+        ax2 = ratio_twin(ax, DARK)
         (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.metric("deviation_ratio"))
         for xi, v in zip(x, ratio.to_numpy(), strict=True):
-            if np.isfinite(v):
+            if np.isfinite(v) and xi in shown:
                 ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
                              fontsize=7, color=DARK, bbox=LABEL_BOX)
         handles.append(line)
         labels.append(t.metric("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
         if line_at is not None:
-            handles.append(ax2.axhline(line_at, color=LIMIT_COLOUR, linestyle="--", linewidth=1))
+            handles.append(limit_line(ax2, line_at, LIMIT_COLOUR, f"{line_at:.0%}"))
             labels.append(t.label("deviation_line", value=f"{line_at:.0%}"))
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.metric("deviation_ratio"))
-        ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))  # as the report's tables show it
-    legend_above(ax, handles, labels)
+        percent_axis(ax2.yaxis)
+    legend_above(ax, handles, labels, ncol=2)   # four long labels do not fit on one row in English
     return fig
 
 
@@ -180,23 +180,32 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
                     color=colour)
         handles.append(p)
         labels.append(t.label(scenario))
-    for stamp, v in zip(hist.index, hist.to_numpy(dtype=float), strict=True):
+    thin = len(hist) > MAX_YEAR_LABELS
+    for k, (stamp, v) in enumerate(zip(hist.index, hist.to_numpy(dtype=float), strict=True)):
+        if thin and k < len(hist) - 1:
+            continue   # only the latest actual value beside the projections
         ax.annotate(pct(v, 2), (stamp, v), textcoords="offset points", xytext=(0, 6), ha="center",
                     fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
-        handles.append(ax.axhline(limit, color=LIMIT_COLOUR, linestyle=":", linewidth=1))
+        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":"))
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
-    ax.set_xticks(ticks, year_labels(ticks))
+    year_axis(ax, ticks, ticks, fit=False)
     pad = pd.Timedelta(days=120)
     ax.set_xlim(ticks[0] - pad, ticks[-1] + pad * 2)
     top = np.nanmax([*hist.to_numpy(), *(v for _, v in proj.values()), limit or 0.0])
     ax.set_ylim(0, top * 1.25)
-    ax.set_xlabel(t.text("as_of"))
     ax.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax.yaxis)
     legend_above(ax, handles, labels)
+    # the assumptions behind the two points (stats/projection.py), one line each, where the axis
+    # title would be: constrained layout keeps them on the canvas
+    start = [d for d in hist.index if d < hist.index[-1]]
+    factor = opts.threshold("stress_factor")
+    basis = t.text("projection_basis", start=start[-1].year if start else "", end=hist.index[-1].year,
+                   factor="–" if factor is None else f"{factor:g}")
+    ax.set_xlabel(basis, fontsize=7, color=GREY, loc="left")
     return fig
 
 
