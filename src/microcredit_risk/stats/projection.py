@@ -50,7 +50,8 @@ def stress_matrix(matrix: np.ndarray, factor: float) -> np.ndarray:
     better = np.where(lower, matrix, 0.0)
     room = np.clip(1.0 - better.sum(axis=1), 0.0, None)
     total = worse.sum(axis=1)
-    scale = np.where(total > room, room / np.where(total > 0, total, 1.0), 1.0)
+    scale = np.ones_like(total)
+    np.divide(room, total, out=scale, where=total > room)   # only where scaling down (no 0/0, no overflow)
     worse *= scale[:, None]
     out = better + worse
     out[np.diag_indices(k)] = np.clip(1.0 - out.sum(axis=1), 0.0, None)
