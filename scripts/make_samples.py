@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from microcredit_risk.output import atomic_file, write_file
 from microcredit_risk.sample import bank_sheets, export_bank_ledger, kinds, simulate
-from microcredit_risk.sample.export import atomic_write, write_xlsx
+from microcredit_risk.sample.export import write_xlsx
 from microcredit_risk.sample.kinds import vocab
 
 SEED = 0
@@ -31,15 +32,16 @@ def make_broken(out: Path) -> Path:
     last.loc[BROKEN_BALANCE_ROW - 3, headers["balance"]] = -3.5
     sheets["2023年末"] = last
     path = out / "broken_ledger.xlsx"
-    return atomic_write(path, lambda tmp: write_xlsx(sheets, tmp, sample.title))
+    with atomic_file(path) as tmp:
+        write_xlsx(sheets, tmp, sample.title)
+    return path
 
 
 def main(out: Path) -> None:
     for kind in kinds():
         sample = simulate(kind, seed=SEED)
         ledger = export_bank_ledger(sample, out / f"{kind}.xlsx")
-        profile = atomic_write(out / f"{kind}.toml",
-                               lambda tmp, s=sample: Path(tmp).write_text(s.profile_toml(), encoding="utf-8"))
+        profile = write_file(out / f"{kind}.toml", sample.profile_toml())
         print(f"{ledger} {ledger.stat().st_size / 1e6:.2f} MB, {len(sample.frame)} rows; {profile}")
     broken = make_broken(out)
     print(f"{broken} {broken.stat().st_size / 1e6:.2f} MB")

@@ -195,15 +195,7 @@ class Session:
         return target
 
 
-# -- the two calls of the README's library example ------------------------------------------------
-Analysis = Session
-
-
+# -- every stage at once ----------------------------------------------------------------------------
 def analyze(paths: Sequence[str | Path] | str | Path, **options: Any) -> Session:
     """A :class:`Session` with every stage computed (raises on bad input; never prints)."""
     return Session(paths, **options).run()
-
-
-def write_run(session: Session, out_dir: str | Path, **options: Any) -> Path:
-    """Write ``session``'s run folder (see :meth:`Session.write_run`)."""
-    return session.write_run(out_dir, **options)

@@ -7,7 +7,6 @@ the reader maps back, taken from ``data/sample_vocab.toml``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,12 +98,15 @@ def export_bank_ledger(data: Sample | pd.DataFrame, path: str | Path,
     if path.suffix.lower() == ".csv":
         frame, codes, st = _unpack(data, style)
         table = bank_table(frame, st, codes)
-        return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig",
-                                                               date_format="%Y-%m-%d"))
+        with atomic_file(path) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        return path
     if path.suffix.lower() != ".xlsx":
         raise OutputError("E510", where=str(path), choices=".xlsx, .csv")
     sheets = bank_sheets(data, style)
-    return atomic_write(path, lambda tmp: write_xlsx(sheets, tmp, title))
+    with atomic_file(path) as tmp:
+        write_xlsx(sheets, tmp, title)
+    return path
 
 
 def export_canonical_csv(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -113,7 +115,9 @@ def export_canonical_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     for col in DATES:
         if col in out:
             out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return atomic_write(Path(path), lambda tmp: out.to_csv(tmp, index=False, encoding="utf-8"))
+    with atomic_file(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8")
+    return Path(path)
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path, title: str) -> None:
@@ -149,10 +153,3 @@ def _unpack(data: Sample | pd.DataFrame, style: ExportStyle | dict[str, str] | N
     if isinstance(data, Sample):
         return data.frame, data.industry_code, ExportStyle.of(style if style is not None else data.style)
     return data, None, ExportStyle.of(style)
-
-
-def atomic_write(path: Path, write: Callable[[str], object]) -> Path:
-    """Write through :func:`~microcredit_risk.output.atomic_file`: never a half-written file."""
-    with atomic_file(path) as tmp:
-        write(str(tmp))
-    return Path(path)
