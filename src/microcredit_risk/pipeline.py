@@ -127,7 +127,8 @@ class Session:
 
         self._say("drawing figures")
         return render_figures(self.metrics, self.statistics, findings=self.findings, lang=self.lang,
-                              thresholds=self.profile.thresholds, only=only, currency=self.ledger.currency)
+                              thresholds=self.profile.thresholds, only=only, currency=self.ledger.currency,
+                              benchmarks=self.profile.benchmarks)
 
     # -- views --------------------------------------------------------------------------------------
     def select_metrics(self, names: Sequence[str] | None = None, dimension: str | None = None,
