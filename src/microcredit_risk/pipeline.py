@@ -189,7 +189,8 @@ class Session:
             )
             self._say("writing tables")
             save_run(results, tmp, validation=self.validation_json())
-            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency)
+            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency,
+                               benchmarks=self.profile.benchmarks)
             self._say("rendering report")
             render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None,
                           formats=(*FORMATS, "pdf") if pdf else FORMATS)
