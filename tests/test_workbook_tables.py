@@ -14,6 +14,7 @@ from test_report_tables import _peer_run, _trend_run
 from microcredit_risk.metrics.workbook import Num, Sheet
 from microcredit_risk.metrics.workbook_tables import build_sheets
 from microcredit_risk.metrics.xlsx import metrics_xlsx_bytes, money_unit, sheet_names
+from microcredit_risk.profile import Benchmark
 from microcredit_risk.report.blocks import Table
 from microcredit_risk.report.context import build_context
 from microcredit_risk.report.run_folder import RunResults
@@ -101,3 +102,20 @@ def test_thesis_sheets_cell_by_cell(tmp_path):
     book = sheets["Descriptive statistics of the book (31 Dec 2023)"]
     assert book.blocks[0].header == ["Item", "Mean", "Lower quartile", "Median", "Upper quartile"]
     assert [r[0] for r in _cells(book)] == ["Loan size (CNY million)", "Interest rate"]
+
+
+def test_concentration_peer_row_in_report_and_workbook(tmp_path):
+    run = _peer_run(tmp_path)
+    run.benchmarks = {"top10_customer_share": Benchmark("illustrative figure (示例数据)", 0.2, {2023: 0.25})}
+    ctx = build_context(run, "en", make_catalogue())
+    table = next(b for s in ctx.sections for b in s.blocks
+                 if isinstance(b, Table) and b.caption.endswith("Concentration at each year end"))
+    i = [r[0] for r in table.rows].index("Ten largest borrowers' share")
+    assert table.rows[i][1:4] == ["18.00%", "22.00%", "31.00%"]
+    assert table.rows[i + 1] == ["Peer: Ten largest borrowers' share (illustrative figure (示例数据))",
+                                 "20.00%", "20.00%", "25.00%", "—"]   # no limit of its own
+    sheet = next(s for s in _sheets(run) if s.title == "Concentration at each year end")
+    rows = _cells(sheet)
+    j = [r[0] for r in rows].index("Ten largest borrowers' share")
+    assert rows[j][1:] == [0.18, 0.22, 0.31]
+    assert rows[j + 1] == ["Peer: Ten largest borrowers' share (illustrative figure (示例数据))", 0.2, 0.2, 0.25]

@@ -142,12 +142,18 @@ class Layout:
             part = self.take(m)
             unit = str(part["unit"].iloc[0])
             body.append([self.label(m, unit), *(self.num(part, d, metric=m) for d in dates)])
-            peer = self.benchmarks.get(m) if peers else None
-            if peer is not None:
-                body.append([words("labels.peer", self.lang, label=self.label(m, unit), source=peer.source),
-                             *(Num(peer.at(pd.Timestamp(d).year), unit, m) for d in dates)])
+            if peers:
+                body.extend(self._peer(m, unit, dates))
         return Sheet(words(f"captions.{caption}", self.lang),
                      [Block([words("headers.metric", self.lang), *self.dates(dates)], body)])
+
+    def _peer(self, metric: str, unit: str, dates: list[pd.Timestamp]) -> list[list[Cell]]:
+        """The row "peer: …" under a metric with a profile benchmark (its value at each date's year)."""
+        peer = self.benchmarks.get(metric)
+        if peer is None:
+            return []
+        label = words("labels.peer", self.lang, label=self.label(metric, unit), source=peer.source)
+        return [[label, *(Num(peer.at(pd.Timestamp(d).year), unit, metric) for d in dates)]]
 
     def structure(self) -> list[Sheet]:
         present = set(self.f.loc[self.f["metric"] == "balance_share", "dimension"].dropna())
@@ -179,6 +185,7 @@ class Layout:
             part = self.take(m)
             if not part.empty:
                 body.append([self.label(m), *(self.num(part, d, metric=m) for d in dates)])
+                body.extend(self._peer(m, str(part["unit"].iloc[0]), dates))
         for m in ("gini", "hhi", "largest_share"):
             for dim in layout("concentration_dimensions"):
                 part = self.take(m, dim)
