@@ -1,12 +1,14 @@
-"""What metrics.xlsx holds: one sheet per report table, in report order, then the rest by family.
+"""What metrics.xlsx holds: the sheet builder (:class:`Layout`) and the report tables it shares with
+the workbook's own; the thesis tables and the sheet order are in metrics/workbook_tables.py.
 
 The report's tables are mirrored, not re-invented: their captions and the metrics each one lists are
 read from ``data/report_text.toml`` (``[captions]``, ``[layout]``), so a row added to a report table
 appears in the workbook too. This module only reads that data file; it does not import the report
-(layers look down). Where the workbook gives more than the report, it says so in the sheet: every
-segment of a dimension (the report shows the largest 15), every period's transition matrix (the
-report shows the latest), each cohort's loan count beside its default rate. Rows no report table
-shows go to one appendix sheet per metric family, so the workbook holds every row of metrics.json.
+(layers look down). Where the workbook gives more than the report (docs/cli.md): every segment of a
+dimension (the report shows the largest 15), every period's transition matrix (the report shows the
+latest), every year end. Rows no sheet shows go to one appendix sheet per metric family, each once,
+so the workbook holds every row of metrics.json; each :class:`Num` keeps the index of the row it
+shows (``row``) so that is checkable.
 
 A cell is text (a label) or a :class:`Num` (value + unit); metrics/xlsx.py turns units into scales
 and number formats.
