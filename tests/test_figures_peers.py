@@ -7,7 +7,7 @@ import pytest
 from figure_fixtures import THRESHOLDS, metrics
 
 from microcredit_risk.figures import render_figures
-from microcredit_risk.figures.peers import PEER_GID
+from microcredit_risk.figures.peers import is_peer
 from microcredit_risk.figures.style import LIMIT_COLOUR, PEER_COLOUR
 from microcredit_risk.profile import Benchmark
 
@@ -18,7 +18,7 @@ BY_YEAR = {"npl_ratio": Benchmark(source=NFRA, by_year={2021: 0.0173, 2022: 0.01
 
 
 def _peers(fig) -> list:  # type: ignore[no-untyped-def]
-    return [line for ax in fig.axes for line in ax.get_lines() if line.get_gid() == PEER_GID]
+    return [line for ax in fig.axes for line in ax.get_lines() if is_peer(line)]
 
 
 def _draw(names: list[str], benchmarks: dict[str, Benchmark] | None, lang: str = "zh") -> dict:  # type: ignore[type-arg]
@@ -77,3 +77,14 @@ def test_peer_label_stays_on_the_canvas() -> None:
     width, height = fig.canvas.get_width_height()
     assert box.x0 >= 0 and box.x1 <= width and box.y1 <= height
     assert np.isfinite([box.x0, box.x1]).all()
+
+
+def test_amount_benchmark_on_the_amount_axis_and_one_id_per_line() -> None:
+    peers = {**BY_YEAR, "balance": Benchmark(source="illustrative figure (示例数据)", value=2.0e8)}
+    fig = _draw(["npl_trend"], peers)["npl_trend"]
+    lines = {line.get_gid(): line for line in _peers(fig)}
+    assert set(lines) == {"peer-npl_ratio", "peer-balance"}        # one id per line (unique in the SVG)
+    ratio, amount = lines["peer-npl_ratio"], lines["peer-balance"]
+    assert list(amount.get_ydata()) == [2.0e8, 2.0e8] and amount.axes is fig.axes[0]   # the balance axis
+    assert amount.axes.get_ylim()[1] == pytest.approx(2.0e8 * 1.3)   # above the 1.5e8 bars: widened
+    assert ratio.axes is not amount.axes

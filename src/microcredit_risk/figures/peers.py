@@ -22,7 +22,7 @@ from .style import PEER_COLOUR
 
 PEER_STYLE = {"color": PEER_COLOUR, "linestyle": "-.", "linewidth": 1.1}
 WRAP = {"zh": 22, "en": 40}    # characters of a legend label per line (a long source wraps)
-PEER_GID = "peer"             # tells a peer line from the others (tests, legend layout)
+PEER_GID = "peer-"            # + the metric: the id of a peer line (unique in an SVG; tests, legend)
 HEADROOM = 1.3                 # the axis top over the highest peer value (room for labels above)
 
 
@@ -67,7 +67,7 @@ def add_peers(ax: Any, metrics: Iterable[str], opts: FigureOptions, x: Iterable[
             values = [bench.value]
         else:
             continue
-        line.set_gid(PEER_GID)
+        line.set_gid(PEER_GID + metric)
         _fit(ax, values, vertical)
         drawn.append(line)
         if handles is not None and labels is not None:
@@ -87,6 +87,12 @@ def _fit(ax: Any, values: list[float], vertical: bool) -> None:
 def peer_columns(handles: list[Any], labels: list[str]) -> int:
     """Legend columns for a row above the axes: one row as before without a peer; with one, two rows
     (a source is long), so the legend stays as wide as the canvas."""
-    if not any(getattr(h, "get_gid", lambda: None)() == PEER_GID for h in handles):
+    if not any(is_peer(h) for h in handles):
         return len(handles)
     return max(1, -(-len(handles) // 2))
+
+
+def is_peer(artist: Any) -> bool:
+    """Whether ``artist`` is a peer line drawn by :func:`add_peers`."""
+    gid = getattr(artist, "get_gid", lambda: None)()
+    return isinstance(gid, str) and gid.startswith(PEER_GID)
