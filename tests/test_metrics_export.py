@@ -25,6 +25,8 @@ from microcredit_risk.metrics.export import (
 )
 from microcredit_risk.metrics.render import format_value
 from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.metrics.workbook import Num, Sheet
+from microcredit_risk.metrics.workbook_tables import build_sheets
 from microcredit_risk.metrics.xlsx import metrics_xlsx_bytes, sheet_names
 
 
@@ -105,15 +107,17 @@ def test_xlsx_sheets_are_the_report_tables_in_report_order(m: Metrics, tmp_path:
     assert wb.properties.created.year == 2000 and wb.properties.modified.year == 2000
     when = "（2023年12月31日）"
     assert wb.sheetnames == [
-        "资产质量主要指标（年末）", "五级分类贷款余额及占比（年末，G11口径）", "拨备与核销（年末）",
+        "资产质量主要指标（年末）", "五级分类贷款余额及占比（年末，G11口径）", "逾期贷款按逾期天数分布（年末）",
+        f"贷款特征描述性统计{when}", "拨备与核销（年末）",
         *(f"按{d}的信贷结构{when}" for d in ("行业", "担保方式", "产品", "期限", "金额档次", "发放年度",
                                             "担保方式（归并）", "是否续贷")),
+        "按产品的不良贷款率与余额占比（年末）", "按行业的不良贷款率与余额占比（年末）",   # layout.trend_dimensions
         "普惠型小微贷款（年末）", "集中度指标（年末）", "迁徙率（期末时点）",
         "五级分类迁移矩阵",   # the caption without its period: ≤ 31 characters; row 1 has it whole
-        "各发放年度贷款笔数与不良发生率",
+        "五级分类贷款迁徙情况（按金额，G12口径）", "各发放年度贷款笔数与不良发生率",
         "五级分类迁移矩阵（按笔数）", "五级分类迁移矩阵（全部年度合并，按余额）", "五级分类迁移矩阵（全部年度合并，按笔数）",
         "附表：贷款规模", "附表：资产质量", "附表：拨备与核销", "附表：增长", "附表：结构", "附表：集中度", "附表：迁徙",
-        "附表：普惠型小微贷款"]
+        "附表：发放年度", "附表：普惠型小微贷款"]
     assert all(len(n) <= 31 for n in wb.sheetnames)
 
 
@@ -132,9 +136,11 @@ def test_xlsx_amounts_in_wan_yuan_ratios_in_percent(m: Metrics, tmp_path: Path) 
     assert loans[1].value == 6 and loans[1].number_format == "#,##0"
     assert ws.column_dimensions["A"].width > 10
     wb = load_workbook(tmp_path / "m.xlsx")
-    shares = [(r[0], r[1]) for r in _rows(wb["五级分类贷款余额及占比（年末，G11口径）"])[2:7]]
-    assert [s for s, _ in shares] == ["正常", "关注", "次级", "可疑", "损失"]  # grade order, not A→Z
-    assert shares[0][1] == pytest.approx(800 / 1300)
+    g11 = _rows(wb["五级分类贷款余额及占比（年末，G11口径）"])
+    assert g11[1][:3] == ("五级分类", "2021年12月31日余额（万元）", "2021年12月31日占比")
+    assert [r[0] for r in g11[2:]] == ["正常", "关注", "次级", "可疑", "损失", "合计", "不良贷款余额"]  # grade order
+    assert g11[2][1:3] == (800, pytest.approx(800 / 1300))    # normal: 800 万 of 1,300 万 at the end of 2021
+    assert g11[-2][1:3] == (1300, 1) and g11[-1][1:3] == (200, pytest.approx(200 / 1300))   # total; NPL
     mid = _row(wb["附表：资产质量"], "不良贷款率")     # the mid-year snapshot is in the appendix
     assert [c.value for c in mid[:3]] == ["不良贷款率", None, None]
 
@@ -174,11 +180,23 @@ def test_xlsx_transition_matrix_pivoted_one_block_per_period(m: Metrics, tmp_pat
     assert ws.cell(row=4, column=2).number_format == "0.00%"
 
 
+def _shown(sheets: list[Sheet]) -> list[object]:
+    return [c.row for s in sheets for b in s.blocks for r in b.rows for c in r if isinstance(c, Num) and c.row is not None]
+
+
 def test_xlsx_holds_every_row_once(m: Metrics) -> None:
+    sheets = build_sheets(m.frame, "en", "CNY million")
+    tables, appendix = [s for s in sheets if not s.appendix], [s for s in sheets if s.appendix]
+    assert sheets[-len(appendix):] == appendix                      # the appendix comes last
+    shown, rest = set(_shown(tables)), _shown(appendix)
+    assert len(rest) == len(set(rest))                              # each appendix row once …
+    assert not shown & set(rest)                                    # … and none a table shows
+    assert shown | set(rest) == set(m.frame.index)                  # every row of the tidy table
+    # the workbook's appendix sheets hold exactly the numbers of the rows no table shows
     wb = load_workbook(io.BytesIO(metrics_xlsx_bytes(m, "en")))
-    numbers = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
-               if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
-    assert len(numbers) == int(m.frame["value"].notna().sum())
+    numbers = [c.value for ws in wb.worksheets if ws.title.startswith("Appendix") for row in ws.iter_rows()
+               for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+    assert len(numbers) == int(m.frame.loc[sorted(set(rest)), "value"].notna().sum())
     assert not any(n.lower().startswith("other") for n in wb.sheetnames)
 
 
@@ -197,7 +215,8 @@ def test_xlsx_english_and_dollars(tmp_path: Path) -> None:
     annual = compute_metrics(f[f["as_of"] != "2022-06-30"], PROFILE)
     write_metrics_xlsx(annual, tmp_path / "m.xlsx", lang="en", currency="USD")
     wb = load_workbook(tmp_path / "m.xlsx")
-    assert wb.sheetnames[:3] == ["Asset quality at each year end", "Five-category balances and sha…",
+    assert wb.sheetnames[:5] == ["Asset quality at each year end", "Five-category balances and sha…",
+                                 "Overdue loans by days past due…", "Descriptive statistics of the…",
                                  "Provisions and write-offs at e…"]
     assert "Transition matrix, balance-wei…" in wb.sheetnames and "Appendix - Portfolio" in wb.sheetnames
     ws = wb["Asset quality at each year end"]

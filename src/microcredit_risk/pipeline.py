@@ -127,7 +127,8 @@ class Session:
 
         self._say("drawing figures")
         return render_figures(self.metrics, self.statistics, findings=self.findings, lang=self.lang,
-                              thresholds=self.profile.thresholds, only=only, currency=self.ledger.currency)
+                              thresholds=self.profile.thresholds, only=only, currency=self.ledger.currency,
+                              benchmarks=self.profile.benchmarks)
 
     # -- views --------------------------------------------------------------------------------------
     def select_metrics(self, names: Sequence[str] | None = None, dimension: str | None = None,
@@ -188,7 +189,8 @@ class Session:
             )
             self._say("writing tables")
             save_run(results, tmp, validation=self.validation_json())
-            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency)
+            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency,
+                               benchmarks=self.profile.benchmarks)
             self._say("rendering report")
             render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None,
                           formats=(*FORMATS, "pdf") if pdf else FORMATS)

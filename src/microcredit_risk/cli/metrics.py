@@ -88,7 +88,7 @@ def metrics_command(
         from ..metrics.xlsx import metrics_xlsx_bytes
 
         assert out is not None
-        write_file(out, metrics_xlsx_bytes(chosen, run.lang, run.ledger.currency))
+        write_file(out, metrics_xlsx_bytes(chosen, run.lang, run.ledger.currency, run.profile.benchmarks))
         return
     if fmt == Format.json:
         text = run.metrics_json(chosen)

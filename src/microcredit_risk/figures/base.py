@@ -8,7 +8,7 @@ a :class:`Skipped` (with the reason) in ``opts.skipped``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from matplotlib.ticker import Formatter
 
 from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
+from ..profile import Benchmark
 from ..snapshots import annual_series
 from ..stats.results import Statistics
 from .style import CM, GREY, LABEL_BOX, NOTE_CM, WIDTH_CM, styled
@@ -33,6 +34,7 @@ class FigureOptions:
     texts: FigureTexts
     skipped: list[Skipped] = field(default_factory=list)
     findings: Findings | None = None   # the verdicts a figure marks (None: it marks nothing)
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)   # profile [benchmarks] (figures/peers.py)
 
     def threshold(self, name: str) -> float | None:
         v = self.thresholds.get(name)
@@ -57,9 +59,10 @@ class FigureOptions:
 
 
 def figure_options(lang: str = "zh", thresholds: dict[str, float] | None = None,
-                   findings: Findings | None = None, currency: str = "CNY") -> FigureOptions:
+                   findings: Findings | None = None, currency: str = "CNY",
+                   benchmarks: Mapping[str, Benchmark] | None = None) -> FigureOptions:
     return FigureOptions(lang=lang, thresholds=dict(thresholds or {}), texts=texts_for(lang, currency),
-                         findings=findings)
+                         findings=findings, benchmarks=dict(benchmarks or {}))
 
 
 class MissingInput(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from ..errors import UsageError
 from ..findings.records import Findings
 from ..metrics.table import Metrics, Skipped
+from ..profile import Benchmark
 from ..stats.results import Statistics
 from .base import FigureFunc, figure_options
 from .cohorts import officer_funnel, vintage
@@ -81,14 +82,15 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
 
 def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Findings | None, lang: str = "zh",
                    thresholds: dict[str, float], only: Sequence[str] | None = None,
-                   currency: str = "CNY") -> RenderedFigures:
+                   currency: str = "CNY", benchmarks: Mapping[str, Benchmark] | None = None) -> RenderedFigures:
     """Draw every figure whose inputs exist (in registry order); the others are listed as skipped.
 
     ``findings``: the run's verdicts; a figure that marks something (the funnel's outlying officers)
-    marks exactly what they name. None draws the figures without marks.
+    marks exactly what they name. None draws the figures without marks. ``benchmarks``: the
+    profile's peer figures, drawn as reference lines where their metric is plotted (figures/peers.py).
     """
     wanted = set(check_names(only)) if only is not None else set(FIGURES)
-    opts = figure_options(lang, thresholds, findings, currency)
+    opts = figure_options(lang, thresholds, findings, currency, benchmarks)
     out = RenderedFigures()
     for name, draw in FIGURES.items():
         if name not in wanted:

@@ -23,6 +23,7 @@ from .base import (
     threshold_text,
     year_axis,
 )
+from .peers import add_peers
 from .style import BLUE, DARK, GREEN, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
 
@@ -110,10 +111,11 @@ def _structure(dimension: str) -> FigureFunc:
                           label=t.label("portfolio_npl_ratio", value=pct(overall, 2)))
         finite = ratios[np.isfinite(ratios)]
         right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.3 or 0.01)
+        peers = add_peers(right, ("npl_ratio",), opts, [], [table.attrs["as_of"]], vertical=True)
         right.set_xlabel(t.metric("npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)
-        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7)
+        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1 if peers else 2, fontsize=7)
         fig.flagged = sorted(str(n) for n in table.index[hot])  # type: ignore[attr-defined]
         return fig
 
@@ -187,13 +189,14 @@ def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: 
     t = opts.texts
     breached = opts.breached(CONCENTRATION_CODE)
     x = np.arange(len(index))
-    tops = [0.0]
+    tops, plotted = [0.0], []
     for key, limit_key, colour in CONCENTRATION_SERIES:
         series = annual(metrics.series(key).dropna())
         if series.empty or (key.startswith("single") and key not in breached):
             continue
         vals = series.reindex(index).to_numpy()
         ax.plot(x, vals, color=colour, marker="o", label=t.metric(key))
+        plotted.append(key)
         tops.append(float(np.nanmax(vals)))
         limit = breached.get(key, opts.threshold(limit_key))
         if limit is not None:
@@ -201,6 +204,7 @@ def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: 
             ax.axhline(limit, color=LIMIT_COLOUR if colour == BLUE else colour, linestyle="--",
                        linewidth=1.8 if key in breached else 0.9, label=label)
             tops.append(limit)
+    tops += [float(np.nanmax(p.get_ydata())) for p in add_peers(ax, plotted, opts, x, index)]
     year_axis(ax, x, index)
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("ratio_axis"))

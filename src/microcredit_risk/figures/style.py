@@ -27,6 +27,7 @@ GRADE_COLOURS = {
     "exited": "#BBBBBB",
 }
 LIMIT_COLOUR = VERMILION
+PEER_COLOUR = GREEN             # peer benchmarks (figures/peers.py): never the limit colour
 # behind value labels that sit on a line: readable, and the line stays visible around them
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 

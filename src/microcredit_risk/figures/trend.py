@@ -28,6 +28,7 @@ from .base import (
     threshold_text,
     year_axis,
 )
+from .peers import add_peers, peer_columns
 from .style import BLUE, DARK, GRADE_COLOURS, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
 
 
@@ -71,7 +72,9 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ax2.set_ylim(0, top * 1.3 if top > 0 else 0.01)
     ax2.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax2.yaxis)
-    legend_above(ax, handles, labels)
+    add_peers(ax2, ("npl_ratio",), opts, x, balance.index, handles, labels)
+    add_peers(ax, ("balance", "npl_balance"), opts, x, balance.index, handles, labels)
+    legend_above(ax, handles, labels, ncol=peer_columns(handles, labels))
     return fig
 
 
@@ -153,6 +156,8 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax2.set_ylabel(t.metric("deviation_ratio"))
         percent_axis(ax2.yaxis)
+        add_peers(ax2, ("deviation_ratio",), opts, x, od.index, handles, labels)
+    add_peers(ax, ("overdue90_balance", "npl_balance"), opts, x, od.index, handles, labels)
     legend_above(ax, handles, labels, ncol=2)   # four long labels do not fit on one row in English
     return fig
 
@@ -198,7 +203,8 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     ax.set_ylim(0, top * 1.25)
     ax.set_ylabel(t.metric("npl_ratio"))
     percent_axis(ax.yaxis)
-    legend_above(ax, handles, labels)
+    add_peers(ax, ("npl_ratio",), opts, list(hist.index), hist.index, handles, labels)
+    legend_above(ax, handles, labels, ncol=peer_columns(handles, labels))
     # the assumptions behind the two points (stats/projection.py), one line each, where the axis
     # title would be: constrained layout keeps them on the canvas
     start = [d for d in hist.index if d < hist.index[-1]]

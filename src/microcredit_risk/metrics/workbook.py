@@ -1,12 +1,14 @@
-"""What metrics.xlsx holds: one sheet per report table, in report order, then the rest by family.
+"""What metrics.xlsx holds: the sheet builder (:class:`Layout`) and the report tables it shares with
+the workbook's own; the thesis tables and the sheet order are in metrics/workbook_tables.py.
 
 The report's tables are mirrored, not re-invented: their captions and the metrics each one lists are
 read from ``data/report_text.toml`` (``[captions]``, ``[layout]``), so a row added to a report table
 appears in the workbook too. This module only reads that data file; it does not import the report
-(layers look down). Where the workbook gives more than the report, it says so in the sheet: every
-segment of a dimension (the report shows the largest 15), every period's transition matrix (the
-report shows the latest), each cohort's loan count beside its default rate. Rows no report table
-shows go to one appendix sheet per metric family, so the workbook holds every row of metrics.json.
+(layers look down). Where the workbook gives more than the report (docs/cli.md): every segment of a
+dimension (the report shows the largest 15), every period's transition matrix (the report shows the
+latest), every year end. Rows no sheet shows go to one appendix sheet per metric family, each once,
+so the workbook holds every row of metrics.json; each :class:`Num` keeps the index of the row it
+shows (``row``) so that is checkable.
 
 A cell is text (a label) or a :class:`Num` (value + unit); metrics/xlsx.py turns units into scales
 and number formats.
@@ -15,7 +17,7 @@ and number formats.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -24,10 +26,11 @@ from typing import Any
 import pandas as pd
 
 from ..ledger.contract import DIMENSIONS
+from ..profile import Benchmark
 from ..snapshots import annual_dates
 from ..vocabulary import date_text, dimension_label, family_label, grade_label, metric_label, segment_label
 from .catalogue import catalogue, families
-from .order import wide
+from .order import KEY, wide
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Num:
     value: float | None
     unit: str
     metric: str = ""
+    row: Any = None               # the tidy table's row shown (its index); None: a peer figure
 
 
 Cell = str | Num
@@ -52,6 +56,7 @@ class Block:
 class Sheet:
     title: str                    # the report table's caption, row 1 of the sheet
     blocks: list[Block] = field(default_factory=list)
+    appendix: bool = False        # the rows no other sheet shows (each row once)
 
 
 @cache
@@ -85,10 +90,12 @@ def workbook_word(key: str, lang: str, **params: Any) -> str:
 class Layout:
     """Builds the sheets from the tidy table; ``used`` collects the rows placed, for the appendix."""
 
-    def __init__(self, frame: pd.DataFrame, lang: str, money_unit: str) -> None:
+    def __init__(self, frame: pd.DataFrame, lang: str, money_unit: str,
+                 benchmarks: Mapping[str, Benchmark] | None = None) -> None:
         self.f = frame
         self.lang = lang
         self.money_unit = money_unit
+        self.benchmarks = dict(benchmarks or {})
         self.used = pd.Series(False, index=frame.index)
 
     # -- look-ups ---------------------------------------------------------------------------------
@@ -109,7 +116,7 @@ class Layout:
             return Num(None, unit, metric)
         self.used.loc[rows.index[:1]] = True
         v = float(rows["value"].iloc[0])
-        return Num(None if v != v else v, unit, metric)
+        return Num(None if v != v else v, unit, metric, rows.index[0])
 
     def annual(self, metric: str, dimension: str | None = None) -> list[pd.Timestamp]:
         return annual_dates(self.rows(metric, dimension)["as_of"].dropna().unique())
@@ -124,33 +131,31 @@ class Layout:
         return text
 
     # -- the report's tables ----------------------------------------------------------------------
-    def years_table(self, caption: str, metrics: list[str], dates: list[pd.Timestamp]) -> Sheet | None:
-        """Rows = metrics, columns = year ends (report/builder.years_table)."""
+    def years_table(self, caption: str, metrics: list[str], dates: list[pd.Timestamp],
+                    peers: bool = False) -> Sheet | None:
+        """Rows = metrics, columns = year ends (report/builder.years_table); ``peers``: under a metric
+        with a profile benchmark, the row "peer: …" with the benchmark at each date's year, as the
+        report prints it."""
         present = [m for m in metrics if not self.rows(m).empty]
         if not present or not dates:
             return None
         body: list[list[Cell]] = []
         for m in present:
             part = self.take(m)
-            body.append([self.label(m, str(part["unit"].iloc[0])), *(self.num(part, d, metric=m) for d in dates)])
+            unit = str(part["unit"].iloc[0])
+            body.append([self.label(m, unit), *(self.num(part, d, metric=m) for d in dates)])
+            if peers:
+                body.extend(self._peer(m, unit, dates))
         return Sheet(words(f"captions.{caption}", self.lang),
                      [Block([words("headers.metric", self.lang), *self.dates(dates)], body)])
 
-    def categories(self) -> Sheet | None:
-        shares = self.take("category_share")
-        balances = self.take("category_balance")
-        dates = self.annual("balance") or self.annual("category_share")
-        if shares.empty or not dates:
-            return None
-        grades = [g for g in layout("grades") if (shares["segment"] == g).any()]
-        head = [words("headers.segment", self.lang), *self.dates(dates)]
-        blocks = [Block(head, [[grade_label(g, self.lang), *(self.num(shares, d, g) for d in dates)] for g in grades])]
-        if not balances.empty:
-            title = words("units.with_unit", self.lang, label=metric_label("category_balance", self.lang),
-                          unit=self.money_unit)
-            blocks.append(Block(head, [[grade_label(g, self.lang), *(self.num(balances, d, g) for d in dates)]
-                                       for g in grades], title=title))
-        return Sheet(words("captions.categories", self.lang), blocks)
+    def _peer(self, metric: str, unit: str, dates: list[pd.Timestamp]) -> list[list[Cell]]:
+        """The row "peer: …" under a metric with a profile benchmark (its value at each date's year)."""
+        peer = self.benchmarks.get(metric)
+        if peer is None:
+            return []
+        label = words("labels.peer", self.lang, label=self.label(metric, unit), source=peer.source)
+        return [[label, *(Num(peer.at(pd.Timestamp(d).year), unit, metric) for d in dates)]]
 
     def structure(self) -> list[Sheet]:
         present = set(self.f.loc[self.f["metric"] == "balance_share", "dimension"].dropna())
@@ -182,6 +187,7 @@ class Layout:
             part = self.take(m)
             if not part.empty:
                 body.append([self.label(m), *(self.num(part, d, metric=m) for d in dates)])
+                body.extend(self._peer(m, str(part["unit"].iloc[0]), dates))
         for m in ("gini", "hhi", "largest_share"):
             for dim in layout("concentration_dimensions"):
                 part = self.take(m, dim)
@@ -194,7 +200,8 @@ class Layout:
                 at = [part[part["as_of"] == d] for d in dates]
                 for p in at:
                     self.used.loc[p.index[:1]] = True
-                body.append([label, *(Num(float(p["value"].iloc[0]) if len(p) else None, "ratio", m) for p in at)])
+                body.append([label, *(Num(float(p["value"].iloc[0]), "ratio", m, p.index[0]) if len(p)
+                                      else Num(None, "ratio", m) for p in at)])
                 body.append([f"{label} · {words('headers.segment', self.lang)}",
                              *(segment_label(dim, p["segment"].iloc[0], self.lang) if len(p) else "" for p in at)])
         if not body or not dates:
@@ -257,26 +264,17 @@ class Layout:
     @staticmethod
     def _cell(at: pd.DataFrame, g0: str, g1: str, metric: str) -> Num:
         row = at[(at["dimension"] == g0) & (at["segment"] == g1)]
-        return Num(float(row["value"].iloc[0]) if len(row) else None, "ratio", metric)
-
-    def vintage(self) -> Sheet | None:
-        rates = self.take("vintage_default_rate", "vintage")
-        if rates.empty:
-            return None
-        loans = self.take("vintage_loans", "vintage")
-        dates = self.annual("vintage_default_rate", "vintage")
-        cohorts = sorted({s for s in rates["segment"].tolist() if s is not None})
-        head = [dimension_label("vintage", self.lang), *self.dates(dates)]
-        blocks = [Block(head, [[c, *(self.num(rates, d, c) for d in dates)] for c in cohorts])]
-        if not loans.empty:
-            blocks.append(Block(head, [[c, *(self.num(loans, d, c) for d in dates)] for c in cohorts],
-                                title=metric_label("vintage_loans", self.lang)))
-        return Sheet(words("captions.vintage", self.lang), blocks)
+        if row.empty:
+            return Num(None, "ratio", metric)
+        v = float(row["value"].iloc[0])
+        return Num(None if v != v else v, "ratio", metric, row.index[0])
 
     # -- everything else ----------------------------------------------------------------------------
     def appendix(self) -> list[Sheet]:
         """The rows no report table shows, one sheet per family, wide by date (as ``mcr metrics``)."""
         rest = self.f[~self.used]
+        key = rest.assign(dimension=rest["dimension"].fillna(""), segment=rest["segment"].fillna(""))
+        ids = dict(zip(pd.MultiIndex.from_frame(key[[*KEY, "as_of"]]), rest.index, strict=True))
         cat = catalogue()
         family = rest["metric"].map(lambda m: cat[m].family if m in cat else "statistics")
         sheets = []
@@ -292,9 +290,10 @@ class Layout:
             for (metric, dim, seg, unit), values in zip(table.index, table.to_numpy(), strict=True):
                 seg_text = segment_label(dim or None, seg, self.lang) if seg else ""
                 body.append([self.label(metric, unit), dimension_label(dim, self.lang) if dim else "", seg_text,
-                             *(Num(None if pd.isna(v) else float(v), unit, metric) for v in values)])
+                             *(Num(None if pd.isna(v) else float(v), unit, metric, ids.get((metric, dim, seg, unit, d)))
+                               for d, v in zip(dates, values, strict=True))])
             sheets.append(Sheet(workbook_word("appendix", self.lang, family=family_label(fam, self.lang)),
-                                [Block(head, body, labels=3)]))
+                                [Block(head, body, labels=3)], appendix=True))
         return sheets
 
     def other_matrices(self) -> list[Sheet]:
@@ -315,23 +314,3 @@ def _in_sentence(label: str, lang: str) -> str:
     from ..vocabulary import in_sentence
 
     return in_sentence(label, lang)
-
-
-def build_sheets(frame: pd.DataFrame, lang: str, money_unit: str) -> list[Sheet]:
-    """The workbook's sheets in report order (sections 3–6), then the appendix."""
-    lay = Layout(frame, lang, money_unit)
-    years = lay.annual("balance") or annual_dates(frame["as_of"].dropna().unique())
-    out: list[Sheet | None] = [
-        lay.years_table("asset_quality", layout("asset_quality_rows"), years),
-        lay.categories(),
-        lay.years_table("provisions", layout("provision_rows"), years),
-        *lay.structure(),
-        lay.years_table("inclusive", layout("inclusive_rows"),
-                        lay.annual("inclusive_balance") or lay.annual("inclusive_npl_ratio")),
-        lay.concentration(),
-        lay.migration(),
-        lay.transition(),
-        lay.vintage(),
-    ]
-    sheets = [s for s in out if s is not None]
-    return [*sheets, *lay.other_matrices(), *lay.appendix()]

@@ -1,7 +1,7 @@
 """metrics.xlsx: the report's tables as sheets, ready to paste into a thesis or a bank report.
 
-Which sheets and rows: metrics/workbook.py (one sheet per report table, in report order, the rest
-by family in appendix sheets). Here: how they look. Row 1 is the table's caption, row 2 the header
+Which sheets and rows: metrics/workbook_tables.py and metrics/workbook.py (one sheet per report
+table, in report order, peer rows beside the bank's figures, the rest by family in appendix sheets). Here: how they look. Row 1 is the table's caption, row 2 the header
 (frozen with the first column); a sheet with several blocks (a transition matrix per period) puts a
 heading row and a header above each. Amounts are shown in 万元 / 万美元 (zh) or CNY / USD million (en),
 said in the row or column label; ratios 0.00%, amounts #,##0.00, counts #,##0. Every row goes through
@@ -12,7 +12,7 @@ the same for the same table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -21,9 +21,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..output import safe_append, workbook_bytes
+from ..profile import Benchmark
 from ..vocabulary import currency_word
 from .table import Metrics
-from .workbook import Cell, Num, Sheet, build_sheets, layout, words
+from .workbook import Cell, Num, Sheet, layout, words
+from .workbook_tables import build_sheets
 
 FORMATS = {"ratio": "0.00%", "ratio_per_year": "0.00%", "yuan": "#,##0.00", "count": "#,##0",
            "index": "0.0000", "probability": "0.0000", "pvalue": "0.0000"}
@@ -69,15 +71,18 @@ def sheet_names(titles: list[str]) -> list[str]:
     return out
 
 
-def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh", currency: str = "CNY") -> None:
+def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh", currency: str = "CNY",
+                       benchmarks: Mapping[str, Benchmark] | None = None) -> None:
     """Write the workbook to ``path`` (see module docstring)."""
-    Path(path).write_bytes(metrics_xlsx_bytes(metrics, lang, currency))
+    Path(path).write_bytes(metrics_xlsx_bytes(metrics, lang, currency, benchmarks))
 
 
-def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh", currency: str = "CNY") -> bytes:
-    """The workbook's bytes (deterministic). ``currency``: the ledger's (``ledger.currency``)."""
+def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh", currency: str = "CNY",
+                       benchmarks: Mapping[str, Benchmark] | None = None) -> bytes:
+    """The workbook's bytes (deterministic). ``currency``: the ledger's (``ledger.currency``);
+    ``benchmarks``: the profile's peer figures (rows beside the bank's, as in the report)."""
     lang = lang if lang in SCALE else "en"
-    sheets = build_sheets(metrics.frame, lang, money_unit(lang, currency))
+    sheets = build_sheets(metrics.frame, lang, money_unit(lang, currency), benchmarks)
     wb = Workbook(write_only=True)
     for sheet, name in zip(sheets, sheet_names([s.title for s in sheets]), strict=True):
         _write_sheet(wb, sheet, name, lang)

@@ -38,12 +38,16 @@ class Sample:
     def profile_toml(self) -> str:
         """The profile as the TOML file a user would write (LEDGER.md, "Bank profile")."""
         bank = self.profile["bank"]
-        lines = ["# Synthetic bank profile written by `mcr sample` (all facts invented).", "[bank]"]
+        lines = ["# Synthetic bank profile written by `mcr sample` (bank facts invented; each benchmark names its source).",
+                 "[bank]"]
         lines += [f"{k} = {json.dumps(bank[k], ensure_ascii=False)}" for k in ("name", "kind", "scope", "language")]
         lines += ["", "[bank.net_capital]  # 资本净额, yuan"]
         lines += [f"{y} = {v}" for y, v in bank["net_capital"].items()]
         lines += ["", "[bank.total_npl_ratio]  # whole-bank NPL ratio"]
         lines += [f"{y} = {v}" for y, v in bank["total_npl_ratio"].items()]
+        for metric, peer in self.profile.get("benchmarks", {}).items():   # peer figures (docs/cli.md)
+            lines += ["", f"[benchmarks.{metric}]"]
+            lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in peer.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -75,6 +79,8 @@ def simulate(kind: str, seed: int = 0, loans: int | None = None,
         "total_npl_ratio": {y: float(v) for y, v in zip(years, eng.cal.per_year(p["total_npl_ratio"])[eng.cal.study],
                                                        strict=True)},
     }}
+    if p.get("benchmarks"):
+        profile["benchmarks"] = {m: dict(b) for m, b in p["benchmarks"].items()}
     return Sample(kind, seed, frame, profile, codes, dict(p["style"]), p["title"])
 
 
