@@ -11,17 +11,18 @@ CACHE = Path(__file__).parent / ".cache"
 LOANS = 200_000
 
 
-def ledger_files(kind: str = "sme_bank", seed: int = 7) -> dict[str, Path]:
-    """The same simulated ledger as a canonical CSV and as a bank's Chinese .xlsx (one sheet a year)."""
+def ledger_files(kind: str = "sme_bank", seed: int = 7, loans: int = LOANS) -> dict[str, Path]:
+    """The same simulated ledger as a canonical CSV and as a bank's Chinese .xlsx (one sheet a year);
+    ``loans``: a smaller book, to check that a benchmark runs."""
     from microcredit_risk.sample.export import export_bank_ledger, export_canonical_csv
     from microcredit_risk.sample.simulate import simulate
 
     CACHE.mkdir(exist_ok=True)
-    paths = {"csv": CACHE / f"{kind}_{LOANS}.csv", "xlsx": CACHE / f"{kind}_{LOANS}.xlsx"}
+    paths = {"csv": CACHE / f"{kind}_{loans}.csv", "xlsx": CACHE / f"{kind}_{loans}.xlsx"}
     if all(p.exists() for p in paths.values()):
         return paths
     t = time.perf_counter()
-    sample = simulate(kind, seed, loans=LOANS)
+    sample = simulate(kind, seed, loans=loans)
     print(f"simulated {len(sample.frame):,} rows in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     if not paths["csv"].exists():
         export_canonical_csv(sample.frame, paths["csv"])

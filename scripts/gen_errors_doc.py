@@ -20,6 +20,7 @@ RANGES = [
     ("E3", "Findings rules (`--rules`)", "exit 1"),
     ("E4", "Model formula and statistics", "exit 1"),
     ("E5", "Output files and run folders", "exit 1; nothing is written"),
+    ("W5", "Warnings about a --baseline run", "the run goes on; printed on stderr and shown in the report's changes section"),
     ("E6", "Usage: options and arguments", "exit 2, before any file is read"),
     ("E7", "Analysis asked for", "exit 2 for a usage error (level usage), else 1"),
     ("E9", "The command itself", "exit 1"),

@@ -31,6 +31,14 @@ def _pseudonyms(values: pd.Series, prefix: str, key: str) -> pd.Series:
     return out.where(codes >= 0)
 
 
+def key_check(key: str | None = None) -> str:
+    """A keyed hash of a constant, kept with a run's loan states: a later run tells from it whether
+    both were pseudonymised with the same ``MCR_ANON_KEY`` (else officers' pseudonyms differ). It
+    reveals nothing a pseudonym does not."""
+    key = key or os.environ.get("MCR_ANON_KEY") or _DEFAULT_KEY
+    return hashlib.blake2b(b"mcr-key-check", key=key.encode("utf-8")[:64], digest_size=5).hexdigest()
+
+
 def personal_extras(ledger: Ledger) -> dict[str, str]:
     """Extra columns whose header also names a personal column (a second 借款人名称, 证件号码 …) → that column.
 

@@ -28,6 +28,9 @@ from .profile import BankProfile, load_profile
 if TYPE_CHECKING:
     from .figures.registry import RenderedFigures
     from .findings.records import Findings
+    from .monitor.baseline import Baseline
+    from .monitor.changes import Changes
+    from .monitor.state import LoanState
     from .stats.results import Statistics
 
 Progress = Callable[[str], None]
@@ -48,7 +51,7 @@ class Session:
                  as_of: str | None = None, snapshots: str | None = None, lang: str | None = None,
                  anonymize: bool = False,
                  formula: str | None = None, rules: str | Path | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, baseline: str | Path | None = None) -> None:
         self.inputs = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         self._profile_arg = profile
         self.columns = columns
@@ -59,6 +62,7 @@ class Session:
         self.formula = formula
         self.rules = Path(rules) if rules else None
         self._say: Progress = progress or (lambda _msg: None)
+        self.baseline = str(baseline) if baseline is not None else None   # --baseline: an earlier run folder
 
     # -- options that come from the profile ------------------------------------------------------
     @cached_property
@@ -121,6 +125,31 @@ class Session:
                         issues=self.ledger.issues, rows=len(self.ledger.frame), lang=self.lang,
                         rules_path=self.rules, currency=self.ledger.currency)
 
+    @cached_property
+    def loan_state(self) -> LoanState:
+        """The latest snapshot's loans, as every run keeps them (state/loans.parquet) for a later --baseline."""
+        from .monitor.state import loan_state
+
+        return loan_state(self.ledger, anonymized=self.anonymized)
+
+    @cached_property
+    def _baseline(self) -> Baseline | None:
+        from .monitor.baseline import load_baseline
+
+        return None if self.baseline is None else load_baseline(self.baseline)
+
+    @cached_property
+    def changes(self) -> Changes | None:
+        """What changed since the ``--baseline`` run (changes.json); None without a baseline."""
+        from .monitor.changes import compare
+
+        base = self._baseline
+        if base is None:
+            return None
+        metrics, findings = self.metrics, self.findings
+        self._say("comparing with the baseline")
+        return compare(metrics, findings, self.loan_state, self.ledger.currency, base)
+
     def figures(self, only: Sequence[str] | None = None) -> RenderedFigures:
         """Draw the figure set (or the figures named in ``only``) from the metrics and findings."""
         from .figures import render_figures
@@ -156,7 +185,9 @@ class Session:
 
     def run(self) -> Session:
         """Compute every stage now (a bad input fails here, before anything is written)."""
+        _ = self._baseline     # a wrong --baseline fails before the ledger is read
         _ = self.findings
+        _ = self.changes
         return self
 
     # -- writing ------------------------------------------------------------------------------------
@@ -168,6 +199,7 @@ class Session:
         """
         from .figures import save_figures
         from .metrics.export import write_metrics_xlsx
+        from .monitor.state import STATE_FILE, write_loan_state
         from .output import atomic_folder
         from .report.render import FORMATS, render_report
         from .report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
@@ -186,9 +218,11 @@ class Session:
                 findings=self.findings, statistics=self.statistics, figures=figures,
                 bank=BankFacts(name=self.profile.name, kind=self.profile.kind, scope=self.profile.scope),
                 thresholds=self.profile.thresholds, benchmarks=self.profile.benchmarks, lang=self.lang, base_dir=tmp,
+                changes=self.changes,
             )
             self._say("writing tables")
             save_run(results, tmp, validation=self.validation_json())
+            write_loan_state(self.loan_state, tmp / STATE_FILE)
             write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency,
                                benchmarks=self.profile.benchmarks)
             self._say("rendering report")

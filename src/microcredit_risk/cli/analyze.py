@@ -7,11 +7,14 @@ from typing import Annotated
 
 import typer
 
+from ..errors import UsageError
 from .app import app
 from .common import (
     EXIT_FINDING,
     AsOfOpt,
+    BaselineOpt,
     ColumnsOpt,
+    FailOnNewOpt,
     FormulaOpt,
     LangOpt,
     LedgerPaths,
@@ -26,7 +29,7 @@ from .common import (
     stdout,
 )
 from .progress import progress
-from .warnings import print_warnings
+from .warnings import print_changes, print_warnings
 
 
 @app.command()
@@ -50,12 +53,16 @@ def analyze(
     dpi: Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of the PNG figures.")] = 300,
     formula: FormulaOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (typeset with the shipped fonts).")] = False,
+    baseline: BaselineOpt = None,
+    fail_on_new: FailOnNewOpt = None,
 ) -> None:
     """Run the whole case study on LEDGER files and write one report folder (default mcr-out/<ledger name>)."""
+    if fail_on_new is not None and baseline is None:
+        raise UsageError("E608")
     target = out or Path("mcr-out") / ledger[0].stem
     with progress(quiet) as say:
         run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, progress=say,
-                      anonymize=anonymize, formula=formula, rules=rules)
+                      anonymize=anonymize, formula=formula, rules=rules, baseline=baseline)
         written = run.write_run(target, templates=templates, dpi=dpi, pdf=pdf)
     findings = run.findings
     if not quiet:
@@ -63,5 +70,8 @@ def analyze(
         counts = findings.counts()
         stdout().print(f"{written}  ({len(findings.items)} findings: {counts['high']} high, "
                        f"{counts['medium']} medium, {counts['low']} low)", highlight=False)
+        print_changes(run.changes, run.lang)
     if fail_on is not None and findings.at_or_above(fail_on):
+        raise typer.Exit(EXIT_FINDING)
+    if fail_on_new is not None and run.changes is not None and run.changes.new_at_or_above(fail_on_new):
         raise typer.Exit(EXIT_FINDING)

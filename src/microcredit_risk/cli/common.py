@@ -183,6 +183,13 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.
 FormulaOpt = Annotated[str | None, typer.Option(
     "--formula", help="Default-driver model formula, e.g. \"npl ~ C(guarantee_type) + log(amount)\"; columns "
                       "enter as the ledger holds them.")]
+BaselineOpt = Annotated[Path | None, typer.Option(
+    "--baseline", help="The folder of an earlier mcr analyze run (last month's): the report opens with what changed "
+                       "since it, and changes.json is written. Its ledger is not read again.")]
+FailOnNewOpt = Annotated[str | None, typer.Option(
+    "--fail-on-new", callback=one_of("--fail-on-new", Severity),
+    help="Exit 3 only when a finding of this severity or higher is new since --baseline (or rose to it): "
+         "low, medium or high. A monthly cron job then mails once, not every month.")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your rules/texts TOML merged over the shipped "
                                                               "findings rules.")]
 

@@ -19,12 +19,13 @@ import pandas as pd
 from ..ledger.contract import Ledger
 from ..output import FORMULA_START
 from .render import metrics_table
-from .table import TIDY_COLUMNS, Metrics
+from .table import TIDY_COLUMNS, Metrics, Skipped
 from .xlsx import write_metrics_xlsx
 
 SCHEMA = "mcr.metrics/1"
 
-__all__ = ["SCHEMA", "ledger_info", "metrics_csv", "metrics_json", "metrics_table", "write_metrics_xlsx"]
+__all__ = ["SCHEMA", "ledger_info", "metrics_csv", "metrics_from_json", "metrics_json", "metrics_table",
+           "skipped_from_json", "write_metrics_xlsx"]
 
 
 def ledger_info(ledger: Ledger | pd.DataFrame, files: list[str] | None = None) -> dict[str, Any]:
@@ -65,6 +66,24 @@ def metrics_json(metrics: Metrics, ledger_info: Mapping[str, Any] | Ledger) -> s
                          ensure_ascii=False)
     # "skipped" (what could not be computed, and the input it needed) follows the contract's three keys
     return f'{{"schema": "{SCHEMA}",\n "ledger": {ledger},\n "metrics": {metrics_part},\n "skipped": {skipped}}}\n'
+
+
+def skipped_from_json(records: Any) -> list[Skipped]:
+    """The ``skipped`` records of metrics.json (or models.json) as :class:`Skipped`."""
+    return [Skipped(what=str(r.get("what", "")), needs=str(r.get("needs", "")), reason=str(r.get("reason", "")))
+            for r in records or []]
+
+
+def metrics_from_json(obj: dict[str, Any]) -> Metrics:
+    """A :class:`Metrics` from the ``mcr.metrics/1`` object (values null → NaN).
+
+    Here, beside the writer, so that a stage below the report (a later run comparing itself with
+    an earlier one, monitor/) can read a run's table back too.
+    """
+    records = obj.get("metrics", [])
+    frame = pd.DataFrame.from_records(records, columns=list(TIDY_COLUMNS))
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return Metrics.concat([frame], skipped_from_json(obj.get("skipped")))
 
 
 def _text(cell: str | None) -> str:

@@ -15,6 +15,7 @@ from .builder import Builder
 from .catalogue import Catalogue, load_catalogue
 from .fmt import Formatter
 from .run_folder import RunResults
+from .sections_changes import changes_section
 from .sections_data import (
     concentration_section,
     data_section,
@@ -81,6 +82,7 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     texts = Texts(lang)
     fmt = Formatter(texts, currency=run.ledger.currency)
     b = Builder(run=run, texts=texts, fmt=fmt, cat=catalogue if catalogue is not None else load_catalogue())
+    changes = changes_section(b)   # first, when the run has a --baseline: what changed since the last run
     summary = b.section("summary")
     body = [data_section(b), quality_section(b), structure_section(b), concentration_section(b),
             migration_section(b), statistics_section(b), findings_section(b), method_section(b), appendix_section(b)]
@@ -100,6 +102,6 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
                                                     rows=fmt.count(run.ledger.rows), snapshots=fmt.count(len(snaps)))))
     return ReportContext(
         lang=lang, title=texts.get("title"), subtitle=run.bank.name or texts.get("unnamed_bank"), facts=facts,
-        toc_title=texts.get("labels.toc"), sections=[summary, *body],
+        toc_title=texts.get("labels.toc"), sections=[*([changes] if changes else []), summary, *body],
         footer=texts.get("footer", version=__version__),
     )

@@ -18,6 +18,7 @@ Files read from a run folder (all UTF-8 JSON unless said otherwise):
   "figures": [{"name", "title", "path"}]}`` — ``figures`` is optional
   (without it, ``figures/*.png`` are listed and titled from their PNG "Title" text chunk).
 * ``figures/<name>.png``.
+* ``changes.json`` — schema ``mcr.changes/1``, only in a run made with ``--baseline`` (monitor/changes.py).
 
 :func:`save_run` writes exactly these shapes (the reference writer; the round-trip test uses it).
 """
@@ -37,8 +38,10 @@ from ..errors import OutputError
 from ..findings.export import findings_from_json as _findings_from_text
 from ..findings.export import findings_json
 from ..findings.records import Findings
-from ..metrics.export import metrics_json
-from ..metrics.table import Metrics, Skipped
+from ..metrics.export import metrics_from_json, metrics_json
+from ..metrics.export import skipped_from_json as _skipped
+from ..metrics.table import Metrics
+from ..monitor.changes import Changes, changes_from_json, changes_json
 from ..output import GENERATOR, RUN_SCHEMA
 from ..profile import Benchmark
 from ..stats.export import models_json
@@ -107,6 +110,7 @@ class RunResults:
     benchmarks: dict[str, Benchmark] = field(default_factory=dict)   # profile [benchmarks]
     lang: str = "zh"
     base_dir: Path | None = None
+    changes: Changes | None = None       # changes.json: what changed since the --baseline run
 
     def figure_file(self, fig: FigureRef) -> Path | None:
         """The PNG on disk, or None when it is not there."""
@@ -117,19 +121,6 @@ class RunResults:
 
 
 # -- JSON ↔ objects -------------------------------------------------------------------------------
-def _skipped(records: Any) -> list[Skipped]:
-    return [Skipped(what=str(r.get("what", "")), needs=str(r.get("needs", "")), reason=str(r.get("reason", "")))
-            for r in records or []]
-
-
-def metrics_from_json(obj: dict[str, Any]) -> Metrics:
-    """A :class:`Metrics` from the ``mcr.metrics/1`` object (values null → NaN)."""
-    records = obj.get("metrics", [])
-    frame = pd.DataFrame.from_records(records, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
-    return Metrics.concat([frame], _skipped(obj.get("skipped")))
-
-
 def _opt_float(v: Any) -> float | None:
     if v is None:
         return None
@@ -197,6 +188,8 @@ def save_run(run: RunResults, run_dir: Path, *, validation: str | None = None) -
     else:
         (run_dir / "validation.json").write_text(validation, encoding="utf-8")
     _dump(run_dir / "run.json", run_json(run))
+    if run.changes is not None:
+        (run_dir / "changes.json").write_text(changes_json(run.changes, run.lang), encoding="utf-8")
 
 
 def _load(path: Path, required: bool = True) -> Any:
@@ -248,6 +241,7 @@ def load_run(run_dir: Path) -> RunResults:
     models_obj = _load(run_dir / "models.json", required=False) or {}
     validation = _load(run_dir / "validation.json", required=False) or {}
     meta = _load(run_dir / "run.json", required=False) or {}
+    changes = _load(run_dir / "changes.json", required=False)
     ledger_meta = metrics_obj.get("ledger", {})
     ledger = LedgerSummary(
         files=list(validation.get("files", ledger_meta.get("files", []))),
@@ -266,4 +260,5 @@ def load_run(run_dir: Path) -> RunResults:
         thresholds={k: float(v) for k, v in (meta.get("thresholds") or {}).items()},
         benchmarks={str(k): Benchmark.from_json_obj(v) for k, v in (meta.get("benchmarks") or {}).items()},
         lang=str(meta.get("lang", "zh")), base_dir=run_dir,
+        changes=None if changes is None else changes_from_json(changes, str(run_dir / "changes.json")),
     )
