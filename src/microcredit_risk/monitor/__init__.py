@@ -1,0 +1,1 @@
+"""Monitoring: loan-level lists built on the findings, for the officers who follow the loans up."""
