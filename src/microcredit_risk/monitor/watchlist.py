@@ -311,7 +311,7 @@ def _rows(s: _Snapshot, flags: dict[str, np.ndarray], listed: np.ndarray) -> pd.
     if "risk_share_ratio" in snap.columns:
         share = np.clip(np.nan_to_num(snap["risk_share_ratio"].to_numpy(dtype="float64", na_value=np.nan)), 0.0, 1.0)
     out["balance"] = snap["balance"].to_numpy(dtype="float64")
-    out["balance_at_risk"] = out["balance"].to_numpy() * (1.0 - share)
+    out["balance_at_risk"] = np.round(out["balance"].to_numpy() * (1.0 - share), 2)   # to the cent: no float noise in ties
     codes = np.full(len(snap), "", dtype=object)
     count = np.zeros(len(snap), dtype=np.int64)
     for code, f in flags.items():

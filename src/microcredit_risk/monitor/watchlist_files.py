@@ -274,7 +274,7 @@ def _reasons_sheet(wb: Any, wl: Watchlist, lang: str, currency: str, thresholds:
     bold = Font(bold=True)
     for letter, width in zip("ABCDE", (22, 50, 12, 18, 50), strict=True):
         ws.column_dimensions[letter].width = width
-    heads = [words("headers.code", lang), word("columns.reasons", lang), metric_label("loans", lang),
+    heads = [words("headers.code", lang), words("headers.reason", lang), metric_label("loans", lang),
              _money_heading("balance_at_risk", lang, currency), word("columns.status", lang)]
     safe_append(ws, [_bold(WriteOnlyCell(ws, value=h), bold) for h in heads])
     counts, at_risk = wl.counts(), wl.at_risk()
@@ -288,7 +288,7 @@ def _reasons_sheet(wb: Any, wl: Watchlist, lang: str, currency: str, thresholds:
     if wl.as_of:
         safe_append(ws, [words("headers.as_of", lang), date_text(wl.as_of, lang)])
     if wl.previous:
-        safe_append(ws, [word("columns.previous_category", lang), date_text(wl.previous, lang)])
+        safe_append(ws, [word("compared_with", lang), date_text(wl.previous, lang)])
 
 
 def _bold(c: Any, font: Any) -> Any:
