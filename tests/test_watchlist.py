@@ -255,3 +255,18 @@ def test_a_report_from_the_saved_list_equals_the_first(wl: Watchlist, tmp_path: 
     other = "en" if lang == "zh" else "zh"          # a re-render in the other language words the reasons anew
     assert {"zh": "集中度问题所涉大额客户", "en": "Large exposure named by a concentration finding"}[other] in \
         render_text(build_context(again, other, make_catalogue()), "md")
+
+
+def test_every_reason_has_words_in_both_languages_and_a_rule() -> None:
+    from microcredit_risk.metrics.concentration import TOP_N
+    from microcredit_risk.monitor.watchlist import REASONS, config
+    from microcredit_risk.vocabulary import vocabulary
+
+    words = vocabulary()["watchlist"]
+    assert list(words["reasons"]) == list(reasons()) == list(REASONS)
+    leaves = [v for k, v in words.items() if k not in ("reasons", "needs", "columns")]
+    leaves += [v for t in ("reasons", "needs", "columns") for v in words[t].values()]
+    assert all(set(v) == {"zh", "en"} and v["zh"].strip() and v["en"].strip() for v in leaves)
+    exposures = config()["exposures"]
+    assert exposures["top10_customer_share"]["top"] == exposures["top10_customer_concentration"]["top"] == TOP_N
+    assert set(config()["problems"]) == {"LARGE_EXPOSURE", "FLAGGED_OFFICER", "HOTSPOT_SEGMENT"}

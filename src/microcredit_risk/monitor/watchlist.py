@@ -30,7 +30,8 @@ from ..metrics.prepare import Segments, prepare
 from ..metrics.table import Skipped
 from ..snapshots import annual_dates
 
-SEP = ";"   # between reason codes (and hotspot segments) in one cell
+SEP = ";"          # between reason codes in one cell
+HOT_SEP = "\x1f"   # between the "dimension=segment" keys of ``hotspots`` (a segment name may hold ";")
 # the list's columns in order; those the ledger cannot fill are left out
 COLUMNS = ("rank", "loan_id", "customer_id", "customer_name", "branch", "loan_officer", "product",
            "five_category", "previous_category", "floor_category", "days_past_due", "maturity_date",
@@ -114,7 +115,7 @@ class _Snapshot:
     findings: Findings
     thresholds: Mapping[str, float]
     as_of: pd.Timestamp
-    hotspots: np.ndarray | None = None  # filled by the hotspot reason: the segments each loan is in
+    hotspots: tuple[list[str], np.ndarray] | None = None  # set by the hotspot reason: segment keys, loans × keys
 
     @cached_property
     def days(self) -> np.ndarray:
@@ -124,10 +125,18 @@ class _Snapshot:
     def overdue(self) -> np.ndarray:
         return self.days > 0      # NaN compares False
 
-    def earlier(self, column: str) -> pd.Series:
-        """``column`` of the same loan at the previous annual snapshot (NaN where it had no balance)."""
+    @cached_property
+    def _before_at(self) -> np.ndarray:
+        """Per loan, its row in ``before`` (−1: it had no balance then); one look-up for every column."""
         assert self.before is not None
-        return self.snap["loan_id"].map(self.before[column])
+        return np.asarray(self.before.index.get_indexer(pd.Index(self.snap["loan_id"])), dtype=np.int64)
+
+    def earlier(self, column: str) -> np.ndarray:
+        """``column`` (numeric) of the same loan at the previous annual snapshot (NaN where it had no balance)."""
+        assert self.before is not None
+        values = self.before[column].to_numpy(dtype="float64", na_value=np.nan)
+        at = self._before_at
+        return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else np.nan, np.nan)
 
     @cached_property
     def segments(self) -> dict[str, Segments]:
@@ -166,8 +175,7 @@ def downgraded(s: _Snapshot) -> np.ndarray | Skipped:
     """Graded worse than at the previous annual snapshot (the latest period of METRICS.md's migration)."""
     if s.before is None:
         return Skipped("DOWNGRADED", "two annual snapshots", "the ledger has a single annual snapshot")
-    before = s.earlier("grade_code").to_numpy(dtype="float64", na_value=np.nan)
-    return _grade_codes(s.snap["five_category"]) > before      # NaN (a new loan) compares False
+    return _grade_codes(s.snap["five_category"]) > s.earlier("grade_code")      # NaN (a new loan) compares False
 
 
 def renewed_in_arrears(s: _Snapshot) -> np.ndarray | Skipped:
@@ -179,7 +187,7 @@ def renewed_in_arrears(s: _Snapshot) -> np.ndarray | Skipped:
     renewed = s.snap["renewal_flag"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     arrears = s.overdue
     if s.before is not None:
-        arrears = arrears | (s.earlier("days_past_due").to_numpy(dtype="float64", na_value=np.nan) > 0)
+        arrears = arrears | (s.earlier("days_past_due") > 0)
     return renewed & arrears
 
 
@@ -225,18 +233,15 @@ def hotspot_segment(s: _Snapshot) -> np.ndarray | Skipped:
         return lack
     named = sorted({(f.dimension, f.segment) for f in s.fired("HOTSPOT_SEGMENT")
                     if f.dimension is not None and f.segment is not None})
-    out = np.zeros(len(s.snap), dtype=bool)
-    where = np.full(len(s.snap), "", dtype=object)
+    keys, hits = [], []
     for dim, seg in named:
         part = s.segments.get(dim)
-        if part is None:
-            continue
-        hit = part.labels[part.codes] == seg
-        key = f"{dim}={seg}"
-        where = np.where(hit, np.where(where == "", key, where + SEP + key), where)
-        out |= hit
-    s.hotspots = where
-    return out
+        if part is not None:
+            keys.append(f"{dim}={seg}")
+            hits.append(part.labels[part.codes] == seg)
+    matrix = np.column_stack(hits) if hits else np.zeros((len(s.snap), 0), dtype=bool)
+    s.hotspots = (keys, matrix)
+    return np.asarray(matrix.any(axis=1), dtype=bool)
 
 
 def maturing_overdue(s: _Snapshot) -> np.ndarray | Skipped:
@@ -266,6 +271,21 @@ def _grade_names(codes: np.ndarray) -> np.ndarray:
     names = np.asarray([*GRADES, None], dtype=object)
     c = np.where(np.isnan(codes), -1, codes).astype(np.int64)
     return names[np.where(c < 0, len(GRADES), c)]
+
+
+def joined(names: list[str], matrix: np.ndarray, sep: str) -> np.ndarray:
+    """Per row of the boolean ``matrix`` (rows × names), the names whose column is true, joined by ``sep``
+    ("" for none). Each distinct combination is joined once, so the cost does not grow with the rows."""
+    if matrix.shape[1] == 0:
+        return np.full(matrix.shape[0], "", dtype=object)
+    if matrix.shape[1] < 63:     # each row's combination as one integer: a 1-d unique, fast
+        bits = matrix.astype(np.int64) @ (np.int64(1) << np.arange(matrix.shape[1], dtype=np.int64))
+        uniq, which = np.unique(bits, return_inverse=True)
+        combos = ((uniq[:, None] >> np.arange(matrix.shape[1])) & 1).astype(bool)
+    else:
+        combos, which = np.unique(matrix, axis=0, return_inverse=True)
+    words = np.asarray([sep.join(n for n, on in zip(names, row, strict=True) if on) for row in combos], dtype=object)
+    return words[np.asarray(which).reshape(-1)]
 
 
 def build_watchlist(frame: pd.DataFrame, findings: Findings, thresholds: Mapping[str, float]) -> Watchlist:
@@ -299,30 +319,28 @@ def build_watchlist(frame: pd.DataFrame, findings: Findings, thresholds: Mapping
 
 def _rows(s: _Snapshot, flags: dict[str, np.ndarray], listed: np.ndarray) -> pd.DataFrame:
     """The listed loans with their columns, reasons and rank."""
-    snap = s.snap
+    snap = s.snap.loc[listed].reset_index(drop=True)
     out = pd.DataFrame({c: snap[c] for c in CARRIED if c in snap.columns})
     out["five_category"] = snap["five_category"].astype(object).where(snap["five_category"].notna(), None)
     if s.before is not None:
-        out["previous_category"] = _grade_names(s.earlier("grade_code").to_numpy(dtype="float64", na_value=np.nan))
-    if _has(snap, "days_past_due"):
+        out["previous_category"] = _grade_names(s.earlier("grade_code")[listed])
+    if _has(s.snap, "days_past_due"):
         floor = floor_codes(snap["days_past_due"], dict(s.thresholds)).astype("float64")
-        out["floor_category"] = _grade_names(np.where(np.isnan(s.days), np.nan, floor))
+        out["floor_category"] = _grade_names(np.where(np.isnan(s.days[listed]), np.nan, floor))
     share = np.zeros(len(snap))
     if "risk_share_ratio" in snap.columns:
         share = np.clip(np.nan_to_num(snap["risk_share_ratio"].to_numpy(dtype="float64", na_value=np.nan)), 0.0, 1.0)
     out["balance"] = snap["balance"].to_numpy(dtype="float64")
     out["balance_at_risk"] = np.round(out["balance"].to_numpy() * (1.0 - share), 2)   # to the cent: no float noise in ties
-    codes = np.full(len(snap), "", dtype=object)
-    count = np.zeros(len(snap), dtype=np.int64)
-    for code, f in flags.items():
-        codes = np.where(f, np.where(codes == "", code, codes + SEP + code), codes)
-        count += f
-    out["reasons"] = codes
-    if s.hotspots is not None and flags.get("HOTSPOT_SEGMENT", np.zeros(0)).any():
-        out["hotspots"] = pd.Series(s.hotspots, dtype=object).replace("", None).to_numpy()
-    out["_n"] = count
-    out = out.loc[listed].sort_values(["balance_at_risk", "_n", "balance", "loan_id"],
-                                      ascending=[False, False, False, True], kind="mergesort")
+    matrix = np.column_stack([f[listed] for f in flags.values()]) if flags else np.zeros((len(snap), 0), dtype=bool)
+    out["reasons"] = joined(list(flags), matrix, SEP)
+    if s.hotspots is not None and s.hotspots[1].any():
+        keys, hot = s.hotspots
+        where = joined(keys, hot[listed], HOT_SEP)
+        out["hotspots"] = pd.Series(where, dtype=object).replace("", None).to_numpy()
+    out["_n"] = matrix.sum(axis=1)
+    out = out.sort_values(["balance_at_risk", "_n", "balance", "loan_id"], ascending=[False, False, False, True],
+                          kind="mergesort")
     out = out.drop(columns="_n").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
     return out[[c for c in COLUMNS if c in out.columns]]

@@ -36,7 +36,7 @@ from ..vocabulary import (
     term_label,
     vocabulary,
 )
-from .watchlist import COLUMNS, SEP, Watchlist, empty_frame, reasons
+from .watchlist import COLUMNS, HOT_SEP, SEP, Watchlist, empty_frame, reasons
 
 # file column → the frame column it shows (reason_codes and reasons both show the frame's codes)
 FILE_COLUMNS = ("rank", "loan_id", "customer_id", "customer_name", "branch", "loan_officer", "product",
@@ -67,16 +67,15 @@ def needs_text(skipped: Skipped, lang: str) -> str:
     """Why a reason did not run, in words (its ``needs``: "column X", "finding CODE", "two annual snapshots")."""
     kind, _, name = skipped.needs.partition(" ")
     if kind == "column":
-        return word("needs.column", lang, column=column_heading(name, lang, "CNY", bare=True))
+        return word("needs.column", lang, column=column_heading(name, lang))
     if kind == "finding":
         return word("needs.finding", lang, code=name)
     return word("needs.snapshots", lang)
 
 
-def column_heading(column: str, lang: str, currency: str, bare: bool = False) -> str:
-    """The heading of a list column (a canonical ledger column names itself when it has no heading)."""
-    own = vocabulary()["watchlist"]["columns"]
-    if column in own:
+def column_heading(column: str, lang: str) -> str:
+    """A list column's name, without a unit (a column no table names reads as itself)."""
+    if column in vocabulary()["watchlist"]["columns"]:
         return word(f"columns.{column}", lang)
     if column in ("branch", "loan_officer", "product"):
         return dimension_label(column, lang)
@@ -86,20 +85,19 @@ def column_heading(column: str, lang: str, currency: str, bare: bool = False) ->
         return words("headers.days_past_due", lang)
     if column == "risk_share_ratio":
         return term_label(column, lang)
-    if column in MONEY_COLUMNS:
-        label = metric_label("balance", lang)
-        return label if bare else words("units.with_unit", lang, label=label, unit=money_unit(lang, currency))
+    if column == "balance":
+        return metric_label("balance", lang)
     return column
 
 
-def _money_heading(column: str, lang: str, currency: str) -> str:
-    label = column_heading(column, lang, currency, bare=True)
-    return words("units.with_unit", lang, label=label, unit=money_unit(lang, currency))
+def money_heading(column: str, lang: str, unit: str) -> str:
+    """贷款余额（万元） / Loan balance (CNY million): an amount column with the unit it is shown in."""
+    return words("units.with_unit", lang, label=column_heading(column, lang), unit=unit)
 
 
 def headings(columns: list[str], lang: str, currency: str) -> list[str]:
-    return [_money_heading(c, lang, currency) if c in MONEY_COLUMNS else column_heading(c, lang, currency)
-            for c in columns]
+    unit = money_unit(lang, currency)
+    return [money_heading(c, lang, unit) if c in MONEY_COLUMNS else column_heading(c, lang) for c in columns]
 
 
 def _columns(wl: Watchlist) -> list[str]:
@@ -123,13 +121,13 @@ def _hotspot_words(s: pd.Series, lang: str) -> pd.Series:
     sep = word("separator", lang)
 
     def render(v: str) -> str:
-        parts = [p.partition("=") for p in str(v).split(SEP) if p]
+        parts = [p.partition("=") for p in str(v).split(HOT_SEP) if p]
         return sep.join(word("segment", lang, dimension=dimension_label(d, lang), segment=segment_label(d, g, lang))
                         for d, _, g in parts)
     return _by_unique(s, render)
 
 
-def display_frame(wl: Watchlist, lang: str, currency: str, thresholds: Mapping[str, float]) -> pd.DataFrame:
+def display_frame(wl: Watchlist, lang: str, thresholds: Mapping[str, float]) -> pd.DataFrame:
     """The list as the files show it: canonical column names, values in words and display units."""
     f = wl.frame
     out = pd.DataFrame(index=f.index)
@@ -162,7 +160,7 @@ def _safe_text(s: pd.Series) -> pd.Series:
 
 def watchlist_csv(wl: Watchlist, lang: str, currency: str, thresholds: Mapping[str, float]) -> str:
     """watchlist.csv's text: one header row in ``lang``, one row per listed loan, in rank order."""
-    shown = display_frame(wl, lang, currency, thresholds)
+    shown = display_frame(wl, lang, thresholds)
     for c in shown.columns:
         if c in TEXT_COLUMNS or c in ("reasons", "hotspots"):
             shown[c] = _safe_text(shown[c])
@@ -230,7 +228,7 @@ def watchlist_xlsx_bytes(wl: Watchlist, lang: str, currency: str, thresholds: Ma
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    shown = display_frame(wl, lang, currency, thresholds)
+    shown = display_frame(wl, lang, thresholds)
     columns = list(shown.columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=word("sheet", lang))
@@ -275,7 +273,7 @@ def _reasons_sheet(wb: Any, wl: Watchlist, lang: str, currency: str, thresholds:
     for letter, width in zip("ABCDE", (22, 50, 12, 18, 50), strict=True):
         ws.column_dimensions[letter].width = width
     heads = [words("headers.code", lang), words("headers.reason", lang), metric_label("loans", lang),
-             _money_heading("balance_at_risk", lang, currency), word("columns.status", lang)]
+             money_heading("balance_at_risk", lang, money_unit(lang, currency)), word("columns.status", lang)]
     safe_append(ws, [_bold(WriteOnlyCell(ws, value=h), bold) for h in heads])
     counts, at_risk = wl.counts(), wl.at_risk()
     skipped = {s.what: s for s in wl.not_run}

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from ..monitor.watchlist import SEP, Watchlist, reasons
-from ..monitor.watchlist_files import column_heading, needs_text, reason_label, word
+from ..monitor.watchlist_files import column_heading, money_heading, needs_text, reason_label, word
 from .blocks import Paragraph, Section, Table
 from .builder import Builder
 
@@ -46,11 +46,6 @@ def _reason(b: Builder, code: str) -> str:
     return reason_label(code, b.lang, b.run.thresholds)
 
 
-def _money_header(b: Builder, column: str) -> str:
-    label = column_heading(column, b.lang, b.run.ledger.currency, bare=True)
-    return b.texts.get("units.with_unit", label=label, unit=b.fmt.money_unit())
-
-
 def _reasons_table(b: Builder, wl: Watchlist, date: str) -> Table:
     lang, f = b.lang, b.fmt
     counts, at_risk = wl.counts(), wl.at_risk()
@@ -60,7 +55,7 @@ def _reasons_table(b: Builder, wl: Watchlist, date: str) -> Table:
         status = word("ran", lang) if code not in skipped else word("not_run", lang, why=needs_text(skipped[code], lang))
         rows.append([_reason(b, code), f.count(counts.get(code, 0)), f.money_cell(at_risk.get(code, 0.0)), status])
     headers = [b.texts.get("headers.reason"), b.label("loans", with_unit=False),
-               _money_header(b, "balance_at_risk"), word("columns.status", lang)]
+               money_heading("balance_at_risk", b.lang, b.fmt.money_unit()), word("columns.status", lang)]
     return b.table(b.texts.get("captions.watchlist_reasons", date=date), headers, rows, [False, True, True, False])
 
 
@@ -71,8 +66,9 @@ def _top_table(b: Builder, wl: Watchlist, date: str) -> Table:
     name = "customer_name" if "customer_name" in top.columns else "customer_id"
     columns = [c for c in TOP_COLUMNS if c in top.columns or c == "customer"]
     sep = word("separator", lang)
-    heads = {"customer": column_heading(name, lang, "CNY"), "balance_at_risk": _money_header(b, "balance_at_risk")}
-    headers = [heads.get(c) or column_heading(c, lang, b.run.ledger.currency) for c in columns]
+    heads = {"customer": column_heading(name, lang),
+             "balance_at_risk": money_heading("balance_at_risk", lang, b.fmt.money_unit())}
+    headers = [heads.get(c) or column_heading(c, lang) for c in columns]
     rows = []
     for rec in top.to_dict("records"):      # the report shows at most layout.watchlist_rows loans
         row = []
