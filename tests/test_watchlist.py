@@ -270,3 +270,16 @@ def test_every_reason_has_words_in_both_languages_and_a_rule() -> None:
     exposures = config()["exposures"]
     assert exposures["top10_customer_share"]["top"] == exposures["top10_customer_concentration"]["top"] == TOP_N
     assert set(config()["problems"]) == {"LARGE_EXPOSURE", "FLAGGED_OFFICER", "HOTSPOT_SEGMENT"}
+
+
+def test_a_broken_watchlist_csv_is_one_coded_error(wl: Watchlist, tmp_path: Path) -> None:
+    from microcredit_risk.errors import OutputError
+
+    run = make_run(tmp_path)
+    run.watchlist = write_watchlist(wl, tmp_path, "en", "CNY", THRESHOLDS)
+    save_run(run, tmp_path)
+    text = (tmp_path / "watchlist.csv").read_text("utf-8")
+    (tmp_path / "watchlist.csv").write_text(text.replace("Balance at risk", "Exposure"), "utf-8")
+    with pytest.raises(OutputError) as err:
+        load_run(tmp_path)
+    assert err.value.code == "E509" and "no column balance_at_risk" in err.value.line()

@@ -36,7 +36,7 @@ from ..vocabulary import (
     term_label,
     vocabulary,
 )
-from .watchlist import COLUMNS, HOT_SEP, SEP, Watchlist, empty_frame, reasons
+from .watchlist import COLUMNS, HOT_SEP, SEP, Watchlist, reasons
 
 # file column → the frame column it shows (reason_codes and reasons both show the frame's codes)
 FILE_COLUMNS = ("rank", "loan_id", "customer_id", "customer_name", "branch", "loan_officer", "product",
@@ -45,6 +45,7 @@ FILE_COLUMNS = ("rank", "loan_id", "customer_id", "customer_name", "branch", "lo
 GRADE_COLUMNS = ("five_category", "previous_category", "floor_category")
 MONEY_COLUMNS = ("balance", "balance_at_risk")
 TEXT_COLUMNS = ("loan_id", "customer_id", "customer_name", "branch", "loan_officer", "product")
+XLSX_ROWS = 1_048_575      # a worksheet's rows below its header; a longer list is cut there (the CSV has it all)
 NUMBER_FORMATS = {"balance": "#,##0.00", "balance_at_risk": "#,##0.00", "risk_share_ratio": "0.00%",
                   "days_past_due": "#,##0", "rank": "0", "maturity_date": "yyyy-mm-dd"}
 
@@ -194,6 +195,9 @@ def watchlist_from_csv(text: str, currency: str = "CNY", meta: Mapping[str, Any]
     known = _header_map(currency)
     cols = {h: known[h] for h in raw.columns if h in known}
     lang = next((lg for _, lg in cols.values()), "zh")
+    lacking = {"loan_id", "balance_at_risk", "reason_codes"} - {c for c, _ in cols.values()}
+    if lacking:
+        raise ValueError(f"no column {', '.join(sorted(lacking))}")
     grades = {grade_label(g, lg): g for g in vocabulary()["grades"] for lg in SCALE}
     frame = pd.DataFrame(index=raw.index)
     for h, (c, _) in cols.items():
@@ -214,8 +218,6 @@ def watchlist_from_csv(text: str, currency: str = "CNY", meta: Mapping[str, Any]
             frame[c] = pd.to_datetime(v)
         else:
             frame[c] = _unprefix(v).astype(object)
-    if frame.empty and not len(frame.columns):
-        frame = empty_frame()
     order = [c for c in COLUMNS if c in frame.columns]
     return Watchlist.from_json_obj(frame[order], meta)
 
@@ -228,7 +230,7 @@ def watchlist_xlsx_bytes(wl: Watchlist, lang: str, currency: str, thresholds: Ma
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    shown = display_frame(wl, lang, thresholds)
+    shown = display_frame(wl, lang, thresholds).head(XLSX_ROWS)
     columns = list(shown.columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=word("sheet", lang))
@@ -287,6 +289,8 @@ def _reasons_sheet(wb: Any, wl: Watchlist, lang: str, currency: str, thresholds:
         safe_append(ws, [words("headers.as_of", lang), date_text(wl.as_of, lang)])
     if wl.previous:
         safe_append(ws, [word("compared_with", lang), date_text(wl.previous, lang)])
+    if len(wl.frame) > XLSX_ROWS:
+        safe_append(ws, [word("truncated", lang, shown=f"{XLSX_ROWS:,d}", total=f"{len(wl.frame):,d}")])
 
 
 def _bold(c: Any, font: Any) -> Any:

@@ -284,5 +284,5 @@ def _watchlist(run_dir: Path, currency: str, meta: Any) -> Watchlist | None:
         return None
     try:
         return watchlist_from_csv(path.read_text(encoding="utf-8-sig"), currency, meta)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise OutputError("E505", where=str(path), detail=exc) from None
+    except (UnicodeDecodeError, ValueError) as exc:     # a hand-edited file: one clear line, not a traceback
+        raise OutputError("E509", where=str(path), detail=exc) from None
