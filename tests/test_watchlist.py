@@ -283,3 +283,18 @@ def test_a_broken_watchlist_csv_is_one_coded_error(wl: Watchlist, tmp_path: Path
     with pytest.raises(OutputError) as err:
         load_run(tmp_path)
     assert err.value.code == "E509" and "no column balance_at_risk" in err.value.line()
+
+
+def test_the_report_says_which_reasons_did_not_run(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in _loan(Y23, "X", grade="substandard").items() if k != "days_past_due"}]
+    clear = {"CUSTOMER_CONCENTRATION": "clear", "OFFICER_OUTLIERS": "clear", "INDUSTRY_HOTSPOT": "clear"}
+    got = build_watchlist(_frame(rows), Findings(states=clear), THRESHOLDS)
+    run = make_run(tmp_path)
+    run.watchlist = got
+    md = render_text(build_context(run, "en", make_catalogue()), "md")
+    assert "| Overdue but graded better than its days-past-due floor | 0 | 0.00 | Not run: the ledger has no " \
+           "Days past due column |" in md
+    assert "| Downgraded in the latest period | 0 | 0.00 | Not run: the ledger has a single year-end snapshot: " \
+           "no earlier grade to compare with |" in md
+    assert "4 reason(s) could not run for want of data" in md      # all but the three the findings feed
+    assert "At 31 Dec 2023, no loan meets any of the watchlist's reasons." in md
