@@ -13,7 +13,7 @@ from microcredit_risk.sample.export import export_bank_ledger
 from microcredit_risk.sample.simulate import simulate
 
 OUTPUTS = ["findings.json", "metrics.json", "metrics.xlsx", "models.json", "report.docx", "report.html",
-           "report.md", "run.json", "validation.json"]
+           "report.md", "run.json", "validation.json", "watchlist.csv", "watchlist.xlsx"]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_same_input_same_bytes_and_anonymize(ledger, run, tmp_path):
 
     names = set(load_ledger(ledger[0]).frame["customer_name"].dropna()) | \
         set(load_ledger(ledger[0]).frame["customer_id"].dropna())
-    text = "".join((anon / n).read_text("utf-8") for n in OUTPUTS if n.endswith((".json", ".md", ".html")))
+    text = "".join((anon / n).read_text("utf-8") for n in OUTPUTS if n.endswith((".json", ".md", ".html", ".csv")))
     leaked = [n for n in names if len(str(n)) >= 4 and str(n) in text]
     assert leaked == []
     assert pd.notna(names)  # the ledger did have names to hide

@@ -266,5 +266,5 @@ def test_analyze_pdf_adds_report_pdf_to_the_run_folder(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == ["findings.json", "metrics.json", "metrics.xlsx", "models.json", "report.docx", "report.html",
-                     "report.md", "report.pdf", "run.json", "validation.json"]
+                     "report.md", "report.pdf", "run.json", "validation.json", "watchlist.csv", "watchlist.xlsx"]
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"

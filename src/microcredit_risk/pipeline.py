@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .monitor.baseline import Baseline
     from .monitor.changes import Changes
     from .monitor.state import LoanState
+    from .monitor.watchlist import Watchlist
     from .stats.results import Statistics
 
 Progress = Callable[[str], None]
@@ -150,6 +151,15 @@ class Session:
         self._say("comparing with the baseline")
         return compare(metrics, findings, self.loan_state, self.ledger.currency, base)
 
+    @cached_property
+    def watchlist(self) -> Watchlist:
+        """The early-warning list (monitor/watchlist.py): latest snapshot, findings, thresholds."""
+        from .monitor.watchlist import build_watchlist
+
+        findings = self.findings
+        self._say("listing loans to watch")
+        return build_watchlist(self.ledger.frame, findings, self.profile.thresholds)
+
     def figures(self, only: Sequence[str] | None = None) -> RenderedFigures:
         """Draw the figure set (or the figures named in ``only``) from the metrics and findings."""
         from .figures import render_figures
@@ -200,6 +210,7 @@ class Session:
         from .figures import save_figures
         from .metrics.export import write_metrics_xlsx
         from .monitor.state import STATE_FILE, write_loan_state
+        from .monitor.watchlist_files import write_watchlist
         from .output import atomic_folder
         from .report.render import FORMATS, render_report
         from .report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
@@ -213,12 +224,15 @@ class Session:
                        for f in rendered.figures if "png" in saved.get(f.name, {})]
             for f in rendered.figures:
                 f.figure.clear()  # free the canvas memory; the files are written
+            watchlist = write_watchlist(self.watchlist, tmp, lang=self.lang, currency=self.ledger.currency,
+                                        thresholds=self.profile.thresholds)
             results = RunResults(
                 ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,
                 findings=self.findings, statistics=self.statistics, figures=figures,
                 bank=BankFacts(name=self.profile.name, kind=self.profile.kind, scope=self.profile.scope),
                 thresholds=self.profile.thresholds, benchmarks=self.profile.benchmarks, lang=self.lang, base_dir=tmp,
                 changes=self.changes,
+                watchlist=watchlist,
             )
             self._say("writing tables")
             save_run(results, tmp, validation=self.validation_json())

@@ -27,6 +27,7 @@ from .sections_diagnosis import conclusion
 from .sections_findings import findings_section, summary_lines
 from .sections_method import appendix_section, method_section
 from .sections_stats import statistics_section
+from .sections_watchlist import watchlist_section
 from .texts import Texts
 
 
@@ -85,7 +86,10 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     changes = changes_section(b)   # first, when the run has a --baseline: what changed since the last run
     summary = b.section("summary")
     body = [data_section(b), quality_section(b), structure_section(b), concentration_section(b),
-            migration_section(b), statistics_section(b), findings_section(b), method_section(b), appendix_section(b)]
+            migration_section(b), statistics_section(b), findings_section(b)]
+    if run.watchlist is not None:
+        body.append(watchlist_section(b, run.watchlist))
+    body += [method_section(b), appendix_section(b)]
     # The summary links to numbers shown later, so it is filled last (as section 1).
     b.number, b._ntab = summary.number, 0
     _summary(b, summary)

@@ -15,8 +15,11 @@ Files read from a run folder (all UTF-8 JSON unless said otherwise):
 * ``run.json`` — schema ``mcr.run/1``, written by ``mcr analyze``:
   ``{"schema": "mcr.run/1", "lang": "zh"|"en", "bank": {"name": str|null, "kind": str|null},
   "thresholds": {name: number}, "benchmarks": {metric: {"source", "value", "by_year": {year: number}}},
-  "figures": [{"name", "title", "path"}]}`` — ``figures`` is optional
-  (without it, ``figures/*.png`` are listed and titled from their PNG "Title" text chunk).
+  "figures": [{"name", "title", "path"}], "watchlist": {"as_of", "previous", "not_run": [{what, needs,
+  reason}]}}`` — ``figures`` is optional (without it, ``figures/*.png`` are listed and titled from
+  their PNG "Title" text chunk); so is ``watchlist``.
+* ``watchlist.csv`` — the early-warning list (monitor/watchlist_files.py); without it the report has
+  no watchlist section.
 * ``figures/<name>.png``.
 * ``changes.json`` — schema ``mcr.changes/1``, only in a run made with ``--baseline`` (monitor/changes.py).
 
@@ -42,6 +45,8 @@ from ..metrics.export import metrics_from_json, metrics_json
 from ..metrics.export import skipped_from_json as _skipped
 from ..metrics.table import Metrics
 from ..monitor.changes import Changes, changes_from_json, changes_json
+from ..monitor.watchlist import Watchlist
+from ..monitor.watchlist_files import watchlist_from_csv
 from ..output import GENERATOR, RUN_SCHEMA
 from ..profile import Benchmark
 from ..stats.export import models_json
@@ -111,6 +116,7 @@ class RunResults:
     lang: str = "zh"
     base_dir: Path | None = None
     changes: Changes | None = None       # changes.json: what changed since the --baseline run
+    watchlist: Watchlist | None = None      # the early-warning list as watchlist.csv holds it (None: no list)
 
     def figure_file(self, fig: FigureRef) -> Path | None:
         """The PNG on disk, or None when it is not there."""
@@ -164,7 +170,8 @@ def run_json(run: RunResults) -> dict[str, Any]:
     return {"schema": RUN_SCHEMA, "generator": GENERATOR, "lang": run.lang, "bank": asdict(run.bank),
             "thresholds": dict(sorted(run.thresholds.items())),
             "benchmarks": {k: b.to_json_obj() for k, b in sorted(run.benchmarks.items())},
-            "figures": [asdict(f) for f in run.figures]}
+            "figures": [asdict(f) for f in run.figures],
+            **({"watchlist": run.watchlist.to_json_obj()} if run.watchlist is not None else {})}
 
 
 # -- the run folder ---------------------------------------------------------------------------------
@@ -261,4 +268,16 @@ def load_run(run_dir: Path) -> RunResults:
         benchmarks={str(k): Benchmark.from_json_obj(v) for k, v in (meta.get("benchmarks") or {}).items()},
         lang=str(meta.get("lang", "zh")), base_dir=run_dir,
         changes=None if changes is None else changes_from_json(changes, str(run_dir / "changes.json")),
+        watchlist=_watchlist(run_dir, ledger.currency, meta.get("watchlist")),
     )
+
+
+def _watchlist(run_dir: Path, currency: str, meta: Any) -> Watchlist | None:
+    """watchlist.csv read back (with run.json's ``watchlist``: its dates, the reasons not run); None without it."""
+    path = run_dir / "watchlist.csv"
+    if not path.is_file():
+        return None
+    try:
+        return watchlist_from_csv(path.read_text(encoding="utf-8-sig"), currency, meta)
+    except (UnicodeDecodeError, ValueError) as exc:     # a hand-edited file: one clear line, not a traceback
+        raise OutputError("E509", where=str(path), detail=exc) from None
