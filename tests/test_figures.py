@@ -61,7 +61,7 @@ def test_category_mix_stacks_shares_normal_first():
     np.testing.assert_allclose(heights[:, 0], [0.9, 0.07, 0.02, 0.01, 0.0])
     bottoms = [p.get_y() for p in ax.containers[2]]                            # substandard sits on 0.9+0.07
     np.testing.assert_allclose(bottoms, [0.97, 0.95])
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["损失", "可疑", "次级", "关注", "正常"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["损失", "可疑", "次级", "关注", "正常"]
 
 
 def heat(ax) -> np.ndarray:
@@ -116,9 +116,11 @@ def test_vintage_curves_by_years_on_book():
     l2021, l2022 = ax.lines
     assert list(l2021.get_xdata()) == [1, 2] and list(l2021.get_ydata()) == [0.01, 0.03]
     assert list(l2022.get_xdata()) == [1] and list(l2022.get_ydata()) == [0.02]
-    # the legend beside the axes (a figure legend), covering no curve
-    assert ax.get_legend() is None
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["2021 年发放", "2022 年发放"]
+    # the legend beside the axes (anchored right of them), covering no curve
+    fig.canvas.draw()
+    legend = ax.get_legend()
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
+    assert [t.get_text() for t in legend.get_texts()] == ["2021 年发放", "2022 年发放"]
 
 
 def test_officer_funnel_points_and_flagged_names():

@@ -139,7 +139,7 @@ def test_vintage_scale_is_set_by_the_young_cohorts():
     assert ax.get_ylim() == pytest.approx((0.0, 0.065))
     marks = [a.get_text() for a in ax.texts]
     assert marks == ["↑ 12.5%", "↑ 9.0%"]          # the cut cohorts' final rates, at the top
-    assert ax.get_legend() is None and len(fig.legends[0].get_texts()) == 7
+    assert not fig.legends and len(ax.get_legend().get_texts()) == 7   # beside the axes, below the title
     styles = [(ln.get_color(), ln.get_marker()) for ln in ax.lines]
     assert len(set(styles)) == 7 and len({c for c, _ in styles}) == 7
     assert vintage_top({"2022": pd.Series([0.01, 0.02])}) == pytest.approx(0.022)

@@ -70,3 +70,31 @@ def test_chinese_title_is_drawn_with_the_embedded_font(tmp_path):
     assert styled.tobytes() == embedded.tobytes()
     # the comparison can fail: the old stack (Arial first) drew the title as boxes
     assert _screenshot(args, page.replace("</head>", tofu, 1), tmp_path, "tofu").tobytes() != embedded.tobytes()
+
+
+WIDTH_PROBE = """<script>
+window.addEventListener("load", function () {
+  var narrow = Array.prototype.slice.call(document.querySelectorAll("table")).map(function (t) {
+    var cell = t.querySelector("tbody td");
+    var em = parseFloat(getComputedStyle(cell).fontSize);
+    return cell.getBoundingClientRect().width / em;
+  });
+  document.body.setAttribute("data-first-column-em", Math.min.apply(null, narrow).toFixed(1));
+});
+</script>"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_a_wide_tables_label_column_keeps_room_for_a_word(tmp_path):
+    """A table wider than the page scrolls; its label column is not squeezed to one character a line."""
+    run = make_run(tmp_path / "run")
+    (html,) = render_report(run, tmp_path / "out", lang="zh", formats=("html",), catalogue=make_catalogue())
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.read_text("utf-8").replace("</body>", WIDTH_PROBE + "</body>"), "utf-8")
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+           "--window-size=800,2000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    found = re.search(r'data-first-column-em="([0-9.]+)"', dom)
+    assert found, dom[-500:]
+    assert float(found.group(1)) >= 6.5

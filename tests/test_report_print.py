@@ -167,6 +167,16 @@ def test_typst_source_keeps_every_text_a_string_literal(run, tmp_path):
     assert (tmp_path / "figures" / "npl_trend.png").is_file()
 
 
+def test_typst_table_cells_break_long_codes_at_underscores(run, tmp_path):
+    """The method chapter's metric codes (renewed_normal_overdue_count) ran into the next column."""
+    src = typst_source(_ctx(run, "zh"), tmp_path)
+    cells = re.findall(r'\[#"((?:[^"\\]|\\.)*)"\]', src)
+    codes = [c for c in cells if re.fullmatch(r"[a-z0-9]+(?:_\u200b[a-z0-9]+)+", c)]
+    assert "npl_\u200bratio" in codes
+    assert not [c for c in cells if re.search(r"_[a-z]", c)]       # no underscore without a break after it
+    assert '#"<script>alert(1)</script>"' in typst_source(_ctx(run, "en"), tmp_path)
+
+
 @pytest.fixture(scope="module", params=["zh", "en"])
 def pdf(run, tmp_path_factory, request):
     folder = tmp_path_factory.mktemp(f"pdf_{request.param}")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -125,12 +126,21 @@ def ratio_twin(ax: Any, colour: str) -> Any:
     return ax2
 
 
-def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--") -> Any:
-    """A limit drawn on the axis it refers to, its value printed at the right end on that axis."""
+def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--", left: bool = False) -> Any:
+    """A limit drawn on the axis it refers to, its value printed at the right end on that axis (at the
+    left end with ``left``, where the right end holds other labels)."""
     line = ax.axhline(value, color=colour, linestyle=linestyle, linewidth=1)
-    ax.text(0.995, value, text, transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=7,
-            color=colour, bbox=LABEL_BOX)
+    ax.text(0.005 if left else 0.995, value, text, transform=ax.get_yaxis_transform(), ha="left" if left else "right",
+            va="bottom", fontsize=7, color=colour, bbox=LABEL_BOX)
     return line
+
+
+def row_positions(labels: list[str], extra_line: float = 0.7) -> np.ndarray:
+    """y of each row of a labelled bar or forest chart: a row is one unit tall plus ``extra_line`` per
+    wrapped line of its label, so a two-line label never runs into its neighbours' (the figure's
+    height allows the same amount per extra line)."""
+    heights = np.array([1.0 + extra_line * label.count("\n") for label in labels])
+    return np.cumsum(heights) - heights / 2 - heights[0] / 2 if len(labels) else heights
 
 
 # -- readers: select, never recompute ---------------------------------------------------------
@@ -161,21 +171,31 @@ MAX_YEAR_LABELS = 12   # more years than this: every k-th labelled (the latest a
 MIN_YEAR_SLOTS = 4     # fewer years than this (a one-snapshot ledger) keep the width of four: no giant bar
 
 
-def year_axis(ax: Any, x: Any, index: Any, fit: bool = True) -> set[int]:
-    """Year labels under ``x`` (one per snapshot in ``index``), thinned so 36 year-ends stay readable;
-    returns the positions labelled (value labels go there only). With ``fit`` (x = 0, 1, …) a short
-    series is centred in MIN_YEAR_SLOTS slots."""
+def year_positions(index: Any) -> np.ndarray:
+    """x of each snapshot: years since the first, so a year missing from the ledger leaves a gap
+    (1975 and 1980 are five slots apart, not neighbours); consecutive years give 0, 1, 2, …"""
+    years = np.array([pd.Timestamp(t).year for t in index], dtype=float)
+    return years - years[0] if len(years) else years
+
+
+def year_axis(ax: Any, x: Any, index: Any, fit: bool = True, max_labels: int = MAX_YEAR_LABELS) -> set[Any]:
+    """Year labels under ``x`` (one per snapshot in ``index``), thinned so 36 year-ends stay readable
+    (every k-th calendar year, counted back from the latest); returns the positions labelled (value
+    labels go there only). With ``fit`` (x in year slots) a short series is centred in
+    MIN_YEAR_SLOTS slots. ``max_labels``: fewer for a half-width panel."""
     x = list(x)
-    if fit and len(x) < MIN_YEAR_SLOTS:
-        pad = (MIN_YEAR_SLOTS - len(x)) / 2
-        ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
+    years = [pd.Timestamp(t).year for t in index]
+    span = years[-1] - years[0] + 1 if years else 0
+    if fit and x and span < MIN_YEAR_SLOTS:
+        pad = (MIN_YEAR_SLOTS - span) / 2
+        ax.set_xlim(x[0] - 0.5 - pad, x[-1] + 0.5 + pad)
     labels = year_labels(index)
-    step = max(1, -(-len(x) // MAX_YEAR_LABELS))
-    keep = [i for i in range(len(x)) if (len(x) - 1 - i) % step == 0]
+    step = max(1, -(-span // max_labels))
+    keep = [i for i in range(len(x)) if (years[-1] - years[i]) % step == 0]
     ax.set_xticks([x[i] for i in keep], [labels[i] for i in keep])
-    if step > 1:
+    if step > 1 or len(keep) < len(x):
         ax.set_xticks(x, minor=True)
-    return set(keep)
+    return {x[i] for i in keep}
 
 
 def pct(value: float, decimals: int = 1) -> str:

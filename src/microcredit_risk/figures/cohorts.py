@@ -46,6 +46,18 @@ def vintage_top(curves: dict[str, pd.Series]) -> float:
     return all_top * 1.1 if all_top > 0 else 0.01
 
 
+MAX_COHORTS = 12      # more origination years than this: the latest 12 (a 30-year tape has 30 legend rows)
+MAX_AGE_TICKS = 16    # more years on book than this: every k-th labelled
+
+
+def shown_ages(curves: dict[str, pd.Series], top: float) -> int:
+    """The oldest age at which something is drawn inside the axes (a point at or below ``top``, or a
+    cut cohort's mark): the x-axis ends there, not at the old cohorts' invisible tails."""
+    ages = [int(a) for s in curves.values() for a in s.index[s.to_numpy() <= top]]
+    ages += [int(s.index[s.to_numpy() > top][0]) for s in curves.values() if (s.to_numpy() > top).any()]
+    return max(ages) if ages else 0
+
+
 @figure("vintage")
 def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> Figure:
     """Cumulative default rate against years on book, one line per origination year (colour and marker
@@ -54,7 +66,12 @@ def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> 
     curves = vintage_curves(metrics)
     if not curves:
         raise MissingInput("metric vintage_default_rate", "no vintage_default_rate (needs origination_date)")
-    fig = new_figure(opts, t.title("vintage"))
+    total = len(curves)
+    if total > MAX_COHORTS:
+        curves = {c: curves[c] for c in sorted(curves)[-MAX_COHORTS:]}
+    title = t.title("vintage") + ("\n" + t.text("cohorts_truncated", shown=MAX_COHORTS, total=total).strip()
+                                  if total > MAX_COHORTS else "")
+    fig = new_figure(opts, title, height_cm=9.0 + 0.4 * title.count("\n"))
     ax = fig.add_subplot()
     top = vintage_top(curves)
     cut = 0   # cut cohorts' marks stack downwards, so two leaving at the same age do not overlap
@@ -68,12 +85,14 @@ def vintage(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -> 
             cut += 1
     ax.set_xlabel(t.label("years_on_book"))
     ax.set_ylabel(t.label("default_rate"))
-    ages = sorted({int(a) for s in curves.values() for a in s.index})
-    ax.set_xticks(ages)
+    last = shown_ages(curves, top)
+    step = max(1, -(-(last + 1) // MAX_AGE_TICKS))
+    ax.set_xticks(list(range(0, last + 1, step)))
+    ax.set_xlim(-0.5, last + 0.5)
     ax.set_ylim(0, top)
     percent_axis(ax.yaxis)
-    n = len(curves)
-    fig.legend(loc="outside right upper", ncol=1 if n <= 12 else 2, fontsize=7)
+    # beside the axes from their top (a figure legend would sit level with the title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=7)
     return fig
 
 

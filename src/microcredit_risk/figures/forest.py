@@ -13,7 +13,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from .. import vocabulary as vocab
 from ..metrics.table import Metrics
 from ..stats.results import PER_PP, ModelTerm, Statistics
-from .base import FigureOptions, MissingInput, figure, new_figure
+from .base import FigureOptions, MissingInput, figure, new_figure, row_positions
 from .style import BLUE, GREY, VERMILION
 from .texts import FigureTexts
 
@@ -86,7 +86,7 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     extra = sum(label.count("\n") for label in labels)
     fig = new_figure(opts, t.title("driver_forest"), height_cm=5.0 + 0.5 * len(terms) + 0.35 * extra)
     ax = fig.add_subplot()
-    y = np.arange(len(terms))
+    y = row_positions(labels)   # a wrapped label gets the extra height the figure was given for it
     ors = np.array([tm.odds_ratio for tm in terms])
     lo = np.array([tm.ci_low for tm in terms])
     hi = np.array([tm.ci_high for tm in terms])

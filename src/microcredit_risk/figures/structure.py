@@ -20,17 +20,20 @@ from .base import (
     new_figure,
     pct,
     percent_axis,
+    row_positions,
     threshold_text,
     year_axis,
+    year_positions,
 )
 from .peers import add_peers
-from .style import BLUE, DARK, GREEN, GREY, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
+from .style import BLUE, DARK, GREEN, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, PURPLE, VERMILION
 from .texts import common
 
 STRUCTURE_DIMENSIONS = ("industry", "guarantee_type", "product", "region")
 # the findings whose named segments a structure chart marks (a hotspot, never a verdict of its own)
 HOTSPOT_CODES = {"industry": ("INDUSTRY_HOTSPOT",), "guarantee_type": ("GUARANTEE_WEAKNESS",),
                  "product": ("PRODUCT_HOTSPOT",), "region": ("REGION_HOTSPOT",)}
+ROW_EXTRA_LINE = 0.9   # rows of 0.45 cm, 0.4 cm more per wrapped line of a label (see the figure height)
 LABEL_WIDTH = 36   # characters of a segment name per line (names without spaces never break)
 
 
@@ -78,15 +81,16 @@ def _structure(dimension: str) -> FigureFunc:
         cap = int(common()["structure_max_segments"])
         total = len(table)
         table = top_and_other(table, cap)
-        title = t.title(name) + (t.text("truncated", shown=cap, total=total) if total > cap else "")
+        # the truncation note on a line of its own: beside the title it runs off a 16 cm canvas
+        title = t.title(name) + ("\n" + t.text("truncated", shown=cap, total=total).strip() if total > cap else "")
         # long names (the GB/T 4754 sections in English) wrap onto a second line, not into the plot
         labels = [textwrap.fill(t.value(dimension, s), LABEL_WIDTH, break_long_words=False) for s in table.index]
         if total > cap:
             labels[-1] = t.label("other_segments", n=total - cap)
         extra = sum(label.count("\n") for label in labels)
-        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra)
+        fig = new_figure(opts, title, height_cm=4.5 + 0.45 * len(table) + 0.4 * extra + 0.4 * title.count("\n"))
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]})
-        y = np.arange(len(table))
+        y = row_positions(labels, ROW_EXTRA_LINE)
         hot = table.index.isin([seg for code in HOTSPOT_CODES[dimension] for seg in opts.named(code, dimension)])
         left.barh(y, table["balance_share"].to_numpy(), 0.65, color=np.where(hot, VERMILION, BLUE).tolist())
         for yi, v in zip(y, table["balance_share"].to_numpy(), strict=True):
@@ -103,8 +107,9 @@ def _structure(dimension: str) -> FigureFunc:
             right.scatter(ratios[hot], y[hot], s=34, color=VERMILION, marker="D", zorder=4, label=t.label("hotspot"))
         for yi, v, h in zip(y, ratios, hot, strict=True):
             if np.isfinite(v):
-                right.annotate(pct(v, 2), (v, yi), textcoords="offset points", xytext=(5, 0), va="center",
-                               fontsize=6.5, color=VERMILION if h else DARK)
+                # boxed: the portfolio line behind a label close to it does not strike it through
+                right.annotate(pct(v, 2), (v, yi), textcoords="offset points", xytext=(7 if h else 5, 0), va="center",
+                               fontsize=6.5, color=VERMILION if h else DARK, bbox=LABEL_BOX)
         overall = metrics.get("npl_ratio", as_of=table.attrs["as_of"])
         if overall is not None:
             right.axvline(overall, color=VERMILION, linestyle="--", linewidth=1,
@@ -115,7 +120,11 @@ def _structure(dimension: str) -> FigureFunc:
         right.set_xlabel(t.metric("npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)
-        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1 if peers else 2, fontsize=7)
+        # right-aligned with the panel and one column when a hotspot adds a third entry: two columns of
+        # three entries are wider than the panel, and constrained layout then pushes them off the canvas
+        entries = len(right.get_legend_handles_labels()[0])
+        right.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=1 if entries > 2 else 2, fontsize=7,
+                     borderaxespad=0.2)
         fig.flagged = sorted(str(n) for n in table.index[hot])  # type: ignore[attr-defined]
         return fig
 
@@ -176,11 +185,13 @@ def concentration(metrics: Metrics, stats: Statistics | None, opts: FigureOption
 
 
 # (metric, threshold, colour): the two top-10 ratios always; the single-customer ones when a finding cites them
-CONCENTRATION_SERIES = (("top10_customer_share", "top10_share_max", BLUE),
-                        ("top10_customer_concentration", "top10_customer_max", PURPLE),
-                        ("single_customer_concentration", "single_customer_max", GREEN),
-                        ("single_group_concentration", "single_group_max", ORANGE))
+# (each its own marker too: two ratios of similar size, say 7 % of loans and 7 % of capital, still read apart)
+CONCENTRATION_SERIES = (("top10_customer_share", "top10_share_max", BLUE, "o"),
+                        ("top10_customer_concentration", "top10_customer_max", PURPLE, "s"),
+                        ("single_customer_concentration", "single_customer_max", GREEN, "^"),
+                        ("single_group_concentration", "single_group_max", ORANGE, "D"))
 CONCENTRATION_CODE = "CUSTOMER_CONCENTRATION"
+HALF_WIDTH_YEAR_LABELS = 6
 
 
 def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: pd.Index) -> None:
@@ -188,14 +199,15 @@ def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: 
     bold and named so."""
     t = opts.texts
     breached = opts.breached(CONCENTRATION_CODE)
-    x = np.arange(len(index))
+    x = year_positions(index)
     tops, plotted = [0.0], []
-    for key, limit_key, colour in CONCENTRATION_SERIES:
+    for key, limit_key, colour, marker in CONCENTRATION_SERIES:
         series = annual(metrics.series(key).dropna())
         if series.empty or (key.startswith("single") and key not in breached):
             continue
         vals = series.reindex(index).to_numpy()
-        ax.plot(x, vals, color=colour, marker="o", label=t.metric(key))
+        ax.plot(x, vals, color=colour, marker=marker, markerfacecolor="white" if marker != "o" else colour,
+                label=t.metric(key))
         plotted.append(key)
         tops.append(float(np.nanmax(vals)))
         limit = breached.get(key, opts.threshold(limit_key))
@@ -205,7 +217,7 @@ def _concentration_panel(ax: Any, metrics: Metrics, opts: FigureOptions, index: 
                        linewidth=1.8 if key in breached else 0.9, label=label)
             tops.append(limit)
     tops += [float(np.nanmax(p.get_ydata())) for p in add_peers(ax, plotted, opts, x, index)]
-    year_axis(ax, x, index)
+    year_axis(ax, x, index, max_labels=HALF_WIDTH_YEAR_LABELS)   # a half-width panel
     ax.set_xlabel(t.text("year"))
     ax.set_ylabel(t.label("ratio_axis"))
     ax.set_ylim(0, max(tops) * (1.45 + 0.1 * max(0, len(ax.get_lines()) - 4)))  # room for the legend

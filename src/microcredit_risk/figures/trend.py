@@ -27,6 +27,7 @@ from .base import (
     ratio_twin,
     threshold_text,
     year_axis,
+    year_positions,
 )
 from .peers import add_peers, peer_columns
 from .style import BLUE, DARK, GRADE_COLOURS, GREY, LABEL_BOX, LIMIT_COLOUR, ORANGE, SKY, VERMILION
@@ -47,7 +48,7 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ratio = portfolio_series(metrics, "npl_ratio").reindex(balance.index)
     fig = new_figure(opts, t.title("npl_trend"))
     ax = fig.add_subplot()
-    x = np.arange(len(balance))
+    x = year_positions(balance.index)
     divisor, unit = t.money_scale(float(balance.abs().max()))
     w = 0.38
     b1 = ax.bar(x - w / 2, balance.to_numpy(), w, color=BLUE, label=t.metric("balance"))
@@ -89,7 +90,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     table = table.loc[annual(pd.Series(0.0, index=table.index)).index].reindex(columns=[g for g in GRADES if g in table.columns])
     fig = new_figure(opts, t.title("category_mix"))
     ax = fig.add_subplot()
-    x = np.arange(len(table))
+    x = year_positions(table.index)
     shown = year_axis(ax, x, table.index)
     bottom = np.zeros(len(table))
     for grade in table.columns:
@@ -104,7 +105,7 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     # the NPL grades are thin slices at this scale: print the NPL ratio above each bar
     npl = portfolio_series(metrics, "npl_ratio").reindex(table.index)
     if len(x) > MAX_YEAR_LABELS:   # too many bars for a label each: the latest only
-        shown = {len(x) - 1}
+        shown = {x[-1]}
     for xi, v in zip(x.tolist(), npl.to_numpy(dtype=float).tolist(), strict=True):
         if np.isfinite(v) and xi in shown:
             ax.text(xi, 1.01, t.label("npl_on_bar", value=pct(v, 2)), ha="center", va="bottom", fontsize=7,
@@ -115,7 +116,8 @@ def category_mix(metrics: Metrics, stats: Statistics | None, opts: FigureOptions
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="outside right upper")
+    # beside the axes, from their top: a figure legend would sit level with the title
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
 
 
@@ -128,7 +130,7 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     ratio = portfolio_series(metrics, "deviation_ratio").reindex(od.index)
     fig = new_figure(opts, t.title("deviation"))
     ax = fig.add_subplot()
-    x = np.arange(len(od))
+    x = year_positions(od.index)
     divisor, unit = t.money_scale(float(np.nanmax([od.abs().max(), npl.abs().max()])))
     w = 0.38
     b1 = ax.bar(x - w / 2, od.to_numpy(), w, color=SKY, label=t.metric("overdue90_balance"))
@@ -174,15 +176,18 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     handles: list[Any] = [h]
     labels = [t.label("history")]
     last_t, last_v = hist.index[-1], float(hist.iloc[-1])
+    # the higher scenario's value above its point, the lower one's below: close values never overprint
+    top_scenario = max(proj, key=lambda k: proj[k][1]) if proj else None
     for scenario, colour, marker in (("base", SKY, "s"), ("stress", VERMILION, "^")):
         if scenario not in proj:
             continue
         when, v = proj[scenario]
+        above = scenario == top_scenario or len(proj) == 1
         ax.plot(np.array([last_t, when], dtype="datetime64[ns]"), [last_v, v], color=colour, linestyle="--", linewidth=1.1)
         (p,) = ax.plot(np.array([when], dtype="datetime64[ns]"), [v], color=colour, marker=marker, markersize=7, linestyle="none",
                        label=t.label(scenario))
-        ax.annotate(pct(v, 2), (when, v), textcoords="offset points", xytext=(8, 0), va="center", fontsize=7.5,
-                    color=colour)
+        ax.annotate(pct(v, 2), (when, v), textcoords="offset points", xytext=(8, 1 if above else -1),
+                    va="bottom" if above else "top", fontsize=7.5, color=colour)
         handles.append(p)
         labels.append(t.label(scenario))
     thin = len(hist) > MAX_YEAR_LABELS
@@ -193,7 +198,8 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
                     fontsize=7, color=BLUE, bbox=LABEL_BOX)
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
-        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":"))
+        # its value at the left end: the right end holds the projected values
+        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":", left=True))
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
     year_axis(ax, ticks, ticks, fit=False)

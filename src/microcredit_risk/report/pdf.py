@@ -62,6 +62,16 @@ def _t(text: str) -> str:
     return f"#{_s(text)}"
 
 
+_IDENT_BREAK = re.compile(r"_(?=\w)")
+
+
+def _cell(text: str) -> str:
+    """A table cell's text with a break opportunity (zero-width space) after each underscore: a
+    metric's code (renewed_normal_overdue_count) has no space to break at and would run into the
+    next column of a narrow table."""
+    return _t(_IDENT_BREAK.sub("_\u200b", text))
+
+
 def _fonts(names: tuple[str, ...]) -> str:
     return "(" + ", ".join(_s(n) for n in names) + ",)"
 
@@ -94,7 +104,7 @@ class _Writer:
         cells = []
         for row in t.rows:
             padded = (list(row) + [""] * n)[:n]
-            cells.append(", ".join(f"[{_t(c)}]" for c in padded))
+            cells.append(", ".join(f"[{_cell(c)}]" for c in padded))
         header = ", ".join(f"[#strong({_s(h)})]" for h in t.headers)
         body = ",\n    ".join(cells)
         self.out.append(
