@@ -133,6 +133,15 @@ def test_an_alias_names_the_partition_and_it_wins_over_as_of_option(tmp_path: Pa
     folder.mkdir()
     part.to_parquet(folder / "p.parquet")
     assert load_ledger(tmp_path, as_of="2020-12-31").snapshots == [pd.Timestamp("2023-12-31")]
+    # Hive's habitual dt=… is no alias: the column map names it
+    spark = tmp_path.parent / f"{tmp_path.name}_spark"
+    (spark / "dt=2022-12-31").mkdir(parents=True)
+    part.to_parquet(spark / "dt=2022-12-31" / "p.parquet")
+    with pytest.raises(LedgerError, match=r"\[E009\]"):
+        load_ledger(spark)
+    cmap = tmp_path.parent / f"{tmp_path.name}_map.toml"
+    cmap.write_text('[columns]\n"dt" = "as_of"\n', "utf-8")
+    assert load_ledger(spark, columns=cmap).snapshots == [pd.Timestamp("2022-12-31")]
 
 
 def test_an_empty_folder_and_a_pattern_matching_nothing(tmp_path: Path) -> None:
