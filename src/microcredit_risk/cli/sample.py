@@ -12,6 +12,7 @@ from ..output import write_file
 from ..sample import export_bank_ledger, kinds, simulate
 from .app import app
 from .common import one_of, stdout
+from .progress import progress
 
 
 @app.command("sample")
@@ -33,7 +34,9 @@ def sample(
             raise UsageError("E608", value=fmt)
         from ..sample.monthly import plan_monthly, write_monthly
 
-        done = write_monthly(plan_monthly(kind, seed=seed, loans=loans), out)
+        with progress(False) as say:  # a spinner on a terminal only: a 1M-loan sample takes minutes
+            say("simulating the loan lives")
+            done = write_monthly(plan_monthly(kind, seed=seed, loans=loans), out, progress=lambda p: say(f"writing {p}"))
         console.print(f"{done.folder}  ({done.partitions} partitions as_of=YYYY-MM-DD/part-0.parquet, "
                       f"{done.rows} rows, {done.loans} loans)")
         console.print(f"{done.profile}  (bank profile)")
