@@ -105,5 +105,5 @@ def test_a_write_off_is_shown_once_with_balance_zero_then_the_loan_is_gone(month
 def test_format_does_not_apply_to_the_monthly_sample(tmp_path: Path) -> None:
     assert invoke("sample", "--monthly", "--format", "csv", "--out", tmp_path) == (
         2, "", "mcr: error: --format csv does not apply with --monthly: the monthly sample is written as "
-               "Parquet partitions [E608]\n")
+               "Parquet partitions [E609]\n")
     assert not any(tmp_path.iterdir())

@@ -31,7 +31,7 @@ def sample(
     console = stdout()
     if monthly:
         if fmt is not None:
-            raise UsageError("E608", value=fmt)
+            raise UsageError("E609", value=fmt)
         from ..sample.monthly import plan_monthly, write_monthly
 
         with progress(False) as say:  # a spinner on a terminal only: a 1M-loan sample takes minutes

@@ -49,17 +49,23 @@ def profile_toml(profile: dict[str, Any]) -> str:
     lines += [f"{y} = {v}" for y, v in bank["net_capital"].items()]
     lines += ["", "[bank.total_npl_ratio]  # whole-bank NPL ratio"]
     lines += [f"{y} = {v}" for y, v in bank["total_npl_ratio"].items()]
+    for metric, peer in profile.get("benchmarks", {}).items():   # peer figures of a kind (branch peer-xlsx)
+        lines += ["", f"[benchmarks.{metric}]"]
+        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in peer.items()]
     return "\n".join(lines) + "\n"
 
 
 def bank_profile(p: dict[str, Any], eng: Engine, years: tuple[int, ...], net_capital: np.ndarray) -> dict[str, Any]:
     """The bank facts of a sample: net capital by year as simulated, the kind's whole-bank NPL ratios."""
-    return {"bank": {
+    profile: dict[str, Any] = {"bank": {
         "name": p["name"], "kind": p["profile_kind"], "scope": p.get("scope", "bank"), "language": "zh",
         "net_capital": {y: int(round(v, -4)) for y, v in zip(years, net_capital, strict=True)},
         "total_npl_ratio": {y: float(v) for y, v in zip(years, eng.cal.per_year(p["total_npl_ratio"])[eng.cal.study],
                                                        strict=True)},
     }}
+    if p.get("benchmarks"):
+        profile["benchmarks"] = {m: dict(b) for m, b in p["benchmarks"].items()}
+    return profile
 
 
 def lives(kind: str, seed: int, loans: int | None, years: tuple[int, ...]
