@@ -100,6 +100,24 @@ class LedgerCommandCases:
         assert invoke(self.command, missing, *extra, "--lang", "zh") == (
             1, "", f"mcr: error: {missing}：文件不存在 [E012]\n")
 
+    def test_a_folder_without_ledger_files_exits_1(self, tmp_path: Path) -> None:
+        empty = tmp_path / "ledger"
+        empty.mkdir()
+        extra = [a.replace("{tmp}", str(tmp_path)) for a in self.extra]
+        assert invoke(self.command, empty, *extra) == (
+            1, "", f"mcr: error: {empty}: no ledger file (.xlsx, .xlsm, .xls, .ods, .csv, .tsv, .parquet) found: a "
+                   "folder is searched recursively, a pattern is matched as written; hidden files and names starting "
+                   "with _ or ~$ are skipped [E026]\n")
+
+    def test_a_folder_reads_as_its_file(self, ledger: Path, tmp_path: Path) -> None:
+        folder = tmp_path / "ledger"
+        (folder / "as_of=2099-12-31" / "_SUCCESS").parent.mkdir(parents=True)
+        (folder / "as_of=2099-12-31" / "_SUCCESS").write_text("", "utf-8")
+        (folder / "2023.csv").write_bytes(ledger.read_bytes())
+        code, _, err = self.run(ledger, tmp=tmp_path)
+        # the same status and lines; warnings name the file the folder held
+        assert self.run(folder, tmp=tmp_path)[::2] == (code, err.replace(str(ledger), str(folder / "2023.csv")))
+
     def test_no_ledger_argument_exits_2(self, tmp_path: Path) -> None:
         extra = [a.replace("{tmp}", str(tmp_path)) for a in self.extra]
         assert invoke(self.command, *extra) == (2, "", "mcr: error: missing argument LEDGER [E603]\n")

@@ -1,6 +1,7 @@
 """The one writer of every file and folder any command writes: completely or not at all.
 
-* :func:`write_file` / :func:`atomic_file` — one file, written beside its target and renamed.
+* :func:`write_file` / :func:`atomic_file` — one file, written beside its target and renamed;
+  :func:`write_parquet` a pyarrow table so (a partition of a monthly sample, `mcr sample --monthly`).
 * :func:`atomic_folder` — a run folder, built beside its target and swapped in with one rename.
   Only an empty folder or one of our own runs is replaced; an own run is recognised by its content
   (``run.json`` with our schema and marker, and no file we did not write), never by a file name.
@@ -92,6 +93,16 @@ def write_file(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` atomically; return the path."""
     with atomic_file(path) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
+
+
+def write_parquet(path: str | Path, table: Any, compression: str = "zstd") -> Path:
+    """Write a pyarrow ``table`` to ``path`` atomically. Deterministic: no pandas metadata, no
+    timestamps; the same table and pyarrow version give the same bytes."""
+    import pyarrow.parquet as pq
+
+    with atomic_file(path) as tmp:
+        pq.write_table(table, tmp, compression=compression)
     return Path(path)
 
 

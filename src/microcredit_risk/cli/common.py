@@ -168,7 +168,8 @@ def _as_of(value: str | None) -> str | None:
 
 # -- shared option types ---------------------------------------------------------------------------
 LedgerPaths = Annotated[list[Path], typer.Argument(
-    help="Ledger file(s): .xlsx/.xlsm/.xls/.csv/.parquet; several are stacked.", show_default=False)]
+    help="Ledger file(s), folder(s) (read recursively, Hive as_of=YYYY-MM-DD/ partitions date their files) "
+         "or quoted glob(s): .xlsx/.xlsm/.xls/.csv/.parquet; all are stacked.", show_default=False)]
 ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Bank profile (TOML): bank facts and threshold overrides.")]
 ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="Your own header → canonical column and value mappings (TOML).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", callback=_as_of, help="Snapshot date for a file that carries no date (YYYY-MM-DD).")]

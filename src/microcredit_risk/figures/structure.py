@@ -116,7 +116,7 @@ def _structure(dimension: str) -> FigureFunc:
                           label=t.label("portfolio_npl_ratio", value=pct(overall, 2)))
         finite = ratios[np.isfinite(ratios)]
         right.set_xlim(0, max(float(finite.max()) if finite.size else 0.0, overall or 0.0) * 1.3 or 0.01)
-        peers = add_peers(right, ("npl_ratio",), opts, [], [table.attrs["as_of"]], vertical=True)
+        add_peers(right, ("npl_ratio",), opts, [], [table.attrs["as_of"]], vertical=True)
         right.set_xlabel(t.metric("npl_ratio"))
         right.tick_params(axis="y", left=False)
         percent_axis(right.xaxis)

@@ -15,6 +15,7 @@ from .mapping import Collector, canonicalise
 from .problems import LedgerError
 from .read import read_tables
 from .schema import load_column_map
+from .sources import expand_sources
 from .tape import tape_to_snapshots
 from .validate import check_ledger
 from .values import parse_dates
@@ -36,6 +37,9 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
                 as_of: str | None = None, profile: BankProfile | None = None,
                 snapshots: str | None = None) -> Ledger:
     """Read, canonicalise and validate one or more ledger files (all sheets), stacked.
+
+    Each path may be a file, a folder (read recursively) or a glob; Hive-style ``as_of=…`` folders
+    date the files below them (:mod:`.sources`).
 
     ``snapshots="annual"``: the files are a loan tape (one row per loan), turned into year-end
     snapshots by the rules of :mod:`.tape`; ``as_of`` then bounds the last year-end.
@@ -63,11 +67,11 @@ def _load(paths: Sequence[str | Path] | str | Path, columns: str | Path | None, 
     sources: list[SourceInfo] = []
     matches: list[ColumnMatch] = []
     headers: dict[tuple[int, str], str] = {}
-    for path in paths:
-        for table in read_tables(Path(path), cmap):
+    for source in expand_sources(paths, cmap):
+        for table in read_tables(source.path, cmap):
             index = len(sources)
             part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector,
-                                                      tape=snapshots == "annual")
+                                                      tape=snapshots == "annual", partition=source.partition)
             sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
             matches.extend(tmatches)
             headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})

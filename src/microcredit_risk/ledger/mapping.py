@@ -20,6 +20,7 @@ from .prepare import DERIVED_PREFIX, prepare, read_dates
 from .problems import Issue, LedgerError
 from .read import RawTable
 from .schema import ColumnMap, match_header, normalise, split_unit, vocabularies
+from .sources import Partition
 from .tape import TAPE_REQUIRED
 from .values import (
     _map_uniques,
@@ -110,8 +111,12 @@ def _total_rows(frame: pd.DataFrame, text_headers: list[str]) -> pd.Series:
 
 
 def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.Timestamp | None,
-                 collector: Collector, tape: bool = False) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
+                 collector: Collector, tape: bool = False,
+                 partition: Partition | None = None) -> tuple[pd.DataFrame, list[ColumnMatch], str]:
     """Return the canonical part of one table, how its columns were matched, and where as_of came from.
+
+    ``partition`` (a Hive-style ``as_of=…`` folder above the file) is the snapshot date of a table
+    without a date column, before ``--as-of`` and names; a date column that disagrees with it is E027.
 
     With ``tape`` (a loan tape for ``--snapshots annual``) the required columns are the tape's
     (:data:`~.tape.TAPE_REQUIRED`, and ``amount`` or ``balance``); ``as_of`` and grades are made later.
@@ -183,12 +188,14 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
             r = _first(bad, rows)
             raw = frame[chosen["as_of"]].iloc[int(np.flatnonzero(bad.to_numpy())[0])]
             raise LedgerError("E008", loc("as_of", r), value=raw)
+        if partition is not None and not tape:
+            _check_partition(values, rows, partition, loc)
         out["as_of"] = values
     elif tape:
         as_of_from = "--snapshots annual"
         out["as_of"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     else:
-        when, as_of_from = forced_as_of, "--as-of"
+        when, as_of_from = (partition.as_of, "partition folder") if partition else (forced_as_of, "--as-of")
         if when is None:
             when, as_of_from = date_from_name(table.sheet), "sheet name"
         if when is None:
@@ -232,6 +239,15 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     # extra columns joined in one step (10,000 extra columns took minutes when added one by one)
     result = pd.concat([result, frame[extras], tail], axis=1) if extras else pd.concat([result, tail], axis=1)
     return result, matches, as_of_from
+
+
+def _check_partition(values: pd.Series, rows: pd.Series, partition: Partition, loc) -> None:
+    """E027 at the first row whose as_of is not the date of the partition folder it sits in."""
+    off = (values != partition.as_of).to_numpy()
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise LedgerError("E027", loc("as_of", int(rows.iloc[i])), value=str(pd.Timestamp(values.iloc[i]).date()),
+                         partition=partition.folder)
 
 
 def _check_not_empty(out: dict[str, pd.Series], graded: bool, loc) -> None:

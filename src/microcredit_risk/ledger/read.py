@@ -418,12 +418,13 @@ def _read_parquet(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str,
         frame = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001
         raise LedgerError("E001", Location(file=str(path)), detail=str(exc).splitlines()[0][:200]) from None
+    frame = frame.reset_index(drop=all(n is None for n in frame.index.names))  # a named index is a column
     if header_score(list(frame.columns), cmap) < 2:
         yield "", list(frame.columns)
         return
     frame.columns = unique_headers(list(frame.columns))
     rows_no = pd.Series(range(2, 2 + len(frame)), index=frame.index, dtype="int64")
-    yield RawTable(str(path), None, 1, frame.reset_index(drop=True), rows_no)
+    yield RawTable(str(path), None, 1, frame, rows_no)
 
 
 def read_tables(path: Path, cmap: ColumnMap) -> list[RawTable]:

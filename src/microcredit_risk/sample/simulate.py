@@ -37,26 +37,43 @@ class Sample:
 
     def profile_toml(self) -> str:
         """The profile as the TOML file a user would write (LEDGER.md, "Bank profile")."""
-        bank = self.profile["bank"]
-        lines = ["# Synthetic bank profile written by `mcr sample` (bank facts invented; each benchmark names its source).",
-                 "[bank]"]
-        lines += [f"{k} = {json.dumps(bank[k], ensure_ascii=False)}" for k in ("name", "kind", "scope", "language")]
-        lines += ["", "[bank.net_capital]  # 资本净额, yuan"]
-        lines += [f"{y} = {v}" for y, v in bank["net_capital"].items()]
-        lines += ["", "[bank.total_npl_ratio]  # whole-bank NPL ratio"]
-        lines += [f"{y} = {v}" for y, v in bank["total_npl_ratio"].items()]
-        for metric, peer in self.profile.get("benchmarks", {}).items():   # peer figures (docs/cli.md)
-            lines += ["", f"[benchmarks.{metric}]"]
-            lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in peer.items()]
-        return "\n".join(lines) + "\n"
+        return profile_toml(self.profile)
 
 
-def simulate(kind: str, seed: int = 0, loans: int | None = None,
-             years: tuple[int, ...] = DEFAULT_YEARS) -> Sample:
-    """Simulate ``kind``'s ledger: about ``loans`` loans on the book at each year-end (default: the
-    kind's size), one row per loan per 31 December of ``years``. Same arguments, same sample."""
+def profile_toml(profile: dict[str, Any]) -> str:
+    """A sample's bank profile as the TOML file a user would write (LEDGER.md, "Bank profile")."""
+    bank = profile["bank"]
+    lines = ["# Synthetic bank profile written by `mcr sample` (bank facts invented; each benchmark names its source).",
+             "[bank]"]
+    lines += [f"{k} = {json.dumps(bank[k], ensure_ascii=False)}" for k in ("name", "kind", "scope", "language")]
+    lines += ["", "[bank.net_capital]  # 资本净额, yuan"]
+    lines += [f"{y} = {v}" for y, v in bank["net_capital"].items()]
+    lines += ["", "[bank.total_npl_ratio]  # whole-bank NPL ratio"]
+    lines += [f"{y} = {v}" for y, v in bank["total_npl_ratio"].items()]
+    for metric, peer in profile.get("benchmarks", {}).items():   # peer figures (docs/cli.md)
+        lines += ["", f"[benchmarks.{metric}]"]
+        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in peer.items()]
+    return "\n".join(lines) + "\n"
+
+
+def bank_profile(p: dict[str, Any], eng: Engine, years: tuple[int, ...], net_capital: np.ndarray) -> dict[str, Any]:
+    """The bank facts of a sample: net capital by year as simulated, the kind's whole-bank NPL ratios."""
+    profile: dict[str, Any] = {"bank": {
+        "name": p["name"], "kind": p["profile_kind"], "scope": p.get("scope", "bank"), "language": "zh",
+        "net_capital": {y: int(round(v, -4)) for y, v in zip(years, net_capital, strict=True)},
+        "total_npl_ratio": {y: float(v) for y, v in zip(years, eng.cal.per_year(p["total_npl_ratio"])[eng.cal.study],
+                                                       strict=True)},
+    }}
+    if p.get("benchmarks"):
+        profile["benchmarks"] = {m: dict(b) for m, b in p["benchmarks"].items()}
+    return profile
+
+
+def lives(kind: str, seed: int, loans: int | None, years: tuple[int, ...]
+          ) -> tuple[dict[str, Any], Engine, np.random.Generator, Customers, Loans]:
+    """The customers and every loan life of ``kind`` (shared by the annual and the monthly sample:
+    the same arguments give the same loans); the generator is returned to draw what follows."""
     p = kind_params(kind)
-    years = tuple(sorted(years))
     rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(kind.encode())]))
     eng = Engine(p, rng, years)
     target = int(loans if loans is not None else p["loans"])
@@ -65,7 +82,15 @@ def simulate(kind: str, seed: int = 0, loans: int | None = None,
     cust = eng.customers(max(10, int(n_first * 0.75)), n_large)
     if n_large and "small_enterprise" in eng.ctypes:
         cust.ctype[cust.large] = eng.ctypes.index("small_enterprise")
-    book = eng.all_loans(cust, n_first)
+    return p, eng, rng, cust, eng.all_loans(cust, n_first)
+
+
+def simulate(kind: str, seed: int = 0, loans: int | None = None,
+             years: tuple[int, ...] = DEFAULT_YEARS) -> Sample:
+    """Simulate ``kind``'s ledger: about ``loans`` loans on the book at each year-end (default: the
+    kind's size), one row per loan per 31 December of ``years``. Same arguments, same sample."""
+    years = tuple(sorted(years))
+    p, eng, rng, cust, book = lives(kind, seed, loans, years)
     rows = snapshot(book, eng.cal, p, rng)
     seq = np.empty(book.orig.size, dtype=np.int64)  # loan numbers follow disbursement
     seq[np.lexsort((np.arange(book.orig.size), book.orig))] = np.arange(book.orig.size)
@@ -73,15 +98,7 @@ def simulate(kind: str, seed: int = 0, loans: int | None = None,
     rows = Rows(*(getattr(rows, f)[order] for f in Rows.__dataclass_fields__))
     net_capital = _scale_large(p, cust, book, rows, len(years))
     frame, codes = _frame(eng, p, cust, book, rows, seq, rng)
-    profile = {"bank": {
-        "name": p["name"], "kind": p["profile_kind"], "scope": p.get("scope", "bank"), "language": "zh",
-        "net_capital": {y: int(round(v, -4)) for y, v in zip(years, net_capital, strict=True)},
-        "total_npl_ratio": {y: float(v) for y, v in zip(years, eng.cal.per_year(p["total_npl_ratio"])[eng.cal.study],
-                                                       strict=True)},
-    }}
-    if p.get("benchmarks"):
-        profile["benchmarks"] = {m: dict(b) for m, b in p["benchmarks"].items()}
-    return Sample(kind, seed, frame, profile, codes, dict(p["style"]), p["title"])
+    return Sample(kind, seed, frame, bank_profile(p, eng, years, net_capital), codes, dict(p["style"]), p["title"])
 
 
 def _first_loans_needed(eng: Engine, target: int) -> int:

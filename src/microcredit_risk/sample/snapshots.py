@@ -52,9 +52,14 @@ def floor_grade(dpd: np.ndarray) -> np.ndarray:
 
 
 def snapshot(loans: Loans, cal: Calendar, p: dict[str, Any], rng: np.random.Generator) -> Rows:
+    """The year-end rows of every loan."""
     loan, snap = expand(loans, cal)
-    n = loan.size
-    s = cal.snapshots[snap]
+    return report(loans, loan, snap, cal.snapshots[snap], cal.per_year(p["grade_lag"])[cal.study][snap], p, rng)
+
+
+def book_balance(loans: Loans, loan: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(balance, write-off, gone) of loans ``loan`` at days ``s``: no randomness, so a month-end
+    and a year-end of the same loan agree."""
     default, orig = loans.default[loan], loans.orig[loan]
     in_default = s >= default
     gone = loans.written_off[loan] & (s >= loans.exit[loan])
@@ -63,7 +68,17 @@ def snapshot(loans: Loans, cal: Calendar, p: dict[str, Any], rng: np.random.Gene
     current = np.round(amount * np.where(loans.amortising[loan], 1.0 - 0.9 * elapsed, 1.0), 2)
     balance = np.where(in_default, loans.frozen[loan], current)
     write_off = np.where(gone, balance, 0.0)
-    balance = np.where(gone, 0.0, balance)
+    return np.where(gone, 0.0, balance), write_off, gone
+
+
+def report(loans: Loans, loan: np.ndarray, snap: np.ndarray, s: np.ndarray, lag: np.ndarray,
+           p: dict[str, Any], rng: np.random.Generator) -> Rows:
+    """What the bank reports for loans ``loan`` at days ``s`` (``lag``: the grade-lag chance of each
+    row's year): days past due, grade and provision, with the kind's reporting habits."""
+    n = loan.size
+    default = loans.default[loan]
+    in_default = s >= default
+    balance, write_off, gone = book_balance(loans, loan, s)
 
     late = ~in_default & (rng.random(n) < p["late"])
     dpd = np.where(in_default, s - default + 1, np.where(late, rng.integers(1, 61, n), 0)).astype(float)
@@ -73,7 +88,6 @@ def snapshot(loans: Loans, cal: Calendar, p: dict[str, Any], rng: np.random.Gene
     grade[(floor == NORMAL) & (rng.random(n) < p["sm_noise"])] = SPECIAL
     early = in_default & (floor == SPECIAL) & ~loans.cured[loan] & (rng.random(n) < p["early_npl"])
     grade[early] = SUB
-    lag = cal.per_year(p["grade_lag"])[cal.study][snap]
     lagging = (floor >= SUB) & (rng.random(n) < lag)
     grade[lagging] = np.where(rng.random(int(lagging.sum())) < 0.7, SPECIAL, NORMAL)
     masked = loans.renewed[loan] & (floor == SPECIAL) & (rng.random(n) < p["renewal_mask"])
