@@ -172,6 +172,15 @@ def test_findings_are_matched_by_code_and_segment():
     assert got == [("new", "O2", None, True), ("open", "O1", "medium", True), ("resolved", None, None, False)]
 
 
+def test_a_portfolio_finding_read_another_way_is_still_open():
+    # November: the normal grade's migration rate fired (segment "normal"); December: the pooled
+    # normal-loans rate (no segment). One problem, still open, now medium — not one resolved, one new.
+    then = Findings(items=[Finding("MIGRATION_DETERIORATION", "high", "m", "2023-11-30", None, "normal")])
+    now = Findings(items=[Finding("MIGRATION_DETERIORATION", "medium", "m", "2023-12-31")])
+    got = [(c.status, c.severity, c.before_severity) for c in finding_changes(now, then)]
+    assert got == [("open", "medium", "high")]
+
+
 def test_an_older_run_without_loan_states_still_gives_metrics_and_findings(book, runs, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(runs["nov"], old)

@@ -178,11 +178,16 @@ def segment_moves(now: Metrics, then: Metrics, after: str, before: str) -> list[
 
 
 def _keys(items: list[Finding]) -> list[tuple[str, str | None, str | None, int]]:
-    """(code, dimension, segment, n): the n-th finding of that code in that segment (n = 0 almost always)."""
+    """(code, dimension, segment, n): the n-th finding of that code in that segment (n = 0 almost always).
+
+    A segment matches only under a dimension: a portfolio finding's ``segment`` says which reading of the
+    rule fired (a grade of the migration rule, say), and the same problem read another way next month is
+    still the same open problem, not one resolved and one new.
+    """
     seen: dict[tuple[str, str | None, str | None], int] = {}
     out = []
     for f in items:
-        k = (f.code, f.dimension, f.segment)
+        k = (f.code, f.dimension, f.segment if f.dimension else None)
         out.append((*k, seen.get(k, 0)))
         seen[k] = seen.get(k, 0) + 1
     return out
