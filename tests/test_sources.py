@@ -174,3 +174,17 @@ def test_a_parquet_file_with_a_stored_index_keeps_its_rows_and_a_named_index(tmp
     assert len(load_ledger(tmp_path / "slice.parquet").frame) == len(part)
     part.set_index("loan_id").to_parquet(tmp_path / "indexed.parquet")
     assert sorted(load_ledger(tmp_path / "indexed.parquet").frame["loan_id"]) == sorted(part["loan_id"])
+
+
+def test_a_warning_counted_across_partitions_says_how_many_files(tmp_path: Path) -> None:
+    parts = by_snapshot()
+    for d in ("2022-12-31", "2023-12-31"):   # one zero balance in each of two partitions
+        parts[d].loc[0, "balance"] = 0.0
+    book = load_ledger(write_hive(tmp_path, parts))
+    w = next(i for i in book.issues if i.code == "W102")
+    first = tmp_path / "as_of=2022-12-31" / "part-0.parquet"
+    assert w.count == 3   # the two set here and the fixture's own zero balance (2022-12-31, row 5)
+    assert w.rows == (2, 5, 2)
+    assert w.line() == (f"{first}, and 1 other file or sheet, column 'balance': 3 loan row(s) with balance 0 "
+                        "kept but excluded from stock metrics [W102]")
+    assert w.line("zh").startswith(f"{first}，及另外 1 个文件或工作表，列“balance”")

@@ -67,6 +67,7 @@ class Location:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    more: int = 0   # other files or sheets with the same problem (a warning counted across sources)
 
     def describe(self, lang: str = "en") -> str:
         parts = []
@@ -74,6 +75,9 @@ class Location:
             parts.append(self.file)
         if self.sheet:
             parts.append(f"工作表“{self.sheet}”" if lang == "zh" else f"sheet '{self.sheet}'")
+        if self.more:
+            parts.append(f"及另外 {self.more} 个文件或工作表" if lang == "zh"
+                         else f"and {self.more} other {'files or sheets' if self.more > 1 else 'file or sheet'}")
         if self.row is not None:
             parts.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
         if self.column:

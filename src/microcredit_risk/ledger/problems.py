@@ -42,6 +42,6 @@ class Issue:
         return {
             "code": self.code, "name": self.type.name, "level": self.type.level, "count": self.count,
             "message": self.message(lang), "line": self.line(lang), "file": self.location.file,
-            "sheet": self.location.sheet,
+            "sheet": self.location.sheet, "other_sources": self.location.more,
             "column": self.location.column, "rows": list(self.rows),
         }

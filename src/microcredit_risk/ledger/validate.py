@@ -42,7 +42,8 @@ def check_ledger(frame: pd.DataFrame, sources: list[SourceInfo], headers: dict[t
         idx = np.flatnonzero(mask.to_numpy())
         loc = _where(frame, int(idx[0]), sources, column, headers)
         rows = [int(r) for r in frame["_row"].iloc[idx[:5]]]
-        collector.add(code, int(mask.sum()), Location(loc.file, loc.sheet, None, loc.column), rows)
+        more = int(frame["_src"].iloc[idx].nunique()) - 1   # counted across files: say so, not just the first
+        collector.add(code, int(mask.sum()), Location(loc.file, loc.sheet, None, loc.column, more), rows)
 
     warn("W102", frame["balance"] == 0, "balance")
     if "origination_date" in frame:
