@@ -77,7 +77,11 @@ def write_metrics_xlsx(metrics: Metrics, path: str | Path, lang: str = "zh", cur
 def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh", currency: str = "CNY") -> bytes:
     """The workbook's bytes (deterministic). ``currency``: the ledger's (``ledger.currency``)."""
     lang = lang if lang in SCALE else "en"
-    sheets = build_sheets(metrics.frame, lang, money_unit(lang, currency))
+    return sheets_xlsx_bytes(build_sheets(metrics.frame, lang, money_unit(lang, currency)), lang)
+
+
+def sheets_xlsx_bytes(sheets: Sequence[Sheet], lang: str) -> bytes:
+    """A workbook of ``sheets`` in this module's look (metrics.xlsx, compare.xlsx); deterministic bytes."""
     wb = Workbook(write_only=True)
     for sheet, name in zip(sheets, sheet_names([s.title for s in sheets]), strict=True):
         _write_sheet(wb, sheet, name, lang)
