@@ -20,7 +20,16 @@ from ..report.catalogue import load_catalogue
 from ..report.fmt import Formatter
 from ..report.run_folder import FigureRef, LedgerSummary, RunResults
 from ..report.texts import Texts
-from .numbers import Headline, annual_table, findings_by_code, grade_mix, latest, severity_counts, structure, worst
+from .numbers import (
+    Headline,
+    annual_table,
+    findings_by_code,
+    grade_mix,
+    latest,
+    severity_counts,
+    structure,
+    worst,
+)
 from .units import Unit, settings
 
 

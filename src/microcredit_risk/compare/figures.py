@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..figures.base import (
     FigureOptions,
@@ -75,7 +76,7 @@ def trend(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
             percent_axis(ax.yaxis)
             ax.set_ylim(bottom=0)
         ax.set_title(t.metric(metric))
-    fig.legend(handles, [str(c) for c in next(iter(tables.values())).columns], loc="outside lower center",
+    fig.legend(handles, [str(c) for c in next(iter(tables.values())).columns], loc="outside upper center",
                ncol=min(len(units), 4))
     return fig
 
@@ -133,7 +134,7 @@ def category_mix(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
                 linewidth=0.4)
         for yi, lft, v in zip(y, left, vals, strict=True):
             if v >= 0.04:
-                ax.text(lft + v / 2, yi, pct(float(v)), ha="center", va="center", fontsize=6.5,
+                ax.text(float(lft + v / 2), float(yi), pct(float(v)), ha="center", va="center", fontsize=6.5,
                         color="white" if grade in ("normal", "doubtful", "loss") else DARK)
         left += vals
     ax.set_yticks(y, [u.label for u in units])
@@ -162,12 +163,12 @@ def findings_bars(units: Sequence[Unit], opts: FigureOptions, severity_names: di
         ax.barh(y, vals, 0.6, left=left, color=SEVERITY_COLOURS[sev], label=severity_names[sev])
         for yi, lft, v in zip(y, left, vals, strict=True):
             if v > 0:
-                ax.text(lft + v / 2, yi, f"{int(v)}", ha="center", va="center", fontsize=7, color="white")
+                ax.text(float(lft + v / 2), float(yi), f"{int(v)}", ha="center", va="center", fontsize=7, color="white")
         left += vals
     ax.set_yticks(y, [u.label for u in units])
     ax.invert_yaxis()
     ax.set_xlabel(t.label("findings_count"))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="y", visible=False)
     handles, names = ax.get_legend_handles_labels()
     legend_above(ax, handles, names)

@@ -88,5 +88,5 @@ def split_ledger(ledger: Ledger, column: str) -> list[Group]:
 def group_values(frame: pd.DataFrame, column: str) -> list[str | None]:
     """The values :func:`split_ledger` makes groups of, in its order (for listing without splitting)."""
     keys = frame[column]
-    values: list[str | None] = sorted(str(v) for v in keys.dropna().unique())
+    values: list[str | None] = [str(v) for v in sorted(str(v) for v in keys.dropna().unique())]
     return values + ([None] if keys.isna().any() else [])
