@@ -53,8 +53,11 @@ def trend(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
     tables = {m: tb for m, tb in tables.items() if not tb.empty and tb.notna().any().any()}
     if not tables:
         return None
-    fig = new_figure(opts, t.title("compare_trend"), height_cm=8.5)
-    axes = fig.subplots(1, len(tables), squeeze=False)[0]
+    fig = new_figure(opts, t.title("compare_trend"), height_cm=9.0)
+    grid = fig.add_gridspec(2, len(tables), height_ratios=[0.14, 1.0])
+    key = fig.add_subplot(grid[0, :])       # a row of its own for the units' legend: clear of title and note
+    key.axis("off")
+    axes = [fig.add_subplot(grid[1, i]) for i in range(len(tables))]
     handles: list = []
     for ax, (metric, table) in zip(axes, tables.items(), strict=True):
         years = table.index.to_list()
@@ -76,8 +79,8 @@ def trend(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
             percent_axis(ax.yaxis)
             ax.set_ylim(bottom=0)
         ax.set_title(t.metric(metric))
-    fig.legend(handles, [str(c) for c in next(iter(tables.values())).columns], loc="outside upper center",
-               ncol=min(len(units), 4))
+    key.legend(handles, [str(c) for c in next(iter(tables.values())).columns], loc="center",
+               ncol=min(len(units), 4), borderaxespad=0.0)
     return fig
 
 
