@@ -32,7 +32,7 @@ def compare_sheets(units: Sequence[Unit], rows: Sequence[Headline], lang: str, d
                                                                      for r in h.ranks]]
                                 for h in rows if h.rank_by != "none"]
     head = [t.get("headers.metric"), *labels]
-    sheets = [Sheet(c("caption_headline"), [Block(head, values), Block(head, ranked, title=c("with_rank", value="", rank="1 …").strip())])]
+    sheets = [Sheet(c("caption_headline"), [Block(head, values), Block(head, ranked, title=c("ranks"))])]
     for metric in settings()["trend"]:
         table = annual_table(units, metric)
         if table.empty:
