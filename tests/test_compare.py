@@ -4,6 +4,7 @@ the comparison reads the runs' numbers (never recomputes) and ranks them; coded 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +13,11 @@ from typer.testing import CliRunner
 
 from microcredit_risk.cli.app import app
 from microcredit_risk.compare.numbers import ranks
+from microcredit_risk.errors import LedgerError, Location, UsageError
 from microcredit_risk.findings.export import findings_json
 from microcredit_risk.grouped import analyze_by
 from microcredit_risk.ledger.split import folder_names, safe_name
+from microcredit_risk.output import is_compare_folder
 from microcredit_risk.pipeline import Session
 from microcredit_risk.sample.export import export_canonical_csv
 from microcredit_risk.sample.simulate import simulate
@@ -86,6 +89,24 @@ def test_mcr_compare_of_the_group_runs_is_byte_identical_twice(by_branch: tuple[
         assert (tmp_path / "c1" / name).read_bytes() == (tmp_path / "c2" / name).read_bytes(), name
     md = (tmp_path / "c1" / "compare.md").read_text("utf-8")
     assert "主要指标与排名" in md and "| A | B | C |" in md.replace("\\", "")
+
+
+def test_the_output_folder_is_recognised_as_ours(by_branch: tuple[Path, Path]) -> None:
+    _tmp, out = by_branch
+    assert is_compare_folder(out)          # a second --by run may replace it
+    (out / "notes.txt").write_text("mine", "utf-8")
+    try:
+        assert not is_compare_folder(out)  # a file of the user's: refused (E502), never deleted
+    finally:
+        (out / "notes.txt").unlink()
+
+
+def test_a_worker_error_reaches_the_parent_as_the_same_coded_error() -> None:
+    err = pickle.loads(pickle.dumps(LedgerError("E012", Location(file="a.xlsx"))))
+    assert type(err) is LedgerError
+    assert err.line("en") == "a.xlsx: file not found [E012]"
+    usage = pickle.loads(pickle.dumps(UsageError("E620", where="--labels", labels=1, runs=2)))
+    assert usage.line("zh") == "--labels：给出了 1 个标签，但有 2 个运行文件夹；请每个文件夹给一个标签 [E620]"
 
 
 def test_ranks_by_hand() -> None:

@@ -95,6 +95,9 @@ def analyze_by(paths: Sequence[str | Path] | str | Path, by: str, out_dir: str |
         try:
             n = _jobs(jobs, len(groups))
             ctx = _fork() if n > 1 else None
+            # imported once here, before the workers fork, rather than once in each of them
+            from .figures import registry  # noqa: F401
+            from .report import render  # noqa: F401
             say(f"analysing {len(groups)} groups")
             if ctx is None:
                 for i in range(len(groups)):
