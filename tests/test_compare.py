@@ -4,7 +4,10 @@ the comparison reads the runs' numbers (never recomputes) and ranks them; coded 
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -107,6 +110,20 @@ def test_a_worker_error_reaches_the_parent_as_the_same_coded_error() -> None:
     assert err.line("en") == "a.xlsx: file not found [E012]"
     usage = pickle.loads(pickle.dumps(UsageError("E620", where="--labels", labels=1, runs=2)))
     assert usage.line("zh") == "--labels：给出了 1 个标签，但有 2 个运行文件夹；请每个文件夹给一个标签 [E620]"
+
+
+def test_the_figures_do_not_depend_on_the_hash_seed(by_branch: tuple[Path, Path], tmp_path: Path) -> None:
+    """The layout solver's last bits once followed PYTHONHASHSEED, and the SVG clip ids with them."""
+    _tmp, out = by_branch
+    runs = sorted(str(p) for p in out.iterdir() if (p / "run.json").is_file())
+    script = ("import sys; from pathlib import Path; from microcredit_risk.compare import load_units, write_comparison; "
+              f"write_comparison(load_units({runs!r}), Path(sys.argv[1]), lang='zh', dpi=50)")
+    for seed in ("1", "4"):
+        (tmp_path / seed).mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / seed)], check=True, env=env)
+    for svg in sorted((tmp_path / "1" / "figures").glob("*.svg")):
+        assert svg.read_bytes() == (tmp_path / "4" / "figures" / svg.name).read_bytes(), svg.name
 
 
 def test_ranks_by_hand() -> None:

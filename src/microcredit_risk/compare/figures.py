@@ -81,6 +81,17 @@ def trend(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
         ax.set_title(t.metric(metric))
     key.legend(handles, [str(c) for c in next(iter(tables.values())).columns], loc="center",
                ncol=min(len(units), 4), borderaxespad=0.0)
+    return _settled(fig)
+
+
+def _settled(fig: Figure) -> Figure:
+    """Lay the figure out now and keep the axes there, rounded: the layout solver's last bits vary
+    with the interpreter's hash seed (seen for a two-row grid), and the SVG's clip ids are hashes of them."""
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        x0, y0, w, h = (round(float(v), 6) for v in ax.get_position().bounds)
+        ax.set_position((x0, y0, w, h))
+    fig.set_layout_engine("none")
     return fig
 
 
@@ -118,7 +129,7 @@ def headline_panels(units: Sequence[Unit], rows: Sequence[Headline], opts: Figur
             percent_axis(ax.xaxis)
         ax.set_title(t.metric(h.metric))
         ax.grid(axis="y", visible=False)
-    return fig
+    return _settled(fig)
 
 
 def category_mix(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
@@ -148,7 +159,7 @@ def category_mix(units: Sequence[Unit], opts: FigureOptions) -> Figure | None:
     ax.grid(axis="y", visible=False)
     handles, names = ax.get_legend_handles_labels()
     legend_above(ax, handles, names)
-    return fig
+    return _settled(fig)
 
 
 def findings_bars(units: Sequence[Unit], opts: FigureOptions, severity_names: dict[str, str]) -> Figure | None:
@@ -175,7 +186,7 @@ def findings_bars(units: Sequence[Unit], opts: FigureOptions, severity_names: di
     ax.grid(axis="y", visible=False)
     handles, names = ax.get_legend_handles_labels()
     legend_above(ax, handles, names)
-    return fig
+    return _settled(fig)
 
 
 def render(units: Sequence[Unit], rows: Sequence[Headline], lang: str, currency: str,
