@@ -242,6 +242,9 @@ def test_cli_errors_are_one_line(book, runs, tmp_path):
     code, _, err = analyze(book, "dec", tmp_path / "x", "--fail-on-new", "high")
     assert (code, err) == (2, "mcr: error: --fail-on-new compares with an earlier run: give --baseline "
                               "PREV_RUN_DIR [E608]\n")
+    code, _, err = analyze(book, "dec", tmp_path / "x", "--baseline", str(runs["nov"]), "--by", "branch")
+    assert (code, err) == (2, "mcr: error: --baseline does not apply with --by: compare each group's run folder "
+                              "with its own earlier run (mcr analyze GROUP_LEDGER --baseline PREV/GROUP) [E610]\n")
     code, _, err = analyze(book, "dec", tmp_path / "x", "--baseline", str(runs["nov"]), "--fail-on-new", "severe")
     assert (code, err) == (2, "mcr: error: --fail-on-new: 'severe' is not one of low, medium, high [E602]\n")
     (tmp_path / "empty").mkdir()

@@ -132,6 +132,24 @@ class TestAnalyze(LedgerCommandCases):
             2, "", "mcr: error: --fail-on: 'severe' is not one of low, medium, high [E602]\n")
 
 
+class TestAnalyzeBy(LedgerCommandCases):
+    """``--by`` refuses a ledger without the column; every shared case still holds before it gets there."""
+
+    command = "analyze"
+    extra = ("--out", "{tmp}/run", "--dpi", "50", "--by", "branch")
+
+    def test_good_run_with_every_common_option(self, ledger: Path, tmp_path: Path) -> None:
+        # the contract ledger has no branch column: the coded refusal, nothing written
+        assert self.run(ledger, "--quiet", tmp=tmp_path) == (
+            1, "", "mcr: error: --by: the ledger has no branch column to split by; `mcr validate` shows the "
+                   "columns found [E730]\n")
+        assert not (tmp_path / "run").exists()
+
+    def test_bad_by(self, ledger: Path, tmp_path: Path) -> None:
+        assert invoke("analyze", ledger, "--by", "industry", "--out", tmp_path / "run") == (
+            2, "", "mcr: error: --by: 'industry' is not one of branch, region, product [E602]\n")
+
+
 class TestValidate(LedgerCommandCases):
     command = "validate"
 
@@ -174,6 +192,10 @@ class TestModel(LedgerCommandCases):
     (["sample", "--format", "ods"], "mcr: error: --format: 'ods' is not one of xlsx, csv [E602]"),
     (["report", "somewhere", "--lang", "fr"], "mcr: error: --lang: 'fr' is not one of zh, en [E602]"),
     (["nonsense"], "mcr: error: No such command 'nonsense'. [E605]"),
+    (["compare", "a", "b", "--lang", "fr"], "mcr: error: --lang: 'fr' is not one of zh, en [E602]"),
+    (["compare", "a", "b", "--labels", "x"], "mcr: error: --labels: 1 label(s) for 2 run folder(s); give one label "
+                                             "per folder [E620]"),
+    (["compare"], "mcr: error: missing argument RUN_DIRS [E603]"),
 ])
 def test_usage_errors_of_the_other_commands(args: list[str], line: str) -> None:
     assert invoke(*args) == (2, "", line + "\n")

@@ -105,6 +105,10 @@ class MCRError(Exception):
         self.params = params
         super().__init__(self.line())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as class, code and parameters (a worker process of ``--by`` hands errors back)."""
+        return (_rebuild, (type(self), self.code, self.location, self.where, self.params))
+
     @property
     def type(self) -> ProblemType:
         return catalogue()[self.code]
@@ -123,6 +127,11 @@ class MCRError(Exception):
         return {"code": self.code, "name": self.type.name, "message": self.message(lang),
                 "where": self.where, "file": self.location.file, "sheet": self.location.sheet,
                 "row": self.location.row, "column": self.location.column}
+
+
+def _rebuild(cls: type[MCRError], code: str, location: Location, where: str | None,
+             params: dict[str, Any]) -> MCRError:
+    return cls(code, location, where=where, **params)
 
 
 class LedgerError(MCRError):

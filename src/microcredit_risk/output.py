@@ -3,7 +3,7 @@
 * :func:`write_file` / :func:`atomic_file` — one file, written beside its target and renamed;
   :func:`write_parquet` a pyarrow table so (a partition of a monthly sample, `mcr sample --monthly`).
 * :func:`atomic_folder` — a run folder, built beside its target and swapped in with one rename.
-  Only an empty folder or one of our own runs is replaced; an own run is recognised by its content
+  Only an empty folder or one of our own runs (or comparisons, ``compare.json``) is replaced; an own run is recognised by its content
   (``run.json`` with our schema and marker, and no file we did not write), never by a file name.
 * :func:`atomic_files` — files added to a folder the user owns (``mcr figures -o DIR``), each renamed in.
 
@@ -37,6 +37,10 @@ RUN_ENTRIES = frozenset({
     "models.json", "validation.json", "changes.json", "watchlist.xlsx", "watchlist.csv", "figures", "state",
     RUN_MARKER,
 })
+# a comparison folder (`mcr compare`, `mcr analyze --by`): its marker, its files, and the run folders it lists
+COMPARE_MARKER = "compare.json"
+COMPARE_SCHEMA = "mcr.compare/1"
+COMPARE_ENTRIES = frozenset({"compare.html", "compare.md", "compare.docx", "compare.xlsx", "figures", COMPARE_MARKER})
 
 
 def _umask() -> int:
@@ -118,10 +122,23 @@ def is_run_folder(folder: Path) -> bool:
     return all(p.name in RUN_ENTRIES for p in folder.iterdir())
 
 
+def is_compare_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one of our comparisons: compare.json with our schema and marker, its own
+    files, and as sub-folders only the group runs it lists (each one of our runs)."""
+    try:
+        meta = json.loads((folder / COMPARE_MARKER).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not (isinstance(meta, dict) and meta.get("schema") == COMPARE_SCHEMA and meta.get("generator") == GENERATOR):
+        return False
+    groups = {str(u.get("folder")) for u in meta.get("units", []) if isinstance(u, dict) and u.get("folder")}
+    return all(p.name in COMPARE_ENTRIES or (p.name in groups and is_run_folder(p)) for p in folder.iterdir())
+
+
 def _check_target(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError("E501", where=str(target))
-    if target.is_dir() and any(target.iterdir()) and not is_run_folder(target):
+    if target.is_dir() and any(target.iterdir()) and not (is_run_folder(target) or is_compare_folder(target)):
         raise OutputError("E502", where=str(target))
 
 

@@ -52,7 +52,8 @@ class Session:
                  as_of: str | None = None, snapshots: str | None = None, lang: str | None = None,
                  anonymize: bool = False,
                  formula: str | None = None, rules: str | Path | None = None,
-                 progress: Progress | None = None, baseline: str | Path | None = None) -> None:
+                 progress: Progress | None = None, baseline: str | Path | None = None,
+                 ledger: Ledger | None = None) -> None:
         self.inputs = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         self._profile_arg = profile
         self.columns = columns
@@ -64,6 +65,8 @@ class Session:
         self.rules = Path(rules) if rules else None
         self._say: Progress = progress or (lambda _msg: None)
         self.baseline = str(baseline) if baseline is not None else None   # --baseline: an earlier run folder
+        if ledger is not None:  # already read (one group of `mcr analyze --by`): ``paths`` only name its files
+            self.__dict__["ledger"] = ledger
 
     # -- options that come from the profile ------------------------------------------------------
     @cached_property
@@ -123,7 +126,7 @@ class Session:
         metrics, stats = self.metrics, self.statistics
         self._say("diagnosing")
         return diagnose(metrics, stats, self.profile, columns=set(self.ledger.frame.columns),
-                        issues=self.ledger.issues, rows=len(self.ledger.frame), lang=self.lang,
+                        issues=self.ledger.issues, rows=self.ledger.warning_rows, lang=self.lang,
                         rules_path=self.rules, currency=self.ledger.currency)
 
     @cached_property

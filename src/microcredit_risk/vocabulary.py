@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 LANGS = ("zh", "en")
-SECTIONS = ("grades", "dimensions", "values", "metrics", "quantities", "families", "bank_kinds", "terms")
+SECTIONS = ("grades", "dimensions", "values", "metrics", "quantities", "families", "bank_kinds", "terms", "problems")
 
 
 @cache
@@ -75,6 +75,12 @@ def metric_label(name: str, lang: str = "zh", grade: str | None = None) -> str:
     if grade is not None and entry is not None and "of_grade" in entry:
         return _pick(entry["of_grade"], lang, name).format(grade=grade_label(grade, lang))
     return _pick(entry, lang, name)
+
+
+def problem_label(code: str, lang: str = "zh") -> str | None:
+    """A problem's short name where its title carries numbers ([problems]); None: its title is short already."""
+    entry = vocabulary().get("problems", {}).get(code)
+    return _pick(entry, lang, code) if entry is not None else None
 
 
 def has_grade_name(name: str) -> bool:

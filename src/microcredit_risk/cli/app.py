@@ -42,7 +42,7 @@ def _root(
 
 def _register() -> None:
     # Each command lives in its own module; importing it registers it on ``app``.
-    from . import analyze, figures, metrics, model, report, sample, schema, validate  # noqa: F401
+    from . import analyze, compare, figures, metrics, model, report, sample, schema, validate  # noqa: F401
 
 
 _register()

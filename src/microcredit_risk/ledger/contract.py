@@ -114,6 +114,14 @@ class Ledger:
     extras: list[str] = field(default_factory=list)
     currency: str = "CNY"  # ISO 4217 code of every amount column ([ledger] currency of the column map)
     conversions: list = field(default_factory=list)  # list[ledger.explain.ColumnExplain] (`validate --explain`)
+    # rows the warnings in ``issues`` were counted over, when this is one group of a larger ledger
+    # (ledger/split.py); None: this frame's rows
+    counted_rows: int | None = None
+
+    @property
+    def warning_rows(self) -> int:
+        """The row count the validation warnings are a share of (the data-quality check)."""
+        return len(self.frame) if self.counted_rows is None else self.counted_rows
 
     @property
     def files(self) -> list[str]:

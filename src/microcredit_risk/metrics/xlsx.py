@@ -82,7 +82,11 @@ def metrics_xlsx_bytes(metrics: Metrics, lang: str = "zh", currency: str = "CNY"
     """The workbook's bytes (deterministic). ``currency``: the ledger's (``ledger.currency``);
     ``benchmarks``: the profile's peer figures (rows beside the bank's, as in the report)."""
     lang = lang if lang in SCALE else "en"
-    sheets = build_sheets(metrics.frame, lang, money_unit(lang, currency), benchmarks)
+    return sheets_xlsx_bytes(build_sheets(metrics.frame, lang, money_unit(lang, currency), benchmarks), lang)
+
+
+def sheets_xlsx_bytes(sheets: Sequence[Sheet], lang: str) -> bytes:
+    """A workbook of ``sheets`` in this module's look (metrics.xlsx, compare.xlsx); deterministic bytes."""
     wb = Workbook(write_only=True)
     for sheet, name in zip(sheets, sheet_names([s.title for s in sheets]), strict=True):
         _write_sheet(wb, sheet, name, lang)
