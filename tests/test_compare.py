@@ -164,6 +164,7 @@ def test_runs_of_different_currencies_are_refused(by_branch: tuple[Path, Path], 
     validation = json.loads((usd / "validation.json").read_text("utf-8"))
     validation["currency"] = "USD"
     (usd / "validation.json").write_text(json.dumps(validation), "utf-8")
+    (usd / "watchlist.csv").unlink()   # its money column is headed in CNY: a real USD run heads it in USD
     assert invoke("compare", runs[1], usd, "-o", tmp_path / "c") == (
         1, "", "mcr: error: the runs hold amounts in different currencies (CNY, USD); compare runs of one "
                "currency [E530]\n")
