@@ -76,3 +76,16 @@ def test_engine_error_is_coded(duck: DuckDBBackend) -> None:
 def test_written_once_transpiles_to_spark() -> None:
     spark = transpile(stock_sums(_inputs(), ["industry"]), "spark")
     assert "COUNT(DISTINCT" in spark and "UNION ALL" in spark and "GREATEST(grade, floor)" in spark
+
+
+def test_options_reach_duckdb(tmp_path) -> None:
+    b = DuckDBBackend(memory_limit="300MB", temp_directory=str(tmp_path), threads=1)
+    got = b.query("SELECT current_setting('threads') AS t, current_setting('temp_directory') AS d").iloc[0]
+    assert int(got["t"]) == 1 and got["d"] == str(tmp_path)
+    b.close()
+
+
+def test_a_bad_option_is_coded() -> None:
+    with pytest.raises(AnalysisError) as e:
+        DuckDBBackend(memory_limit="lots")
+    assert e.value.code == "E716"

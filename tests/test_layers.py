@@ -1,6 +1,6 @@
 """No import runs back up the pipeline: a stage imports only itself and the stages before it.
 
-ledger → metrics → stats → findings → figures → report → pipeline → cli, with the shared base
+ledger → engine → metrics → stats → findings → figures → report → pipeline → cli, with the shared base
 (errors, output, profile, vocabulary, anonymize) below them all and `sample` beside the ledger.
 """
 

@@ -51,7 +51,7 @@ def _sum(condition: str, value: str = "balance") -> str:
     return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0.0 END)"
 
 
-def stock_columns(inputs: StockInputs) -> dict[str, str]:
+def stock_sum_expressions(inputs: StockInputs) -> dict[str, str]:
     """Each stock sum's name → its SQL aggregate expression (over the stock: balance > 0)."""
     npl = f"grade >= {inputs.npl_code}"
     cols = {"loans": _sum("stock", "1.0"), "balance": _sum("stock")}
@@ -87,7 +87,7 @@ def _grouped(select: dict[str, str], key: str, dimensions: Sequence[str]) -> str
 
 def stock_sums(inputs: StockInputs, dimensions: Sequence[str]) -> str:
     """Per snapshot (``date``) × grouping × segment: every stock sum of the portfolio and dimension families."""
-    return _grouped(stock_columns(inputs), "date", dimensions)
+    return _grouped(stock_sum_expressions(inputs), "date", dimensions)
 
 
 def period_sums(write_off: bool, dimensions: Sequence[str]) -> str:
