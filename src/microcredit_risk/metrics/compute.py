@@ -1,41 +1,51 @@
 """``compute_metrics``: the ledger → the tidy metrics table of METRICS.md.
 
-Derived columns are computed once (:mod:`.prepare`); the portfolio and each dimension are one
-grouping each, summed with ``np.bincount``; concentration reuses those groupings. Stock metrics
+Derived columns are computed once (:mod:`.prepare`); the stock sums of the portfolio and of each
+dimension are one engine aggregate (:mod:`.stock`, SQL in :mod:`..engine.aggregates`), and the
+formulas read it; concentration reuses those groupings. Stock metrics
 are reported for every snapshot; growth, write_off, migration, vintage and inclusive changes use
 the annual series (last snapshot of each calendar year).
 """
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pandas as pd
 
+from ..engine import Backend, DuckDBBackend
 from ..ledger.contract import Ledger
 from ..profile import BankProfile
 from .book import book_rows
 from .concentration import concentration_rows
-from .dimensions import dimension_aggregates, dimension_rows
+from .dimensions import dimension_rows
 from .inclusive import inclusive_rows
 from .migration import migration_rows
-from .portfolio import aggregate, portfolio_rows, values
+from .portfolio import portfolio_rows
 from .prepare import prepare
 from .programmes import renewal_rows, risk_sharing_rows
+from .stock import stock_aggregates
 from .table import Metrics, Skipped
 from .vintage import vintage_rows
 
 
-def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None = None) -> Metrics:
+def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None = None,
+                    backend: Backend | None = None) -> Metrics:
     """Every metric of METRICS.md that the ledger's columns and the profile's facts allow.
 
     Whatever cannot be computed is absent from the table and listed in ``Metrics.skipped``.
+    ``backend`` runs the aggregates (default: an in-process DuckDB, closed afterwards).
     """
     profile = profile or BankProfile()
     base = prepare(ledger, profile.thresholds)
-    vals = values(base)
-    skipped: list[Skipped] = list(vals.skipped)
-    total = aggregate(base, vals)
+    if backend is None:
+        with closing(DuckDBBackend()) as own:
+            stock = stock_aggregates(base, own)
+    else:
+        stock = stock_aggregates(base, backend)
+    skipped: list[Skipped] = list(stock.skipped)
+    total, dims = stock.total, stock.dims
     parts: list[pd.DataFrame] = portfolio_rows(base, total)
-    dims = dimension_aggregates(base, vals)
     for agg in dims.values():
         parts.extend(dimension_rows(base, agg, total))
     for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base),

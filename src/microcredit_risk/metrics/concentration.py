@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..profile import BankProfile
-from .portfolio import Aggregate
 from .prepare import Base
+from .stock import Aggregate
 from .table import Skipped
 from .tidy import Columns, div, rows
 

@@ -1,6 +1,6 @@
 """Per-segment metrics for every dimension whose source column exists.
 
-One :func:`~.portfolio.aggregate` per dimension gives every per-segment metric; balance_share,
+One :class:`~.stock.Aggregate` per dimension (the engine's stock sums) gives every per-segment metric; balance_share,
 npl_share and risk_contribution divide by the portfolio sums of the same snapshot; npl_ratio_rest and
 npl_count_ratio_rest are the portfolio's sums less the segment's (the hotspot rules' comparison). A missing
 dimension value is its own segment (``unknown``, data/metrics.toml) so shares add up to 1.
@@ -12,13 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .portfolio import Aggregate, Values, aggregate, flow_rows, stock_columns
+from .portfolio import flow_rows, stock_columns
 from .prepare import Base
+from .stock import Aggregate
 from .tidy import div, rows
-
-
-def dimension_aggregates(base: Base, vals: Values) -> dict[str, Aggregate]:
-    return {dim: aggregate(base, vals, dim, seg) for dim, seg in base.dims.items()}
 
 
 def dimension_rows(base: Base, agg: Aggregate, total: Aggregate) -> list[pd.DataFrame]:

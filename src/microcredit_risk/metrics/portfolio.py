@@ -1,117 +1,22 @@
-"""Portfolio metrics per as_of (and, through :func:`aggregate`, per segment of a dimension).
+"""Portfolio metrics per as_of (and, through :func:`stock_columns` and :func:`flow_rows`, per segment).
 
-All stock sums are taken in one pass: each per-row value column is summed per group code with
-``np.bincount``; a group is one snapshot (portfolio) or one (snapshot, segment) pair (dimensions).
-Stock metrics are reported for every snapshot; growth and write_off for annual snapshots only
-(growth compares consecutive annual snapshots; write_off sums the snapshots of (t−1, t]).
+The stock sums come from the query engine (:mod:`.stock`): one :class:`~.stock.Aggregate` per
+grouping, a group being one snapshot (portfolio) or one (snapshot, segment) pair (dimensions); the
+formulas here turn those sums into metrics. Stock metrics are reported for every snapshot; growth
+and write_off for annual snapshots only (growth compares consecutive annual snapshots; write_off
+sums the snapshots of (t−1, t]).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..ledger.contract import GRADES
 from .catalogue import definitions
-from .prepare import NPL_CODE, Base, Segments
-from .table import Skipped
-from .tidy import Columns, bincount_sums, distinct_count, div, rows
-
-
-@dataclass
-class Values:
-    """Per-row value columns (0 outside the stock), computed once and summed for every grouping."""
-
-    columns: dict[str, np.ndarray]
-    write_off: np.ndarray | None   # per row, all rows (written-off loans usually have balance 0)
-    skipped: list[Skipped]
-
-
-def values(base: Base) -> Values:
-    stock = base.stock.astype("float64")
-    bal = base.balance * stock
-    g = base.grade
-    cols: dict[str, np.ndarray] = {"loans": stock, "balance": bal}
-    for code, grade in enumerate(GRADES):
-        cols[f"g_{grade}"] = bal * (g == code)
-    cols["npl_balance"] = bal * (g >= NPL_CODE)
-    cols["npl_loans"] = stock * (g >= NPL_CODE)
-    skipped: list[Skipped] = []
-    f = base.frame
-    if base.floor is not None:
-        dpd = pd.to_numeric(f["days_past_due"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        cols["overdue_balance"] = bal * (dpd > 0)
-        cols["overdue90_balance"] = bal * (dpd > definitions()["overdue90_days"])
-        breach = (g >= 0) & (g < base.floor)
-        cols["floor_breach_balance"] = bal * breach
-        cols["floor_breach_count"] = stock * breach
-        cols["floor_npl_balance"] = bal * (np.maximum(g, base.floor) >= NPL_CODE)
-    else:
-        for m in ("overdue_ratio", "overdue90_balance", "overdue90_ratio", "deviation_ratio",
-                  "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio",
-                  "overdue_bucket_balance", "overdue_bucket_share"):
-            skipped.append(Skipped(m, "column days_past_due", "the ledger has no days past due"))
-    if base.has("provision"):
-        prov = pd.to_numeric(f["provision"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        cols["provision"] = np.nan_to_num(prov) * stock
-    else:
-        for m in ("provision_balance", "provision_coverage", "loan_provision_ratio"):
-            skipped.append(Skipped(m, "column provision", "the ledger has no loan-loss provisions"))
-    if base.has("interest_rate"):
-        rate = pd.to_numeric(f["interest_rate"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        has_rate = ~np.isnan(rate)
-        cols["rate_balance"] = np.where(has_rate, np.nan_to_num(rate) * bal, 0.0)
-        cols["rated_balance"] = np.where(has_rate, bal, 0.0)
-    else:
-        skipped.append(Skipped("weighted_interest_rate", "column interest_rate", "the ledger has no interest rates"))
-    write_off = None
-    if base.has("write_off"):
-        wo = pd.to_numeric(f["write_off"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        write_off = np.nan_to_num(wo)
-    else:
-        skipped += [Skipped(m, "column write_off", "the ledger has no write-offs")
-                    for m in ("write_off", "npl_ratio_with_write_offs")]
-    return Values(cols, write_off, skipped)
-
-
-@dataclass
-class Aggregate:
-    """Sums of one grouping: group code = date_code · n_seg + segment code."""
-
-    dimension: str | None
-    labels: np.ndarray | None
-    n_seg: int
-    n_dates: int
-    sums: dict[str, np.ndarray]
-    customers: np.ndarray
-    period_write_off: np.ndarray | None  # per (annual period, segment)
-    period_rows: np.ndarray              # rows (any balance) per (annual period, segment)
-
-    @property
-    def present(self) -> np.ndarray:
-        return self.sums["loans"] > 0
-
-    def date_of(self, group: np.ndarray) -> np.ndarray:
-        return group // self.n_seg
-
-    def seg_of(self, group: np.ndarray) -> np.ndarray:
-        return group % self.n_seg
-
-
-def aggregate(base: Base, vals: Values, dimension: str | None = None, seg: Segments | None = None) -> Aggregate:
-    n_seg = 1 if seg is None else len(seg.labels)
-    n_dates = len(base.dates)
-    size = n_dates * n_seg
-    group = base.date_code if seg is None else base.date_code * n_seg + seg.codes
-    sums = bincount_sums(group, vals.columns, size)
-    customers = distinct_count(group, base.customer, base.n_customers, base.stock, size)
-    psize = len(base.annual) * n_seg
-    pgroup = base.period_code if seg is None else base.period_code * n_seg + seg.codes
-    pwo = None if vals.write_off is None else np.bincount(pgroup, weights=vals.write_off, minlength=psize)[:psize]
-    prow = np.bincount(pgroup, minlength=psize)[:psize].astype("float64")
-    return Aggregate(dimension, None if seg is None else seg.labels, n_seg, n_dates, sums, customers, pwo, prow)
+from .prepare import Base
+from .stock import Aggregate
+from .tidy import Columns, div, rows
 
 
 def stock_columns(s: dict[str, np.ndarray], customers: np.ndarray) -> Columns:
@@ -212,18 +117,12 @@ def mean_growth_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
 
 def overdue_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
     """overdue_bucket_balance / _share per snapshot: stock balance by days past due (G11 ageing)."""
-    if base.floor is None:
+    if agg.overdue_buckets is None:
         return []
-    d = definitions()
-    labels = np.asarray(d["overdue_bucket_labels"], dtype=object)
-    dpd = pd.to_numeric(base.frame["days_past_due"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    bucket = np.searchsorted(np.asarray(d["overdue_bucket_days"], dtype="float64"), dpd, side="left")
-    over = (dpd > 0) & base.stock
-    n_b, n_dates = len(labels), len(base.dates)
-    sums = np.bincount(base.date_code[over] * n_b + bucket[over], weights=base.balance[over],
-                       minlength=n_dates * n_b).reshape(n_dates, n_b)
+    labels = np.asarray(definitions()["overdue_bucket_labels"], dtype=object)
+    sums = agg.overdue_buckets
     present = np.flatnonzero(agg.present)
     share = div(sums[present], agg.sums["balance"][present][:, None])
-    dates = np.repeat(np.asarray(base.dates, dtype="datetime64[ns]")[present], n_b)
+    dates = np.repeat(np.asarray(base.dates, dtype="datetime64[ns]")[present], len(labels))
     return [rows({"overdue_bucket_balance": (sums[present].ravel(), "yuan"),
                   "overdue_bucket_share": (share.ravel(), "ratio")}, dates, None, np.tile(labels, len(present)))]

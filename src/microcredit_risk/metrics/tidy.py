@@ -37,16 +37,6 @@ def rows(columns: Columns, as_of: np.ndarray | list, dimension: str | None = Non
     })
 
 
-def bincount_sums(group: np.ndarray, values: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
-    """Σ of each value column per group code (codes < 0 are ignored)."""
-    keep = group >= 0
-    g = group if keep.all() else group[keep]
-    out = {}
-    for name, v in values.items():
-        out[name] = np.bincount(g, weights=v if keep.all() else v[keep], minlength=size)[:size]
-    return out
-
-
 def distinct_count(group: np.ndarray, item: np.ndarray, n_items: int, mask: np.ndarray, size: int) -> np.ndarray:
     """Number of distinct ``item`` per group over rows where ``mask`` (items < 0 are ignored)."""
     m = mask & (item >= 0) & (group >= 0)

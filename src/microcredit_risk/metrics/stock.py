@@ -1,0 +1,156 @@
+"""The stock sums of the portfolio and dimension families, computed in the query engine.
+
+The prepared rows (:class:`~.prepare.Base`: snapshot, grade, floor, segment codes — the domain rules,
+derived once in pandas) are registered with a :class:`~..engine.Backend`, which answers the
+aggregates of :mod:`..engine.aggregates` per snapshot × dimension × segment. This module only turns
+those few result rows back into dense arrays (group code = date code · n_seg + segment code) that
+the metric formulas in :mod:`.portfolio`, :mod:`.dimensions` and :mod:`.concentration` read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..engine import Backend
+from ..engine.aggregates import (
+    ROWS,
+    StockInputs,
+    overdue_bucket_sums,
+    period_sums,
+    segment_column,
+    stock_sums,
+)
+from ..ledger.contract import GRADES
+from .catalogue import definitions
+from .prepare import NPL_CODE, Base
+from .table import Skipped
+
+
+@dataclass
+class Aggregate:
+    """Sums of one grouping (the portfolio, or one dimension): group code = date_code · n_seg + segment code."""
+
+    dimension: str | None
+    labels: np.ndarray | None
+    n_seg: int
+    n_dates: int
+    sums: dict[str, np.ndarray]
+    customers: np.ndarray
+    period_write_off: np.ndarray | None  # per (annual period, segment)
+    period_rows: np.ndarray              # rows (any balance) per (annual period, segment)
+    overdue_buckets: np.ndarray | None = None  # portfolio only: (n_dates, n_buckets) overdue stock balance
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.sums["loans"] > 0
+
+    def date_of(self, group: np.ndarray) -> np.ndarray:
+        return group // self.n_seg
+
+    def seg_of(self, group: np.ndarray) -> np.ndarray:
+        return group % self.n_seg
+
+
+@dataclass
+class Stock:
+    total: Aggregate
+    dims: dict[str, Aggregate]
+    skipped: list[Skipped]
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as float64, missing as NaN (DuckDB reads a NaN of a pandas float column as NULL)."""
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _inputs(base: Base) -> tuple[StockInputs, bool, list[Skipped]]:
+    """Which stock sums the ledger allows; the metrics it does not, as skipped."""
+    skipped: list[Skipped] = []
+    dpd, prov, rate, wo = base.floor is not None, base.has("provision"), base.has("interest_rate"), base.has("write_off")
+    if not dpd:
+        for m in ("overdue_ratio", "overdue90_balance", "overdue90_ratio", "deviation_ratio",
+                  "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio",
+                  "overdue_bucket_balance", "overdue_bucket_share"):
+            skipped.append(Skipped(m, "column days_past_due", "the ledger has no days past due"))
+    if not prov:
+        for m in ("provision_balance", "provision_coverage", "loan_provision_ratio"):
+            skipped.append(Skipped(m, "column provision", "the ledger has no loan-loss provisions"))
+    if not rate:
+        skipped.append(Skipped("weighted_interest_rate", "column interest_rate", "the ledger has no interest rates"))
+    if not wo:
+        skipped += [Skipped(m, "column write_off", "the ledger has no write-offs")
+                    for m in ("write_off", "npl_ratio_with_write_offs")]
+    inputs = StockInputs(grades=GRADES, npl_code=NPL_CODE, overdue90_days=definitions()["overdue90_days"],
+                         days_past_due=dpd, provision=prov, interest_rate=rate)
+    return inputs, wo, skipped
+
+
+def _rows(base: Base, inputs: StockInputs, write_off: bool) -> pd.DataFrame:
+    """The prepared row table the engine aggregates (engine/aggregates.ROW_COLUMNS)."""
+    f = base.frame
+    cols: dict[str, np.ndarray] = {"date": base.date_code, "period": base.period_code, "stock": base.stock,
+                                   "balance": base.balance, "grade": base.grade, "customer": base.customer}
+    if inputs.days_past_due:
+        assert base.floor is not None
+        cols["floor"] = base.floor
+        cols["days_past_due"] = _numeric(f, "days_past_due")
+    for name, present in (("provision", inputs.provision), ("interest_rate", inputs.interest_rate),
+                          ("write_off", write_off)):
+        if present:
+            cols[name] = _numeric(f, name)
+    for dim, seg in base.dims.items():
+        cols[segment_column(dim)] = seg.codes
+    return pd.DataFrame(cols, copy=False)
+
+
+def _dense(result: pd.DataFrame, key: str, n_keys: int, sizes: list[int], names: list[str]
+           ) -> list[dict[str, np.ndarray]]:
+    """Per grouping, each result column as a dense array over key code · n_seg + segment code (0 where absent)."""
+    grouping = result["grouping"].to_numpy()
+    keys = result[key].to_numpy(dtype=np.int64)
+    segs = result["segment"].to_numpy(dtype=np.int64)
+    values = {n: result[n].to_numpy(dtype="float64") for n in names}
+    out = []
+    for i, n_seg in enumerate(sizes):
+        m = grouping == i
+        idx = keys[m] * n_seg + segs[m]
+        arrays = {}
+        for n in names:
+            a = np.zeros(n_keys * n_seg, dtype="float64")
+            a[idx] = values[n][m]
+            arrays[n] = a
+        out.append(arrays)
+    return out
+
+
+def stock_aggregates(base: Base, backend: Backend) -> Stock:
+    """The portfolio's and every dimension's stock sums, period sums and overdue buckets, from the engine."""
+    inputs, write_off, skipped = _inputs(base)
+    backend.register(ROWS, _rows(base, inputs, write_off))
+    dims = list(base.dims)
+    sizes = [1, *(len(base.dims[d].labels) for d in dims)]
+    n_dates, n_periods = len(base.dates), len(base.annual)
+    stock = backend.query(stock_sums(inputs, dims))
+    names = [c for c in stock.columns if c not in ("grouping", "segment", "date")]
+    sums = _dense(stock, "date", n_dates, sizes, names)
+    period = backend.query(period_sums(write_off, dims))
+    pnames = ["rows", *(["write_off"] if write_off else [])]
+    psums = _dense(period, "period", n_periods, sizes, pnames)
+    aggs = []
+    for i, (dim, s, p) in enumerate(zip([None, *dims], sums, psums, strict=True)):
+        customers = s.pop("customers")
+        labels = None if dim is None else base.dims[dim].labels
+        aggs.append(Aggregate(dim, labels, sizes[i], n_dates, s, customers, p.get("write_off"), p["rows"]))
+    total = aggs[0]
+    if inputs.days_past_due:
+        edges = definitions()["overdue_bucket_days"]
+        buckets = backend.query(overdue_bucket_sums(edges))
+        n_b = len(definitions()["overdue_bucket_labels"])
+        grid = np.zeros(n_dates * n_b, dtype="float64")
+        grid[buckets["date"].to_numpy(dtype=np.int64) * n_b + buckets["bucket"].to_numpy(dtype=np.int64)] = \
+            buckets["balance"].to_numpy(dtype="float64")
+        total.overdue_buckets = grid.reshape(n_dates, n_b)
+    return Stock(total, {d: a for d, a in zip(dims, aggs[1:], strict=True)}, skipped)
