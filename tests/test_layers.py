@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "microcredit_risk"
 
 RANK = {
     "errors": 0, "output": 0, "vocabulary": 0, "snapshots": 0, "profile": 1, "ledger": 2, "anonymize": 3, "sample": 3,
-    "metrics": 4, "stats": 5, "findings": 6, "figures": 7, "report": 8, "templates": 8, "pipeline": 9,
+    "metrics": 4, "engine": 3.5, "stats": 5, "findings": 6, "figures": 7, "report": 8, "templates": 8, "pipeline": 9,
     "cli": 10, "__init__": 0, "__main__": 11,
 }
 
