@@ -105,12 +105,16 @@ def ibis_migration_cells(t: Any) -> Any:
     return out.order_by(["as_of", "grade_t0", "grade_t1"])
 
 
-# ---- runs --------------------------------------------------------------------------------------
+# ---- runs (each route once to warm it, then the best of three) --------------------------------------------------------------------------------------
 
-def timed(fn: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, float]:
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+def timed(fn: Callable[[], pd.DataFrame], repeat: int = 1) -> tuple[pd.DataFrame, float]:
+    """The answer and the best of ``repeat`` wall times (the machine is shared: the minimum is the signal)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return out, best
 
 
 def import_time(stmt: str) -> float:
@@ -151,7 +155,7 @@ def run(label: str, f: pd.DataFrame, spark: Any, with_metrics: bool) -> None:
         for (route, engine), fn in runs.items():
             try:
                 fn()   # warm (JIT, plan caches); the second run is timed
-                out, secs = timed(fn)
+                out, secs = timed(fn, repeat=3)
                 why = disagreement(out, ref[name])
                 diff = max_relative_difference(out, ref[name]) if why is None else float("nan")
                 print(f"{label} {name:16s} {route:4s} {engine:7s} {secs:7.2f} s rows={len(out):5d} "
@@ -169,7 +173,9 @@ def main() -> None:
     for stmt in ("import duckdb", "import sqlglot", "import ibis", "import pyspark.sql"):
         print(f"{stmt}: {import_time(stmt):.2f} s")
     t = time.perf_counter()
-    spark = session({"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
+    spark = session({"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false", "spark.driver.memory": "2g",
+                     "spark.ui.showConsoleProgress": "false",
+                     "spark.sql.execution.arrow.maxRecordsPerBatch": "100000"})
     print(f"SparkSession local[2] start: {time.perf_counter() - t:.1f} s (Spark {spark.version})")
     from microcredit_risk.ledger.load import load_ledger
 

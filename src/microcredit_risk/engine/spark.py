@@ -70,12 +70,25 @@ def session(conf: dict[str, str] | None = None, app_name: str = "mcr") -> Any:
     return builder.getOrCreate()
 
 
-def _pandas_for_arrow(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals as their labels (Spark has no enum type; grades compare as strings everywhere)."""
-    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    if not cats:
-        return frame
-    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None) for c in cats})
+def _arrow_table(frame: pd.DataFrame) -> Any:
+    """The frame as one-chunk Arrow, categoricals as their labels (Spark has no enum type, so grades
+    compare as strings on every engine). pyspark cannot take pandas 3's Arrow-backed ``str`` columns
+    once they span several chunks (after a concat): it converts column by column and fails."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    cols = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(cols, names=table.column_names).combine_chunks()
+
+
+def _spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
+    """A Spark DataFrame from pandas through Arrow: Spark ≥ 4 takes the Arrow table as it is; 3.5 the
+    table back in pandas with Python-object strings (its own per-column Arrow conversion)."""
+    table = _arrow_table(frame)
+    if int(spark.version.split(".")[0]) >= 4:
+        return spark.createDataFrame(table)
+    return spark.createDataFrame(table.to_pandas(types_mapper={}.get, strings_to_categorical=False)
+                                 .astype({f.name: object for f in table.schema if str(f.type) == "string"}))
 
 
 @dataclass
@@ -92,7 +105,7 @@ class SparkBackend:
             self.spark = session(self.conf)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        self.spark.createDataFrame(_pandas_for_arrow(frame)).createOrReplaceTempView(name)
+        _spark_frame(self.spark, frame).createOrReplaceTempView(name)
 
     def register_parquet(self, name: str, path: str) -> None:
         """A Parquet file or folder (local, hdfs://, s3a://) read by the executors, never by the driver."""
