@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from microcredit_risk.engine.probes import disagreement, migration_cells, segment_stock
-from microcredit_risk.engine.spark import SparkBackend, spark_missing, to_dialect
+from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
 from microcredit_risk.errors import AnalysisError
 from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.ledger.load import load_ledger
@@ -197,3 +197,17 @@ def test_the_dialect_traps_give_one_answer(spark: SparkBackend) -> None:
         got = backend.query(TRAPS)
         got = got.assign(next_year=pd.to_datetime(got["next_year"]))
         assert disagreement(got, want) is None, (backend.name, got)
+
+
+def test_a_master_named_elsewhere_is_not_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "SPARK_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert not _master_given({})                       # nothing names one: local[2]
+    assert _master_given({"spark.master": "yarn"})
+    (tmp_path / "spark-defaults.conf").write_text("spark.master   spark://head:7077\\n", "utf-8")
+    assert _master_given({})
+    (tmp_path / "spark-defaults.conf").write_text("# spark.master local\\nspark.driver.memory 2g\\n", "utf-8")
+    assert not _master_given({})
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--master yarn --deploy-mode client pyspark-shell")
+    assert _master_given({})

@@ -48,10 +48,26 @@ def to_dialect(sql: str, dialect: str = "spark") -> str:
     return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
 
 
+def _defaults_file() -> str | None:
+    """Spark's ``spark-defaults.conf`` (``SPARK_CONF_DIR``, else ``SPARK_HOME/conf``), if there is one."""
+    folder = os.environ.get("SPARK_CONF_DIR") or (
+        os.path.join(os.environ["SPARK_HOME"], "conf") if "SPARK_HOME" in os.environ else None)
+    path = os.path.join(folder, "spark-defaults.conf") if folder else None
+    return path if path and os.path.isfile(path) else None
+
+
 def _master_given(conf: dict[str, str]) -> bool:
-    """True when something other than us names the master (conf, spark-submit, PYSPARK_SUBMIT_ARGS)."""
-    return ("spark.master" in conf or "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
-            or "PYSPARK_GATEWAY_PORT" in os.environ)  # launched by spark-submit: its master is already set
+    """True when something other than us names the master: the conf, ``PYSPARK_SUBMIT_ARGS``,
+    ``spark-submit`` (which launched this Python and set the master) or ``spark-defaults.conf``."""
+    if "spark.master" in conf or "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        return True
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        return True
+    path = _defaults_file()
+    if path:
+        with open(path, encoding="utf-8") as fh:
+            return any(line.split()[:1] == ["spark.master"] for line in fh)
+    return False
 
 
 def session(conf: dict[str, str] | None = None, app_name: str = "mcr") -> Any:
