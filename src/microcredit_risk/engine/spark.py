@@ -131,6 +131,7 @@ class SparkBackend:
         return to_dialect(sql, self.dialect)
 
     def query(self, sql: str) -> pd.DataFrame:
+        """The answer through Arrow, in the order of the SQL's ORDER BY (toPandas keeps it)."""
         out = self.spark.sql(self.translate(sql)).toPandas()
         return out.reset_index(drop=True)
 
