@@ -1,0 +1,213 @@
+"""The probe aggregates (engine/probes.py) give the same answer on DuckDB, on Spark and in pandas.
+
+DuckDB always runs; Spark runs in local mode (one session for the module) and is skipped only when
+pyspark or a Java runtime is absent. Values agree within 1e-9 relative, rows and their order exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from microcredit_risk.engine.probes import disagreement, migration_cells, segment_stock
+from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
+from microcredit_risk.errors import AnalysisError
+from microcredit_risk.ledger.contract import GRADE_DTYPE
+from microcredit_risk.ledger.load import load_ledger
+from microcredit_risk.metrics import compute_metrics
+
+duckdb = pytest.importorskip("duckdb")
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "sme_bank.xlsx"
+NO_SPARK = spark_missing()
+# pyspark 4.0's toPandas passes copy= to astype, which pandas 3 deprecates: theirs, not ours
+pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+
+
+class DuckDB:
+    """The smallest DuckDB backend (the engine branch's DuckDBBackend replaces it on merge)."""
+
+    name = "duckdb"
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(name, frame)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+
+def tiny() -> pd.DataFrame:
+    """Two year-ends and a mid-year snapshot (not annual); L4 has no balance; L5 has no industry."""
+    rows = [  # as_of, loan, customer, industry, grade, balance, days past due
+        ("2022-12-31", "L1", "C1", "A", "normal", 100.0, 0.0),
+        ("2022-12-31", "L7", "C1", "A", "normal", 20.0, 0.0),
+        ("2022-12-31", "L2", "C1", "A", "substandard", 50.0, 120.0),
+        ("2022-12-31", "L3", "C2", "B", "normal", 30.0, 0.0),
+        ("2022-12-31", "L4", "C3", "A", "normal", 0.0, 0.0),
+        ("2022-12-31", "L5", "C3", None, "normal", 10.0, 95.0),
+        ("2023-06-30", "L1", "C1", "A", "normal", 90.0, 0.0),
+        ("2023-12-31", "L1", "C1", "A", "normal", 80.0, 0.0),
+        ("2023-12-31", "L2", "C1", "A", "doubtful", 60.0, 200.0),
+        ("2023-12-31", "L5", "C3", None, "special_mention", 10.0, 30.0),
+        ("2023-12-31", "L6", "C4", "B", "normal", 40.0, 0.0),
+    ]
+    f = pd.DataFrame(rows, columns=["as_of", "loan_id", "customer_id", "industry", "five_category", "balance",
+                                    "days_past_due"])
+    return f.assign(as_of=pd.to_datetime(f["as_of"]), five_category=f["five_category"].astype(GRADE_DTYPE))
+
+
+TINY_STOCK = [  # as_of, segment, grade, loans, balance, overdue90_balance, customers (by hand)
+    ("2022-12-31", "A", "normal", 2, 120.0, 0.0, 1),
+    ("2022-12-31", "A", "substandard", 1, 50.0, 50.0, 1),
+    ("2022-12-31", "B", "normal", 1, 30.0, 0.0, 1),
+    ("2022-12-31", None, "normal", 1, 10.0, 10.0, 1),
+    ("2023-06-30", "A", "normal", 1, 90.0, 0.0, 1),
+    ("2023-12-31", "A", "doubtful", 1, 60.0, 60.0, 1),
+    ("2023-12-31", "A", "normal", 1, 80.0, 0.0, 1),
+    ("2023-12-31", "B", "normal", 1, 40.0, 0.0, 1),
+    ("2023-12-31", None, "special_mention", 1, 10.0, 0.0, 1),
+]
+TINY_MIGRATION = [  # as_of, grade_t0, grade_t1, loans, opening, reduction (by hand; 2023-06-30 is not annual)
+    ("2023-12-31", "normal", "exited", 2, 50.0, 50.0),        # L3 30 + L7 20, all of it reduced
+    ("2023-12-31", "normal", "normal", 1, 100.0, 20.0),       # L1 100 → 80
+    ("2023-12-31", "normal", "special_mention", 1, 10.0, 0.0),
+    ("2023-12-31", "substandard", "doubtful", 1, 50.0, 0.0),  # grew 50 → 60: no reduction
+]
+
+
+def expected(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    f = pd.DataFrame(rows, columns=columns)
+    return f.assign(as_of=pd.to_datetime(f["as_of"]))
+
+
+STOCK_COLUMNS = ["as_of", "segment", "grade", "loans", "balance", "overdue90_balance", "customers"]
+MIGRATION_COLUMNS = ["as_of", "grade_t0", "grade_t1", "loans", "opening", "reduction"]
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_ledger(SAMPLE).frame
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkBackend]:
+    if NO_SPARK:
+        pytest.skip(f"Spark tests need pyspark and Java: {NO_SPARK}")
+    backend = SparkBackend(conf={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
+                                 "spark.driver.memory": "1g", "spark.ui.showConsoleProgress": "false"})
+    yield backend
+    backend.stop()
+
+
+def answers(backend: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    backend.register("loans", frame)
+    return {"segment_stock": backend.query(segment_stock()), "migration_cells": backend.query(migration_cells())}
+
+
+def test_duckdb_gives_the_hand_computed_answers() -> None:
+    got = answers(DuckDB(), tiny())
+    assert disagreement(got["segment_stock"], expected(TINY_STOCK, STOCK_COLUMNS)) is None
+    assert disagreement(got["migration_cells"], expected(TINY_MIGRATION, MIGRATION_COLUMNS)) is None
+
+
+def test_a_wrong_answer_is_told_apart() -> None:
+    want = expected(TINY_STOCK, STOCK_COLUMNS)
+    off = want.assign(balance=want["balance"] * (1 + 1e-8))
+    assert disagreement(off, want) is not None
+    assert disagreement(want.iloc[::-1], want) is not None   # same rows, other order
+    assert disagreement(want.assign(balance=want["balance"] * (1 + 1e-11)), want) is None
+
+
+def test_duckdb_equals_the_pandas_metrics_on_the_sample(sample: pd.DataFrame) -> None:
+    got = answers(DuckDB(), sample)
+    m = compute_metrics(sample).frame
+    m = m.assign(as_of=m["as_of"].astype("datetime64[ns]"))
+    seg = got["segment_stock"].assign(as_of=lambda f: f["as_of"].astype("datetime64[ns]"))
+    by_seg = seg.dropna(subset=["segment"]).groupby(["as_of", "segment"])[["loans", "balance", "overdue90_balance"]].sum()
+    rows = m[(m["dimension"] == "industry") & m["metric"].isin(by_seg.columns)]
+    want = rows.pivot_table(index=["as_of", "segment"], columns="metric", values="value")
+    assert sorted(want.index) == sorted(by_seg.index)
+    np.testing.assert_allclose(by_seg.to_numpy(), want.loc[by_seg.index, by_seg.columns].to_numpy(), rtol=1e-9, atol=0)
+    mig = got["migration_cells"].assign(as_of=lambda f: f["as_of"].astype("datetime64[ns]"))
+    cells = mig.groupby(["as_of", "grade_t0"])[["opening", "reduction"]].sum()
+    rows = m[m["metric"].isin(["migration_opening", "migration_reduction"])]
+    want = rows.pivot_table(index=["as_of", "segment"], columns="metric", values="value")
+    assert len(want) > 0 and set(want.index) <= set(cells.index)
+    np.testing.assert_allclose(cells.loc[want.index].to_numpy(),
+                               want[["migration_opening", "migration_reduction"]].to_numpy(), rtol=1e-9, atol=0)
+
+
+def test_spark_gives_the_hand_computed_answers(spark: SparkBackend) -> None:
+    got = answers(spark, tiny())
+    assert disagreement(got["segment_stock"], expected(TINY_STOCK, STOCK_COLUMNS)) is None
+    assert disagreement(got["migration_cells"], expected(TINY_MIGRATION, MIGRATION_COLUMNS)) is None
+
+
+def test_spark_equals_duckdb_on_the_sample(spark: SparkBackend, sample: pd.DataFrame) -> None:
+    want = answers(DuckDB(), sample)
+    got = answers(spark, sample)
+    for name in want:
+        assert len(want[name]) > 20
+        assert disagreement(got[name], want[name]) is None, name
+
+
+def test_the_transpiled_sql_spells_out_what_spark_does_otherwise() -> None:
+    sql = to_dialect("SELECT a // 2 AS h FROM t ORDER BY a")
+    assert "DIV" in sql and "NULLS LAST" in sql   # DuckDB sorts NULLs last, Spark first; // is integer division
+
+
+def test_a_name_that_is_not_an_identifier_is_refused() -> None:
+    with pytest.raises(AnalysisError) as e:
+        segment_stock(dimension="industry; DROP TABLE loans")
+    assert e.value.code == "E790"
+
+
+def test_spark_without_java_is_a_coded_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert spark_missing() is not None
+    with pytest.raises(AnalysisError) as e:
+        SparkBackend()
+    assert e.value.code == "E791"
+
+
+TRAPS = """
+SELECT k, 7 // 2 AS int_div, 7 / 2 AS div, date_diff('day', DATE '2023-01-31', DATE '2024-03-01') AS days,
+       CAST(DATE '2024-02-29' + INTERVAL 1 YEAR AS DATE) AS next_year, COUNT(DISTINCT v) AS distinct_v,
+       SUM(x) AS total
+FROM traps GROUP BY k ORDER BY k
+"""
+
+
+def test_the_dialect_traps_give_one_answer(spark: SparkBackend) -> None:
+    """Integer division, date arithmetic, NULL ordering, COUNT DISTINCT (NULL not counted), float sums."""
+    frame = pd.DataFrame({"k": ["b", None, "a", "b"], "v": ["x", None, "y", "x"], "x": [0.1, 0.2, 0.3, 1e-17]})
+    want = pd.DataFrame({"k": ["a", "b", None], "int_div": [3, 3, 3], "div": [3.5] * 3, "days": [395] * 3,
+                         "next_year": pd.to_datetime(["2025-02-28"] * 3), "distinct_v": [1, 1, 0],
+                         "total": [0.3, 0.1 + 1e-17, 0.2]})
+    for backend in (DuckDB(), spark):
+        backend.register("traps", frame)
+        got = backend.query(TRAPS)
+        got = got.assign(next_year=pd.to_datetime(got["next_year"]))
+        assert disagreement(got, want) is None, (backend.name, got)
+
+
+def test_a_master_named_elsewhere_is_not_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "SPARK_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert not _master_given({})                       # nothing names one: local[2]
+    assert _master_given({"spark.master": "yarn"})
+    (tmp_path / "spark-defaults.conf").write_text("spark.master   spark://head:7077\\n", "utf-8")
+    assert _master_given({})
+    (tmp_path / "spark-defaults.conf").write_text("# spark.master local\\nspark.driver.memory 2g\\n", "utf-8")
+    assert not _master_given({})
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--master yarn --deploy-mode client pyspark-shell")
+    assert _master_given({})
