@@ -13,18 +13,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from microcredit_risk.engine.probes import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # tests/engine_probes.py
+from engine_probes import (
     disagreement,
     max_relative_difference,
     migration_cells,
     segment_stock,
 )
+
 from microcredit_risk.engine.spark import SparkBackend, session
 
 KEYS = {"segment_stock": ["as_of", "segment", "grade"], "migration_cells": ["as_of", "grade_t0", "grade_t1"]}

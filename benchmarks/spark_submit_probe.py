@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from microcredit_risk.engine.probes import migration_cells, segment_stock
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # tests/engine_probes.py
+from engine_probes import migration_cells, segment_stock
+
 from microcredit_risk.engine.spark import SparkBackend
 
 KEYS = ("spark.master", "spark.submit.deployMode", "spark.driver.memory", "spark.executor.memory",

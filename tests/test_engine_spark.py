@@ -1,4 +1,7 @@
-"""The probe aggregates (engine/probes.py) give the same answer on DuckDB, on Spark and in pandas.
+"""The engine's aggregates give the same answer on DuckDB and on Spark, and so do the probes.
+
+The product's aggregates (engine/aggregates.py, read by compute_metrics) run on both engines: every
+metric row must agree. The probes (tests/engine_probes.py) add the migration join and the dialect traps.
 
 DuckDB always runs; Spark runs in local mode (one session for the module) and is skipped only when
 pyspark or a Java runtime is absent. Values agree within 1e-9 relative, rows and their order exactly.
@@ -13,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_probes import disagreement, migration_cells, segment_stock
 
-from microcredit_risk.engine.probes import disagreement, migration_cells, segment_stock
+from microcredit_risk.engine.backends import DuckDBBackend
 from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
 from microcredit_risk.errors import AnalysisError
 from microcredit_risk.ledger.contract import GRADE_DTYPE
@@ -28,19 +32,7 @@ NO_SPARK = spark_missing()
 pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 
 
-class DuckDB:
-    """The smallest DuckDB backend (the engine branch's DuckDBBackend replaces it on merge)."""
-
-    name = "duckdb"
-
-    def __init__(self) -> None:
-        self.con = duckdb.connect()
-
-    def register(self, name: str, frame: pd.DataFrame) -> None:
-        self.con.register(name, frame)
-
-    def query(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
+DuckDB = DuckDBBackend
 
 
 def tiny() -> pd.DataFrame:
@@ -211,3 +203,16 @@ def test_a_master_named_elsewhere_is_not_overridden(monkeypatch: pytest.MonkeyPa
     assert not _master_given({})
     monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--master yarn --deploy-mode client pyspark-shell")
     assert _master_given({})
+
+
+def test_every_metric_is_the_same_on_spark(spark: SparkBackend, sample: pd.DataFrame) -> None:
+    """The product path: compute_metrics with its aggregates run by Spark equals the default DuckDB run."""
+    want = compute_metrics(sample).frame
+    got = compute_metrics(sample, backend=spark).frame
+    keys = ["metric", "as_of", "dimension", "segment", "unit"]
+    assert len(want) > 1000
+    pd.testing.assert_frame_equal(got[keys], want[keys])
+    a, b = got["value"].to_numpy(dtype="float64"), want["value"].to_numpy(dtype="float64")
+    assert (np.isnan(a) == np.isnan(b)).all()
+    ok = ~np.isnan(b)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=1e-9, atol=1e-12)

@@ -1,5 +1,9 @@
 """Two representative aggregates, written once in DuckDB SQL, that every backend must answer alike.
 
+A test and benchmark probe, not product code: the product's aggregates are engine/aggregates.py, which
+the metrics read (tests/test_engine_spark.py runs those on Spark too). The migration join here is an
+independent reading of METRICS.md's migration sums until that family moves into the engine.
+
 They are the shapes the metrics need (docs/engines.md): a grouped stock sum with a conditional sum
 and a distinct count (``segment_stock``), and the migration self-join between consecutive annual
 snapshots (``migration_cells``). The SQL is DuckDB's dialect; other backends transpile it with
@@ -15,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
+from microcredit_risk.errors import AnalysisError
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 OVERDUE90_DAYS = 90  # metrics.toml overdue90_days: "days_past_due > 90"
