@@ -32,7 +32,7 @@ def main() -> None:
         if args.loans == LOANS:
             from _ledgers import ledger_files
 
-            csv = ledger_files()["csv"]
+            csv = ledger_files(formats=("csv",))["csv"]
         else:
             csv = small_ledger(args.loans, Path(tmp))
         src = str(Path(__file__).resolve().parents[1] / "src")

@@ -67,7 +67,7 @@ def main() -> None:
     p.add_argument("--cli", action="store_true", help="also time `mcr metrics -f json` end to end")
     args = p.parse_args()
     csv = CACHE / f"sme_bank_{LOANS}.csv"
-    csv = csv if csv.exists() else ledger_files()["csv"]
+    csv = csv if csv.exists() else ledger_files(formats=("csv",))["csv"]
     trees = {"new": str(HERE.parent / "src"), **({"old": args.against} if args.against else {})}
     got: dict[str, list[tuple[float, float, float, float]]] = {k: [] for k in trees}
     for run in range(args.runs):
