@@ -139,6 +139,35 @@ def three_line_table(table: Any) -> None:
         tcpr.append(tcb)
 
 
+def no_wrap(cell: Any) -> None:
+    """Keep the cell's text on one line (w:noWrap, after w:tcW in CT_TcPr)."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    tcw = tcpr.find(qn("w:tcW"))
+    if tcw is not None:
+        tcw.addnext(el("w:noWrap"))
+    else:
+        tcpr.insert(0, el("w:noWrap"))
+
+
+def fixed_table_width(table: Any, width: int, margin: int) -> None:
+    """tblW = the sum of the columns (dxa) and narrow left/right cell margins, so Word keeps the widths."""
+    tblpr = table._tbl.tblPr
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = el("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:type"), "dxa")
+    tblw.set(qn("w:w"), str(width // 635))          # EMU → twips
+    mar = el("w:tblCellMar")
+    for side in ("left", "right"):
+        mar.append(el(f"w:{side}", w=str(margin // 635), type="dxa"))
+    look = tblpr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(mar)                        # CT_TblPr: … tblLayout, tblCellMar, tblLook
+    else:
+        tblpr.append(mar)
+
+
 def update_fields_on_open(settings: Any) -> None:
     """Ask Word to refresh the TOC and page fields when the file is opened (w:updateFields)."""
     upd = el("w:updateFields", val="true")
