@@ -6,13 +6,15 @@
   settings.xml asks Word to update it (and the page numbers) when the file is opened.
 * Fonts: 宋体 body, 黑体 headings and captions, Times New Roman for Latin text (w:rFonts
   ascii/hAnsi/eastAsia, theme fonts removed); the font table names the shipped Noto Serif SC /
-  Noto Sans SC as the fallback (w:altName) of 宋体 / 黑体.
+  Noto Sans SC as the fallback (w:altName) of 宋体 / 黑体 and embeds them, cut to the document's
+  characters (docx_fonts.py), so Chinese renders where neither is installed.
 * Captions "表3-1 …" / "图3-1 …" numbered by the report builder (chapter-number), as text: a SEQ
   field with \\s 1 would restart per chapter in Word, but LibreOffice ignores \\s and counts on
   through the document. Each caption is a bookmark, and every "see table/figure/finding" in the text
   is a hyperlink to it.
 * Three-line tables (三线表): 1.5 pt top and bottom rules, 0.75 pt under the header row, no
-  vertical rules; the header row repeats on each page. Figures at the text width.
+  vertical rules; the header row repeats on each page. Widths are measured (docx_layout.py): 五号,
+  小五 for wide tables, a landscape section where even that breaks a number. Figures at the text width.
 
 Output is byte-for-byte deterministic: fixed core properties, sequential bookmark ids, and the zip
 rewritten with a constant timestamp (python-docx stamps each entry with the current time).
