@@ -19,6 +19,7 @@ _AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
                         "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
                         "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
                         "decimalSymbol", "listSeparator")
+_BEFORE_NOWRAP = ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd")
 _BOOKMARK_CHARS = re.compile(r"[^A-Za-z0-9_]")
 RULE_OUTER, RULE_HEADER = 12, 6     # border sizes in eighths of a point: 1.5 pt and 0.75 pt (三线表)
 
@@ -140,11 +141,11 @@ def three_line_table(table: Any) -> None:
 
 
 def no_wrap(cell: Any) -> None:
-    """Keep the cell's text on one line (w:noWrap, after w:tcW in CT_TcPr)."""
+    """Keep the cell's text on one line (w:noWrap: after tcW … tcBorders, shd in CT_TcPr)."""
     tcpr = cell._tc.get_or_add_tcPr()
-    tcw = tcpr.find(qn("w:tcW"))
-    if tcw is not None:
-        tcw.addnext(el("w:noWrap"))
+    before = [c for c in tcpr if c.tag.rsplit("}", 1)[-1] in _BEFORE_NOWRAP]
+    if before:
+        before[-1].addnext(el("w:noWrap"))
     else:
         tcpr.insert(0, el("w:noWrap"))
 
