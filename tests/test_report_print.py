@@ -61,7 +61,7 @@ def docx_zh(run, tmp_path_factory):
 def test_docx_has_a_toc_field_updated_on_open_and_page_numbers(docx_zh):
     body = docx_zh["word/document.xml"]
     instr = [i.text for i in body.iter(f"{W}instrText")]
-    assert instr == [' TOC \\o "1-3" \\h \\z \\u ']
+    assert instr == [' TOC \\o "1-2" \\h \\z \\u ']
     kinds = [f.get(f"{W}fldCharType") for f in body.iter(f"{W}fldChar")]
     assert kinds == ["begin", "separate", "end"]
     upd = docx_zh["word/settings.xml"].find(f"{W}updateFields")

@@ -1,17 +1,20 @@
 """The Word report (python-docx) in the form a thesis office accepts: the same sections and blocks as the HTML.
 
 * A4, margins 2.5 cm (top/bottom) and 3 cm (left/right); page numbers (PAGE field) in the footer.
-* A table of contents field (TOC \\o "1-3" \\h) whose cached entries already link to the chapters;
+* A table of contents field (TOC \\o "1-2" \\h) whose cached entries (the numbered chapter
+  headings and their subsections, each a link to its bookmark) read right before any update;
   settings.xml asks Word to update it (and the page numbers) when the file is opened.
 * Fonts: 宋体 body, 黑体 headings and captions, Times New Roman for Latin text (w:rFonts
   ascii/hAnsi/eastAsia, theme fonts removed); the font table names the shipped Noto Serif SC /
-  Noto Sans SC as the fallback (w:altName) of 宋体 / 黑体.
+  Noto Sans SC as the fallback (w:altName) of 宋体 / 黑体 and embeds them, cut to the document's
+  characters (docx_fonts.py), so Chinese renders where neither is installed.
 * Captions "表3-1 …" / "图3-1 …" numbered by the report builder (chapter-number), as text: a SEQ
   field with \\s 1 would restart per chapter in Word, but LibreOffice ignores \\s and counts on
   through the document. Each caption is a bookmark, and every "see table/figure/finding" in the text
   is a hyperlink to it.
 * Three-line tables (三线表): 1.5 pt top and bottom rules, 0.75 pt under the header row, no
-  vertical rules; the header row repeats on each page. Figures at the text width.
+  vertical rules; the header row repeats on each page. Widths are measured (docx_layout.py): 五号,
+  小五 for wide tables, a landscape section where even that breaks a number. Figures at the text width.
 
 Output is byte-for-byte deterministic: fixed core properties, sequential bookmark ids, and the zip
 rewritten with a constant timestamp (python-docx stamps each entry with the current time).
@@ -25,21 +28,26 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor, Twips
 
 from ..output import fixed_zip_times
 from .blocks import Bullets, Figure, FindingCard, Heading, Line, Paragraph, ReportContext, Table
+from .docx_fonts import embed_fonts
+from .docx_layout import CELL_MARGIN_PT, TABLE_SIZES, plan_table
 from .docx_xml import (
     Bookmarks,
     el,
     field_begin,
     field_end,
+    fixed_table_width,
     font_table_entries,
     internal_link,
+    no_wrap,
     set_rfonts,
     simple_field,
     three_line_table,
@@ -49,13 +57,18 @@ from .docx_xml import (
 A4_WIDTH, A4_HEIGHT = Cm(21.0), Cm(29.7)
 MARGIN_TB, MARGIN_LR = Cm(2.5), Cm(3.0)
 TEXT_WIDTH = Cm(21.0 - 2 * 3.0)
+LANDSCAPE_TEXT_WIDTH = Cm(29.7 - 2 * 2.5)        # a landscape page turns the margins with it
 LATIN = "Times New Roman"
 SONG, HEI = "宋体", "黑体"                       # thesis body / heading fonts
 FALLBACK = {SONG: "Noto Serif SC", HEI: "Noto Sans SC"}  # shipped by pylopdf-fonts-zh-cn
-BODY_PT, TABLE_PT = 12, 9                       # 小四 body; tables a little smaller
+BODY_PT = 12                                    # 小四 body; tables 五号, wide ones 小五 (docx_layout)
+TABLE_PT, SMALL_TABLE_PT = TABLE_SIZES
 HEADING_PT = {1: 16, 2: 14, 3: 12}              # 三号, 四号, 小四
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LINK_COLOUR = "1F3B63"
+# outline levels 1–2 (chapters, subsections): exactly the entries cached below, so the list Word
+# rebuilds on update is the one LibreOffice and a headless conversion show before any update
+TOC_FIELD = 'TOC \\o "1-2" \\h \\z \\u'
 BLACK = RGBColor(0, 0, 0)
 SEVERITY_COLOUR = {"high": RGBColor(0xB4, 0x23, 0x18), "medium": RGBColor(0xB5, 0x47, 0x08),
                    "low": RGBColor(0x3B, 0x6E, 0x3B)}
@@ -94,6 +107,9 @@ def _styles(doc: Any, lang: str) -> None:
     cell.font.size = Pt(TABLE_PT)
     cell.paragraph_format.line_spacing = 1.0
     cell.paragraph_format.space_after = Pt(0)
+    small = doc.styles.add_style("Table Text Small", 1)
+    small.base_style = cell
+    small.font.size = Pt(SMALL_TABLE_PT)
     _style(doc, "List Bullet", SONG, BODY_PT)
     _style(doc, "Footer", SONG, 9).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -109,6 +125,7 @@ class _Writer:
         self.doc = Document()
         self.marks = Bookmarks()
         self.targets = _targets(ctx)
+        self.landscape = False      # the current section's orientation
 
     # -- text ---------------------------------------------------------------------------------
     def line(self, line: Line, style: str | None = "List Bullet") -> None:
@@ -141,29 +158,52 @@ class _Writer:
 
     # -- blocks -------------------------------------------------------------------------------
     def table(self, t: Table) -> None:
+        """A three-line table at the size and orientation in which no number breaks (docx_layout)."""
+        plan = plan_table(t.headers, t.rows, TEXT_WIDTH.pt, LANDSCAPE_TEXT_WIDTH.pt)
+        if plan.landscape != self.landscape:
+            self.orient(landscape=plan.landscape)
         self.caption(t.caption, t.id).paragraph_format.keep_with_next = True
         n = len(t.headers)
         table = self.doc.add_table(rows=1 + len(t.rows), cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = _column_widths([t.headers, *t.rows], n)
+        table.autofit = False  # fixed layout: Word keeps the measured widths
+        widths = [Twips(int(w * 20)) for w in plan.widths_pt]  # rounded down: the sum stays within the page
         for col, width in zip(table.columns, widths, strict=True):
             col.width = width  # w:gridCol (LibreOffice reads these; Word the w:tcW below)
+        style = "Table Text" if plan.size_pt == TABLE_PT else "Table Text Small"
         # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
         for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
             for c, cell in enumerate(row.cells):
                 cell.width = widths[c]
+                if r > 0 and plan.nowrap[r - 1][c]:
+                    no_wrap(cell)
             for c, (cell, text) in enumerate(zip(row.cells, cells, strict=False)):
                 para = cell.paragraphs[0]
-                para.style = "Table Text"
+                para.style = style
                 run = para.add_run(text)
                 if r == 0:
                     run.bold = True
                 if c < len(t.numeric) and t.numeric[c]:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        fixed_table_width(table, sum(widths), Pt(CELL_MARGIN_PT))
         three_line_table(table)
         if t.note:
-            note = self.doc.add_paragraph(style="Table Text")
+            note = self.doc.add_paragraph(style=style)
             note.add_run(t.note).italic = True
+
+    def orient(self, *, landscape: bool) -> None:
+        """Start a new section (new page) in landscape or back in portrait; the footer carries over.
+
+        Consecutive landscape tables share one landscape section; anything else returns to portrait.
+        """
+        if landscape == self.landscape:
+            return
+        self.landscape = landscape
+        sec = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = (A4_HEIGHT, A4_WIDTH) if landscape else (A4_WIDTH, A4_HEIGHT)
+        sec.top_margin = sec.bottom_margin = MARGIN_LR if landscape else MARGIN_TB
+        sec.left_margin = sec.right_margin = MARGIN_TB if landscape else MARGIN_LR
 
     def figure(self, f: Figure) -> None:
         if f.file is None:
@@ -191,6 +231,8 @@ class _Writer:
                 self.doc.add_paragraph(c, style="List Bullet")
 
     def block(self, b: object) -> None:
+        if not isinstance(b, Table):
+            self.orient(landscape=False)
         if isinstance(b, Paragraph):
             self.doc.add_paragraph(b.text, style="Body Text")
         elif isinstance(b, Bullets):
@@ -214,7 +256,7 @@ class _Writer:
                    [(1, s.id, s.title)] + [(2, b.id, b.title) for b in s.blocks
                                            if isinstance(b, Heading) and b.level == 3]]
         first = self.doc.add_paragraph()
-        field_begin(first, 'TOC \\o "1-3" \\h \\z \\u')
+        field_begin(first, TOC_FIELD)
         for i, (level, anchor, text) in enumerate(entries):
             p = first if i == 0 else self.doc.add_paragraph()
             p.paragraph_format.left_indent = Cm(0.74 * (level - 1))
@@ -250,11 +292,14 @@ class _Writer:
             p.add_run(value)
         self.toc()
         for i, sec in enumerate(ctx.sections):
+            broke = self.landscape          # leaving a landscape section already starts a new page
+            self.orient(landscape=False)
             h = self.heading(sec.title, 1, sec.id)
-            h.paragraph_format.page_break_before = i > 0
+            h.paragraph_format.page_break_before = i > 0 and not broke
             doc.add_paragraph(sec.intro).runs[0].italic = True
             for b in sec.blocks:
                 self.block(b)
+        self.orient(landscape=False)
         doc.add_paragraph(ctx.footer).runs[0].italic = True
         props = doc.core_properties
         props.title, props.author, props.last_modified_by = ctx.title, "mcr", "mcr"
@@ -262,21 +307,6 @@ class _Writer:
         props.revision = 1
         props.language = "zh-CN" if ctx.lang == "zh" else "en"
         return doc
-
-
-def _display_width(text: str) -> int:
-    """Rough printed width in Latin characters: a Chinese character is two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _column_widths(rows: list[list[str]], n: int) -> list[int]:
-    """Column widths in EMU over the text width, by each column's longest cell (bounded: 6–28 chars, padding included)."""
-    longest = [6] * n
-    for row in rows:
-        for c, text in enumerate(row[:n]):
-            longest[c] = max(longest[c], min(28, _display_width(text) + 2))
-    total = sum(longest)
-    return [int(TEXT_WIDTH * w / total) for w in longest]
 
 
 def _targets(ctx: ReportContext) -> set[str]:
@@ -295,6 +325,8 @@ def build_document(ctx: ReportContext) -> Any:
 
 def write_docx(ctx: ReportContext, path: Path) -> Path:
     buf = io.BytesIO()
-    build_document(ctx).save(buf)
+    doc = build_document(ctx)
+    embed_fonts(doc, FALLBACK)
+    doc.save(buf)
     Path(path).write_bytes(fixed_zip_times(buf.getvalue()))
     return Path(path)

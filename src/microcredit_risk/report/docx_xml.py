@@ -19,6 +19,7 @@ _AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
                         "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
                         "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
                         "decimalSymbol", "listSeparator")
+_BEFORE_NOWRAP = ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd")
 _BOOKMARK_CHARS = re.compile(r"[^A-Za-z0-9_]")
 RULE_OUTER, RULE_HEADER = 12, 6     # border sizes in eighths of a point: 1.5 pt and 0.75 pt (三线表)
 
@@ -137,6 +138,35 @@ def three_line_table(table: Any) -> None:
         tcb = el("w:tcBorders")
         tcb.append(el("w:bottom", val="single", sz=str(RULE_HEADER), space="0", color="000000"))
         tcpr.append(tcb)
+
+
+def no_wrap(cell: Any) -> None:
+    """Keep the cell's text on one line (w:noWrap: after tcW … tcBorders, shd in CT_TcPr)."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    before = [c for c in tcpr if c.tag.rsplit("}", 1)[-1] in _BEFORE_NOWRAP]
+    if before:
+        before[-1].addnext(el("w:noWrap"))
+    else:
+        tcpr.insert(0, el("w:noWrap"))
+
+
+def fixed_table_width(table: Any, width: int, margin: int) -> None:
+    """tblW = the sum of the columns (dxa) and narrow left/right cell margins, so Word keeps the widths."""
+    tblpr = table._tbl.tblPr
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = el("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:type"), "dxa")
+    tblw.set(qn("w:w"), str(width // 635))          # EMU → twips
+    mar = el("w:tblCellMar")
+    for side in ("left", "right"):
+        mar.append(el(f"w:{side}", w=str(margin // 635), type="dxa"))
+    look = tblpr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(mar)                        # CT_TblPr: … tblLayout, tblCellMar, tblLook
+    else:
+        tblpr.append(mar)
 
 
 def update_fields_on_open(settings: Any) -> None:
