@@ -88,3 +88,23 @@ def test_amount_benchmark_on_the_amount_axis_and_one_id_per_line() -> None:
     assert list(amount.get_ydata()) == [2.0e8, 2.0e8] and amount.axes is fig.axes[0]   # the balance axis
     assert amount.axes.get_ylim()[1] == pytest.approx(2.0e8 * 1.3)   # above the 1.5e8 bars: widened
     assert ratio.axes is not amount.axes
+
+
+def test_a_source_given_per_language_is_printed_in_the_figures_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from microcredit_risk.errors import ProfileError
+    from microcredit_risk.profile import load_profile
+
+    path = tmp_path / "bank.toml"
+    path.write_text('[benchmarks.npl_ratio]\nsource = { zh = "示例数据", en = "illustrative figure" }\n'
+                    'value = 0.08\n', encoding="utf-8")
+    peer = load_profile(path).benchmarks
+    assert (peer["npl_ratio"].source_in("en"), peer["npl_ratio"].source_in("zh")) == ("illustrative figure", "示例数据")
+    (line,) = _peers(_draw(["projection"], peer, lang="en")["projection"])
+    assert line.get_label() == "Peer NPL ratio: illustrative figure"
+    (line,) = _peers(_draw(["projection"], peer, lang="zh")["projection"])
+    assert line.get_label() == "同业不良贷款率：示例数据"
+    assert Benchmark.from_json_obj(peer["npl_ratio"].to_json_obj()) == peer["npl_ratio"]   # run.json round trip
+    path.write_text('[benchmarks.npl_ratio]\nsource = { fr = "chiffre" }\nvalue = 0.08\n', encoding="utf-8")
+    with pytest.raises(ProfileError) as e:
+        load_profile(path)
+    assert e.value.code == "E211"

@@ -45,19 +45,38 @@ class Benchmark:
     source: str
     value: float | None = None
     by_year: dict[int, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)   # the source per report language, when given so
 
     def at(self, year: int) -> float | None:
         return self.by_year.get(year, self.value)
 
+    def source_in(self, lang: str) -> str:
+        """The source in the report's language (``source = {zh = "…", en = "…"}``), else as written."""
+        return self.sources.get(lang) or self.source
+
     def to_json_obj(self) -> dict[str, Any]:
-        return {"source": self.source, "value": self.value,
-                "by_year": {str(y): v for y, v in sorted(self.by_year.items())}}
+        out: dict[str, Any] = {"source": self.source, "value": self.value,
+                               "by_year": {str(y): v for y, v in sorted(self.by_year.items())}}
+        if self.sources:
+            out["sources"] = dict(sorted(self.sources.items()))
+        return out
 
     @classmethod
     def from_json_obj(cls, obj: dict[str, Any]) -> Benchmark:
         value = obj.get("value")
         return cls(source=str(obj.get("source") or ""), value=None if value is None else float(value),
-                   by_year={int(y): float(v) for y, v in (obj.get("by_year") or {}).items()})
+                   by_year={int(y): float(v) for y, v in (obj.get("by_year") or {}).items()},
+                   sources={str(k): str(v) for k, v in (obj.get("sources") or {}).items()})
+
+
+def _source_text(raw: Any) -> tuple[str, dict[str, str]] | None:
+    """A benchmark's ``source``: a text, or a table of texts by language (zh, en); None if neither."""
+    if isinstance(raw, str) and raw.strip():
+        return raw.strip(), {}
+    if isinstance(raw, dict) and raw and all(k in LANGS and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        texts = {str(k): str(v).strip() for k, v in raw.items()}
+        return texts.get("zh") or next(iter(texts.values())), texts
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,8 @@ def _benchmarks(table: Any, source: str) -> dict[str, Benchmark]:
     for name, entry in table.items():
         if metric_unit(name) is None:
             raise ProfileError("E210", where=source, name=name)
-        if not isinstance(entry, dict) or not str(entry.get("source") or "").strip():
+        text = _source_text(entry.get("source")) if isinstance(entry, dict) else None
+        if text is None:
             raise ProfileError("E211", where=source, name=name)
         value, by_year = entry.get("value"), {}
         try:
@@ -125,7 +145,7 @@ def _benchmarks(table: Any, source: str) -> dict[str, Benchmark]:
             raise ProfileError("E211", where=source, name=name) from None
         if number is None and not by_year:
             raise ProfileError("E211", where=source, name=name)
-        out[name] = Benchmark(source=str(entry["source"]).strip(), value=number, by_year=by_year)
+        out[name] = Benchmark(source=text[0], value=number, by_year=by_year, sources=text[1])
     return dict(sorted(out.items()))
 
 

@@ -48,7 +48,7 @@ def add_peers(ax: Any, metrics: Iterable[str], opts: FigureOptions, x: Iterable[
         bench = opts.benchmarks.get(metric)
         if bench is None:
             continue
-        label = peer_label(opts, metric, bench.source)
+        label = peer_label(opts, metric, bench.source_in(opts.lang))
         if vertical:
             value = bench.at(years[-1]) if years else bench.value
             if value is None:

@@ -154,7 +154,7 @@ class Layout:
         peer = self.benchmarks.get(metric)
         if peer is None:
             return []
-        label = words("labels.peer", self.lang, label=self.label(metric, unit), source=peer.source)
+        label = words("labels.peer", self.lang, label=self.label(metric, unit), source=peer.source_in(self.lang))
         return [[label, *(Num(peer.at(pd.Timestamp(d).year), unit, metric) for d in dates)]]
 
     def structure(self) -> list[Sheet]:

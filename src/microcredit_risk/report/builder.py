@@ -166,7 +166,7 @@ class Builder:
             rows.append([self.label(m)] + [self.fmt.cell(self.value(m, d, dimension), self.unit(m), m) for d in dates])
             peer = self.run.benchmarks.get(m) if peers and dimension is None else None
             if peer is not None:
-                label = self.texts.get("labels.peer", label=self.label(m), source=peer.source)
+                label = self.texts.get("labels.peer", label=self.label(m), source=peer.source_in(self.lang))
                 rows.append([label] + [self.fmt.cell(peer.at(pd.Timestamp(d).year), self.unit(m), m) for d in dates])
         return self.table(caption, [self.texts.get("headers.metric")] + [self.fmt.date(d) for d in dates], rows,
                           [False] + [True] * len(dates), shows=[(m, dimension) for m in present])

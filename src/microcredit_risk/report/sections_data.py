@@ -134,7 +134,7 @@ def concentration_section(b: Builder) -> Section:
             add(m, None, b.label(m), b.cat.info(m).threshold)
             peer = b.run.benchmarks.get(m)
             if peer is not None:   # the profile's peer figure under the bank's own (as in the tables above)
-                rows.append([t.get("labels.peer", label=b.label(m), source=peer.source)]
+                rows.append([t.get("labels.peer", label=b.label(m), source=peer.source_in(b.lang))]
                             + [f.cell(peer.at(pd.Timestamp(d).year), b.unit(m), m) for d in dates] + [f.missing])
     for m in ("gini", "hhi", "largest_share"):
         for dim in t.setting("layout.concentration_dimensions"):

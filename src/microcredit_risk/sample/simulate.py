@@ -40,6 +40,13 @@ class Sample:
         return profile_toml(self.profile)
 
 
+def _toml_value(v: Any) -> str:
+    """A TOML value: JSON spells strings and numbers alike; a table (a source by language) is inline."""
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {json.dumps(x, ensure_ascii=False)}" for k, x in v.items()) + " }"
+    return json.dumps(v, ensure_ascii=False)
+
+
 def profile_toml(profile: dict[str, Any]) -> str:
     """A sample's bank profile as the TOML file a user would write (LEDGER.md, "Bank profile")."""
     bank = profile["bank"]
@@ -52,7 +59,7 @@ def profile_toml(profile: dict[str, Any]) -> str:
     lines += [f"{y} = {v}" for y, v in bank["total_npl_ratio"].items()]
     for metric, peer in profile.get("benchmarks", {}).items():   # peer figures (docs/cli.md)
         lines += ["", f"[benchmarks.{metric}]"]
-        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in peer.items()]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in peer.items()]
     return "\n".join(lines) + "\n"
 
 
