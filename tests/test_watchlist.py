@@ -320,3 +320,33 @@ def test_the_report_says_which_reasons_did_not_run(tmp_path: Path) -> None:
            "no earlier grade to compare with |" in md
     assert "4 reason(s) could not run for want of data" in md      # all but the three the findings feed
     assert "At 31 Dec 2023, no loan meets any of the watchlist's reasons." in md
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_analyze_says_the_list_exists_on_stdout_and_in_the_summary(tmp_path: Path, lang: str) -> None:
+    """L1 goes from normal to substandard (95 days past due: at its floor): listed once, as DOWNGRADED,
+    with its whole balance of 100,000 at risk (10.00 万元, CNY 0.10 million)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from microcredit_risk.cli.app import app
+
+    rows = [_loan(Y22, "L1", grade="normal"), _loan(Y23, "L1", grade="substandard", dpd=95)]
+    pd.DataFrame(rows).drop(columns=["group_id"]).to_csv(tmp_path / "ledger.csv", index=False)
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["analyze", str(tmp_path / "ledger.csv"), "--out", str(out), "--lang", lang,
+                                 "--dpi", "50"])
+    assert r.exit_code == 0, r.output
+    items = json.loads((out / "findings.json").read_text("utf-8"))["findings"]
+    n = {s: sum(1 for f in items if f["severity"] == s) for s in ("high", "medium", "low")}
+    said = {"zh": f"（{len(items)} 项问题：高 {n['high']}、中 {n['medium']}、低 {n['low']}；预警名单 1 笔）",
+            "en": f"({len(items)} findings: {n['high']} high, {n['medium']} medium, {n['low']} low; "
+                  "watchlist: 1 loan(s))"}[lang]
+    assert r.stdout.splitlines()[-1] == f"{out}  {said}"
+    md = (out / "report.md").read_text("utf-8")
+    summary = md[md.index('<a id="sec-summary">'):md.index('<a id="sec-data">')]
+    line = {"zh": "- 截至2023年12月31日，预警名单列出 1 笔应优先核查的贷款，风险余额合计10.00万元 [9 预警名单](#sec-watchlist)",
+            "en": "- At 31 Dec 2023, the early-warning list names 1 loan(s) to look at first, with a balance at risk "
+                  "of CNY 0.10 million in all [9 Early-warning list](#sec-watchlist)"}[lang]
+    assert line in summary.splitlines()
