@@ -16,7 +16,7 @@ from _ledgers import ledger_files
 
 
 def main() -> None:
-    csv = ledger_files()["csv"]
+    csv = ledger_files(formats=("csv",))["csv"]
     from microcredit_risk.pipeline import Session
 
     stages: list[tuple[str, float]] = []

@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--loans", type=int, default=LOANS)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
-    csv = ledger_files(loans=args.loans)["csv"]
+    csv = ledger_files(loans=args.loans, formats=("csv",))["csv"]
     prev = previous(csv)
     with tempfile.TemporaryDirectory() as tmp:
         base = str(Path(tmp) / "prev")
