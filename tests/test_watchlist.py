@@ -68,8 +68,10 @@ LEDGER = [
     _loan(Y23, "RENEW_ON_TIME", renewed=True),                              # renewed, never overdue: not listed
     _loan(Y23, "UPGRADED", grade="special_mention", dpd=30),                # better than before: not a downgrade
     _loan(Y23, "BIG", balance=5_000_000.0),                                 # the largest customer
-    _loan(Y23, "OFFICER", officer="O1"),                                    # the flagged officer's only loan
-    _loan(Y23, "HOT", industry="F"),                                        # the hotspot industry's only loan
+    _loan(Y23, "OFFICER", officer="O1", grade="special_mention"),           # the flagged officer's weak loan
+    _loan(Y23, "OFFICER_OK", officer="O1"),                                 # his performing loan: not listed
+    _loan(Y23, "HOT", industry="F", grade="special_mention"),               # the hotspot industry's weak loan
+    _loan(Y23, "HOT_OK", industry="F", balance=4_000_000.0),                # a large performing one: not listed
     _loan(Y23, "MATURE", grade="special_mention", dpd=5, maturity="2024-03-30"),       # due in exactly 90 days
     _loan(Y23, "MATURE_LATER", grade="special_mention", dpd=5, maturity="2024-03-31"),  # 91 days: not listed
     _loan(Y23, "MATURED", grade="special_mention", dpd=5, maturity="2023-11-30"),      # already past maturity
@@ -108,9 +110,29 @@ def test_every_reason_fires_on_the_loan_built_for_it_and_on_no_other(wl: Watchli
     got = {code: set(wl.frame.loc[flags[code], "loan_id"]) for code in reasons()}
     assert got == EXPECTED
     listed = set().union(*EXPECTED.values())
-    assert set(wl.frame["loan_id"]) == listed                 # CLEAN, UPGRADED, MATURE_LATER … are not listed
+    assert set(wl.frame["loan_id"]) == listed                 # CLEAN, UPGRADED, MATURE_LATER, OFFICER_OK … are not
+    assert len(wl.frame) == 8      # FLOOR, DOWN, RENEW_WAS_LATE, RENEW_LATE, BIG, OFFICER, HOT, MATURE
     assert wl.counts() == {c: len(v) for c, v in EXPECTED.items()}
     assert wl.not_run == [] and (wl.as_of, wl.previous) == (Y23, Y22)
+
+
+def test_officer_and_hotspot_list_only_their_weak_loans() -> None:
+    """Special mention or worse, or overdue (data/watchlist.toml [weak]); with the special-mention floor
+    moved to 31 days, a normal loan 10 days overdue is weak without breaching its floor."""
+    rows = [_loan(Y23, "O_LATE", officer="O1", dpd=10),                       # normal, 10 days: weak by days
+            _loan(Y23, "O_SM", officer="O1", grade="special_mention"),         # weak by grade
+            _loan(Y23, "O_OK", officer="O1", balance=5_000_000.0),             # performing: not listed
+            _loan(Y23, "O_DUE_TODAY", officer="O1", dpd=0, grade="normal"),    # 0 days is not overdue
+            _loan(Y23, "F_SUB", industry="F", grade="substandard"),            # weak by grade
+            _loan(Y23, "F_OK", industry="F", balance=5_000_000.0),             # performing: not listed
+            _loan(Y23, "O2_LATE", dpd=10)]                                     # weak, but no flagged officer
+    findings = Findings(items=_findings().items[1:3],
+                        states={"OFFICER_OUTLIERS": "fired", "INDUSTRY_HOTSPOT": "fired"})
+    got = build_watchlist(_frame(rows), findings, {**THRESHOLDS, "floor_days_special_mention": 31}).frame
+    # balance at risk 100,000 each: ties by reasons (one each), balance (equal), then loan_id
+    assert list(got["loan_id"]) == ["F_SUB", "O_LATE", "O_SM"]
+    assert list(got["reasons"]) == ["HOTSPOT_SEGMENT", "FLAGGED_OFFICER", "FLAGGED_OFFICER"]
+    assert list(got["hotspots"].fillna("")) == ["industry=F", "", ""]
 
 
 def test_the_rows_carry_grades_before_and_floor(wl: Watchlist) -> None:
@@ -206,7 +228,7 @@ def test_headings_and_words_follow_the_language(wl: Watchlist) -> None:
     mature = next(line for line in zh if ",MATURE," in line)
     assert mature.endswith("MATURING_OVERDUE,90天内到期且已逾期,")        # no hotspot segment
     hot = next(line for line in zh if ",HOT," in line)
-    assert hot.endswith("HOTSPOT_SEGMENT,属于风险热点细分,行业：批发和零售业")
+    assert hot.endswith("HOTSPOT_SEGMENT,属于风险热点细分且已现风险信号,行业：批发和零售业")
 
 
 def test_files_are_deterministic(wl: Watchlist, tmp_path: Path) -> None:
@@ -298,3 +320,33 @@ def test_the_report_says_which_reasons_did_not_run(tmp_path: Path) -> None:
            "no earlier grade to compare with |" in md
     assert "4 reason(s) could not run for want of data" in md      # all but the three the findings feed
     assert "At 31 Dec 2023, no loan meets any of the watchlist's reasons." in md
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_analyze_says_the_list_exists_on_stdout_and_in_the_summary(tmp_path: Path, lang: str) -> None:
+    """L1 goes from normal to substandard (95 days past due: at its floor): listed once, as DOWNGRADED,
+    with its whole balance of 100,000 at risk (10.00 万元, CNY 0.10 million)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from microcredit_risk.cli.app import app
+
+    rows = [_loan(Y22, "L1", grade="normal"), _loan(Y23, "L1", grade="substandard", dpd=95)]
+    pd.DataFrame(rows).drop(columns=["group_id"]).to_csv(tmp_path / "ledger.csv", index=False)
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["analyze", str(tmp_path / "ledger.csv"), "--out", str(out), "--lang", lang,
+                                 "--dpi", "50"])
+    assert r.exit_code == 0, r.output
+    items = json.loads((out / "findings.json").read_text("utf-8"))["findings"]
+    n = {s: sum(1 for f in items if f["severity"] == s) for s in ("high", "medium", "low")}
+    said = {"zh": f"（{len(items)} 项问题：高 {n['high']}、中 {n['medium']}、低 {n['low']}；预警名单 1 笔）",
+            "en": f"({len(items)} findings: {n['high']} high, {n['medium']} medium, {n['low']} low; "
+                  "watchlist: 1 loan(s))"}[lang]
+    assert r.stdout.splitlines()[-1] == f"{out}  {said}"
+    md = (out / "report.md").read_text("utf-8")
+    summary = md[md.index('<a id="sec-summary">'):md.index('<a id="sec-data">')]
+    line = {"zh": "- 截至2023年12月31日，预警名单列出 1 笔应优先核查的贷款，风险余额合计10.00万元 [9 预警名单](#sec-watchlist)",
+            "en": "- At 31 Dec 2023, the early-warning list names 1 loan(s) to look at first, with a balance at risk "
+                  "of CNY 0.10 million in all [9 Early-warning list](#sec-watchlist)"}[lang]
+    assert line in summary.splitlines()

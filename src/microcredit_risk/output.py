@@ -21,7 +21,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -268,3 +268,31 @@ def workbook_bytes(wb: Any) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
     return fixed_zip_times(buf.getvalue())
+
+
+def splice_rows(data: bytes, sheet: str, rows: Iterable[bytes], force_zip64: bool = False) -> bytes:
+    """A workbook (:func:`workbook_bytes`) whose ``sheet`` (e.g. ``xl/worksheets/sheet1.xml``) has its
+    template row 2 replaced by ``rows`` (``<row>`` elements from row 2 on, UTF-8, streamed into the entry):
+    a long sheet built as XML, the rest of the workbook by openpyxl. Same fixed times, same bytes."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+        for item in src.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            if item.filename != sheet:
+                dst.writestr(entry, src.read(item.filename))
+                continue
+            xml = src.read(item.filename).decode("utf-8")
+            start = xml.index('<row r="2"')
+            end = xml.index("</row>", start) + len("</row>")
+            with dst.open(entry, "w", force_zip64=force_zip64) as f:
+                f.write(xml[:start].encode("utf-8"))
+                for chunk in rows:
+                    f.write(chunk)
+                f.write(xml[end:].encode("utf-8"))
+    return out.getvalue()

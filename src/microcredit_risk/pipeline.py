@@ -227,7 +227,9 @@ class Session:
                        for f in rendered.figures if "png" in saved.get(f.name, {})]
             for f in rendered.figures:
                 f.figure.clear()  # free the canvas memory; the files are written
-            watchlist = write_watchlist(self.watchlist, tmp, lang=self.lang, currency=self.ledger.currency,
+            listed = self.watchlist          # built (and said) before the files are written
+            self._say("writing the watchlist")
+            watchlist = write_watchlist(listed, tmp, lang=self.lang, currency=self.ledger.currency,
                                         thresholds=self.profile.thresholds)
             results = RunResults(
                 ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,

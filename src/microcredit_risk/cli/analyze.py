@@ -81,9 +81,12 @@ def analyze(
     findings = run.findings
     if not quiet:
         print_warnings(run.ledger, run.lang)
+        from ..monitor.watchlist_files import word
+
         counts = findings.counts()
-        stdout().print(f"{written}  ({len(findings.items)} findings: {counts['high']} high, "
-                       f"{counts['medium']} medium, {counts['low']} low)", highlight=False)
+        said = word("analyze_line", run.lang, total=len(findings.items), high=counts["high"], medium=counts["medium"],
+                    low=counts["low"], loans=len(run.watchlist.frame))
+        stdout().print(f"{written}  {said}", highlight=False, markup=False)
         print_changes(run.changes, run.lang)
     if fail_on is not None and findings.at_or_above(fail_on):
         raise typer.Exit(EXIT_FINDING)

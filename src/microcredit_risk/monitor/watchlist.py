@@ -126,6 +126,16 @@ class _Snapshot:
         return self.days > 0      # NaN compares False
 
     @cached_property
+    def weak(self) -> np.ndarray:
+        """The loan itself shows a sign of weakness (data/watchlist.toml [weak]): graded at least
+        ``grade`` (special mention), or more than ``days_past_due`` (0) days overdue."""
+        rule = config()["weak"]
+        worse = _grade_codes(self.snap["five_category"]) >= GRADES.index(rule["grade"])   # −1 (no grade) is not
+        if not _has(self.snap, "days_past_due"):
+            return worse
+        return worse | (self.days > float(rule["days_past_due"]))
+
+    @cached_property
     def _before_at(self) -> np.ndarray:
         """Per loan, its row in ``before`` (−1: it had no balance then); one look-up for every column."""
         assert self.before is not None
@@ -216,18 +226,20 @@ def large_exposure(s: _Snapshot) -> np.ndarray | Skipped:
 
 
 def flagged_officer(s: _Snapshot) -> np.ndarray | Skipped:
-    """Loans of the officers an officer finding names (its evidence segments by loan_officer)."""
+    """Weak loans (:attr:`_Snapshot.weak`) of the officers an officer finding names (its evidence
+    segments by loan_officer): a performing loan of a flagged officer is not listed."""
     lack = _lacks(s, "FLAGGED_OFFICER", "loan_officer") or s.could_run("FLAGGED_OFFICER")
     if lack:
         return lack
     names = {e.segment for f in s.fired("FLAGGED_OFFICER") for e in f.evidence
              if e.dimension == "loan_officer" and e.segment is not None}
-    return s.snap["loan_officer"].isin(sorted(names)).to_numpy(dtype=bool)
+    return s.snap["loan_officer"].isin(sorted(names)).to_numpy(dtype=bool) & s.weak
 
 
 def hotspot_segment(s: _Snapshot) -> np.ndarray | Skipped:
-    """Loans in a segment a hotspot finding names (its dimension and segment), matched on the segment
-    names the metrics gave the loans; the segments each loan is in are kept (``hotspots``)."""
+    """Weak loans (:attr:`_Snapshot.weak`) in a segment a hotspot finding names (its dimension and
+    segment), matched on the segment names the metrics gave the loans; the segments each listed
+    loan is in are kept (``hotspots``)."""
     lack = s.could_run("HOTSPOT_SEGMENT")
     if lack:
         return lack
@@ -238,7 +250,7 @@ def hotspot_segment(s: _Snapshot) -> np.ndarray | Skipped:
         part = s.segments.get(dim)
         if part is not None:
             keys.append(f"{dim}={seg}")
-            hits.append(part.labels[part.codes] == seg)
+            hits.append((part.labels[part.codes] == seg) & s.weak)
     matrix = np.column_stack(hits) if hits else np.zeros((len(s.snap), 0), dtype=bool)
     s.hotspots = (keys, matrix)
     return np.asarray(matrix.any(axis=1), dtype=bool)

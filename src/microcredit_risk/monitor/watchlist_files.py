@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ import pandas as pd
 from ..metrics.table import Skipped
 from ..metrics.workbook import words
 from ..metrics.xlsx import SCALE, money_unit
-from ..output import FORMULA_START, safe_append, workbook_bytes, write_file
+from ..output import FORMULA_START, safe_append, splice_rows, workbook_bytes, write_file
 from ..vocabulary import (
     date_text,
     dimension_label,
@@ -36,6 +37,7 @@ from ..vocabulary import (
     term_label,
     vocabulary,
 )
+from .sheet_xml import rows_xml, template_styles
 from .watchlist import COLUMNS, HOT_SEP, SEP, Watchlist, reasons
 
 # file column → the frame column it shows (reason_codes and reasons both show the frame's codes)
@@ -224,7 +226,11 @@ def watchlist_from_csv(text: str, currency: str = "CNY", meta: Mapping[str, Any]
 
 # -- xlsx ---------------------------------------------------------------------------------------------
 def watchlist_xlsx_bytes(wl: Watchlist, lang: str, currency: str, thresholds: Mapping[str, float]) -> bytes:
-    """The workbook: the list (header on row 1, frozen, filterable) and the reasons sheet."""
+    """The workbook: the list (header on row 1, frozen, filterable) and the reasons sheet.
+
+    openpyxl writes the header, one template row (each column's style) and the reasons sheet; the
+    list's rows are built as XML column by column (``sheet_xml``) and spliced in: the same cells
+    openpyxl would write, in a small part of the time."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -235,35 +241,35 @@ def watchlist_xlsx_bytes(wl: Watchlist, lang: str, currency: str, thresholds: Ma
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=word("sheet", lang))
     bold = Font(bold=True)
-
-    def head(text: str) -> Any:
-        c = WriteOnlyCell(ws, value=text)
-        c.font = bold
-        return c
-
-    def cell(ws_: Any, column: str, value: Any) -> Any:
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-            return None
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        if column not in NUMBER_FORMATS:
-            return value
-        c = WriteOnlyCell(ws_, value=value)
-        c.number_format = NUMBER_FORMATS[column]
-        return c
-
     heads = headings(columns, lang, currency)
     for i, h in enumerate(heads, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(max(len(h) * 2, 10) + 2, 40)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{len(shown) + 1}"
-    safe_append(ws, [head(h) for h in heads])
-    for row in shown.itertuples(index=False, name=None):   # writing cells: openpyxl takes them one by one
-        safe_append(ws, [cell(ws, c, v) for c, v in zip(columns, row, strict=True)])
+    safe_append(ws, [_bold(WriteOnlyCell(ws, value=h), bold) for h in heads])
+    safe_append(ws, [_template(ws, c) for c in columns])       # replaced by the list's rows below
     _reasons_sheet(wb, wl, lang, currency, thresholds)
-    return workbook_bytes(wb)
+    data = workbook_bytes(wb)
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        styles = template_styles(z.read(name).decode("utf-8"))
+    safe = styles[get_column_letter(columns.index("loan_id") + 1)]   # a text column: "=" stored as text
+    kinds = {c: "date" if c == "maturity_date" else "number" for c in NUMBER_FORMATS}
+    return splice_rows(data, name, rows_xml(shown, kinds, styles, safe), force_zip64=len(shown) > 200_000)
+
+
+def _template(ws: Any, column: str) -> Any:
+    """Row 2 of the sheet as openpyxl writes it: a cell in the column's number format, or formula-like
+    text (which :func:`safe_append` stores with the quote-prefix style)."""
+    import datetime as dt
+
+    from openpyxl.cell import WriteOnlyCell
+
+    if column not in NUMBER_FORMATS:
+        return "="
+    c = WriteOnlyCell(ws, value=dt.datetime(2000, 1, 1) if column == "maturity_date" else 0)
+    c.number_format = NUMBER_FORMATS[column]
+    return c
 
 
 def _reasons_sheet(wb: Any, wl: Watchlist, lang: str, currency: str, thresholds: Mapping[str, float]) -> None:

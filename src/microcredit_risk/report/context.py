@@ -27,11 +27,12 @@ from .sections_diagnosis import conclusion
 from .sections_findings import findings_section, summary_lines
 from .sections_method import appendix_section, method_section
 from .sections_stats import statistics_section
-from .sections_watchlist import watchlist_section
+from .sections_watchlist import watchlist_section, watchlist_summary
 from .texts import Texts
 
 
-def _summary(b: Builder, sec: Section) -> None:
+def _summary(b: Builder, sec: Section, watch: Section | None = None) -> None:
+    """The summary; ``watch``: the early-warning list's section, which one line names and links to."""
     t, f = b.texts, b.fmt
     items = b.run.findings.items
     counts = {s: sum(1 for x in items if x.severity == s) for s in SEVERITIES}
@@ -45,6 +46,8 @@ def _summary(b: Builder, sec: Section) -> None:
             sec.blocks.append(Paragraph(adjusted))
     if not items:
         sec.blocks.append(Paragraph(t.get("sentences.summary_none")))
+        if watch is not None and b.run.watchlist is not None:
+            sec.blocks.append(watchlist_summary(b, b.run.watchlist, watch))
         return
     sec.blocks.append(Paragraph(t.get("sentences.summary_counts", total=f.count(len(items)),
                                       **{s: f.count(counts[s]) for s in SEVERITIES})))
@@ -56,6 +59,8 @@ def _summary(b: Builder, sec: Section) -> None:
     sec.blocks.append(Bullets(items=summary_lines(b, high or int(t.setting("layout.top_problems")))))
     if high and len(items) > high:
         sec.blocks.append(Paragraph(t.get("sentences.other_problems", count=f.count(len(items) - high))))
+    if watch is not None and b.run.watchlist is not None:
+        sec.blocks.append(watchlist_summary(b, b.run.watchlist, watch))
     closing = conclusion(b)
     if closing is not None:
         sec.blocks.append(closing)
@@ -87,12 +92,13 @@ def build_context(run: RunResults, lang: str, catalogue: Catalogue | None = None
     summary = b.section("summary")
     body = [data_section(b), quality_section(b), structure_section(b), concentration_section(b),
             migration_section(b), statistics_section(b), findings_section(b)]
-    if run.watchlist is not None:
-        body.append(watchlist_section(b, run.watchlist))
+    watch = watchlist_section(b, run.watchlist) if run.watchlist is not None else None
+    if watch is not None:
+        body.append(watch)
     body += [method_section(b), appendix_section(b)]
     # The summary links to numbers shown later, so it is filled last (as section 1).
     b.number, b._ntab = summary.number, 0
-    _summary(b, summary)
+    _summary(b, summary, watch)
 
     snaps = run.ledger.snapshots
     facts = [(texts.get("facts.bank"), run.bank.name or texts.get("unnamed_bank"))]

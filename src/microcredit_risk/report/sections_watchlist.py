@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..monitor.watchlist import SEP, Watchlist, reasons
 from ..monitor.watchlist_files import column_heading, money_heading, needs_text, reason_label, word
-from .blocks import Paragraph, Section, Table
+from .blocks import Bullets, Line, Paragraph, Ref, Section, Table
 from .builder import Builder
 
 TOP_COLUMNS = ("rank", "loan_id", "customer", "loan_officer", "five_category", "days_past_due", "balance_at_risk",
@@ -40,6 +40,18 @@ def watchlist_section(b: Builder, wl: Watchlist) -> Section:
     if len(frame):
         sec.blocks.append(_top_table(b, wl, date))
     return sec
+
+
+def watchlist_summary(b: Builder, wl: Watchlist, sec: Section) -> Bullets:
+    """The summary's line on the list: how many loans, their balance at risk, a link to its section."""
+    t, f = b.texts, b.fmt
+    date = f.date(wl.as_of) if wl.as_of else f.missing
+    if len(wl.frame):
+        text = t.get("sentences.summary_watchlist", date=date, count=f.count(len(wl.frame)),
+                     amount=f.money(float(wl.frame["balance_at_risk"].sum())))
+    else:
+        text = t.get("sentences.summary_watchlist_none", date=date)
+    return Bullets(items=[Line(text=text, refs=[Ref(label=sec.title, href=f"#{sec.id}")])])
 
 
 def _reason(b: Builder, code: str) -> str:
