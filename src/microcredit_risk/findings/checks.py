@@ -145,7 +145,8 @@ def officer_outliers(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
                          ctx.evidence("fisher_padj", when, p, dimension, seg, alpha, aname)]
     if not names:
         return Outcome("clear")
-    facts = {"segments": ", ".join(names), "count": len(names), "as_of": iso(when), "metric": "npl_count_ratio",
+    facts = {"segments": ", ".join(names), "segment_list": names, "count": len(names), "as_of": iso(when),
+             "metric": "npl_count_ratio",
              "value": evidence[0].value, "threshold": evidence[0].threshold}
     return Outcome("fired", [Hit(evidence, dimension, None, facts=facts)])
 
