@@ -87,7 +87,7 @@ def english_reports(tmp_path_factory) -> dict[str, str]:
     out: dict[str, str] = {}
     for kind in kinds():
         folder = tmp_path_factory.mktemp(kind)
-        sample = simulate(kind, seed=1, loans=200)
+        sample = simulate(kind, seed=1, loans=120)
         ledger = folder / f"{kind}.csv"
         sample.frame.to_csv(ledger, index=False)
         profile = folder / f"{kind}.toml"

@@ -296,5 +296,5 @@ def test_the_report_says_which_reasons_did_not_run(tmp_path: Path) -> None:
            "Days past due column |" in md
     assert "| Downgraded in the latest period | 0 | 0.00 | Not run: the ledger has a single year-end snapshot: " \
            "no earlier grade to compare with |" in md
-    assert "4 reason(s) could not run for want of data" in md      # all but the three the findings feed
+    assert "4 reasons could not be checked for want of data" in md      # all but the three the findings feed
     assert "At 31 Dec 2023, no loan meets any of the watchlist's reasons." in md

@@ -185,7 +185,7 @@ def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     points.sort()
     if len(points) < 3:
         return Outcome("unknown", missing=[Skipped(what, "three cohorts seen one year after origination",
-                                                   f"only {len(points)} cohort(s) have a value at one year on book")])
+                                                   f"cohorts with a value at one year on book: {len(points)}")])
     *older, newest = points
     mean = sum(p[3] for p in older) / len(older)
     factor, fname = ctx.threshold("vintage_factor")

@@ -107,7 +107,7 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, c
     label, unit = _label_unit(book, e, units, lang)
     dim = dimension_label(book, e.dimension, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
-    where = [(f"{dim}：{seg}" if lang == "zh" and dim else f"{dim} {seg}").strip()] if e.segment is not None and not _by_grade(e) else [dim] if dim else []
+    where = [(f"{dim}：{seg}" if lang == "zh" else f"{dim}: {seg}") if dim else seg] if e.segment is not None and not _by_grade(e) else [dim] if dim else []
     if e.as_of:
         where.append(vocab.date_text(e.as_of, lang))
     if e.threshold is not None:

@@ -122,7 +122,7 @@ def statistics_section(b: Builder) -> Section:
                                           events=f.count(dm.events), auc=f.number(dm.auc, 3), ks=f.number(dm.ks, 3),
                                           r2=f.number(dm.pseudo_r2, 3))))
         if dm.formula:
-            sec.blocks.append(Paragraph(t.get("sentences.model_terms", terms=model_terms(b, dm.formula))))
+            sec.blocks.append(Paragraph(t.get("sentences.model_variables", terms=model_terms(b, dm.formula))))
         if dm.reference:
             items = t.get("sentences.list_sep").join(
                 t.get("sentences.where", dimension=factor_label(b, k), segment=b.segment_label(k, str(v)))
