@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from microcredit_risk.errors import catalogue
+from microcredit_risk.errors import PLURAL_FORMS, catalogue
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -57,7 +57,8 @@ def render() -> str:
                      "| code | name | English | 中文 |\n|---|---|---|---|\n")
         for c in codes:
             t = cat[c]
-            cells = [x.replace("|", "\\|") for x in (t.en, t.zh)]
+            en = t.en if isinstance(t.en, str) else " / ".join(t.en[f] for f in PLURAL_FORMS)
+            cells = [x.replace("|", "\\|") for x in (en, t.zh)]
             parts.append(f"| {c} | `{t.name}` | {cells[0]} | {cells[1]} |\n")
     return "".join(parts)
 

@@ -135,7 +135,7 @@ def test_the_section_comes_first_in_every_format(runs, tmp_path):
     zh = tmp_path / "zh"
     assert CliRunner().invoke(app, ["report", str(runs["dec"]), "--lang", "zh", "--out", str(zh), "-q"]).exit_code == 0
     text = (zh / "report.md").read_text("utf-8")
-    assert "## 1 与上次运行相比的变化" in text and "新增问题 1 个，已解决 1 个，仍存在 1 个。" in text
+    assert "## 1 与上次运行相比的变化" in text and "新增问题1个，已解决1个，仍存在1个。" in text
     assert "| 不良贷款率 | 0.00% | 7.50% | +7.50个百分点 |" in text
     assert "1 与上次运行相比的变化" in [p.text for p in Document(str(zh / "report.docx")).paragraphs]
 

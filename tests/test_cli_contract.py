@@ -193,7 +193,7 @@ class TestModel(LedgerCommandCases):
     (["report", "somewhere", "--lang", "fr"], "mcr: error: --lang: 'fr' is not one of zh, en [E602]"),
     (["nonsense"], "mcr: error: No such command 'nonsense'. [E605]"),
     (["compare", "a", "b", "--lang", "fr"], "mcr: error: --lang: 'fr' is not one of zh, en [E602]"),
-    (["compare", "a", "b", "--labels", "x"], "mcr: error: --labels: 1 label(s) for 2 run folder(s); give one label "
+    (["compare", "a", "b", "--labels", "x"], "mcr: error: --labels: labels given: 1, run folders: 2; give one label "
                                              "per folder [E620]"),
     (["compare"], "mcr: error: missing argument RUN_DIRS [E603]"),
 ])

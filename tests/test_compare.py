@@ -145,7 +145,7 @@ def test_labels_must_match_the_folders(by_branch: tuple[Path, Path], tmp_path: P
     _tmp, out = by_branch
     runs = sorted(p for p in out.iterdir() if (p / "run.json").is_file())
     assert invoke("compare", *runs, "--labels", "A,B") == (
-        2, "", "mcr: error: --labels: 2 label(s) for 3 run folder(s); give one label per folder [E620]\n")
+        2, "", "mcr: error: --labels: labels given: 2, run folders: 3; give one label per folder [E620]\n")
     assert invoke("compare", *runs, "--labels", "A,B,A") == (
         2, "", "mcr: error: --labels: label 'A' is given twice; each unit needs its own label [E621]\n")
     assert invoke("compare", runs[0]) == (

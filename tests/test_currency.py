@@ -33,7 +33,7 @@ def test_figure_axes_and_finding_texts_in_dollars() -> None:
     assert texts_for("en", "USD").money_scale(3e6) == (1e6, "USD million")
     assert texts_for("en", "XYZ").money_scale(10.0) == (1.0, "XYZ")        # an unknown code reads as itself
     assert format_value(2_270_000, "yuan", "en", "USD") == "USD 2.27 million"
-    assert format_value(2_270_000, "yuan", "zh", "USD") == "227.00 万美元"
+    assert format_value(2_270_000, "yuan", "zh", "USD") == "227.00万美元"
 
 
 def test_terminal_table_names_the_currency() -> None:

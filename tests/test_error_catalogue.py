@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from microcredit_risk.errors import LedgerError, Location, MCRError, ProfileError, catalogue
+from microcredit_risk.errors import PLURAL_FORMS, LedgerError, Location, MCRError, ProfileError, catalogue
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "microcredit_risk"
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gen_errors_doc.py"
@@ -28,8 +28,9 @@ def test_every_code_in_the_source_is_in_the_catalogue() -> None:
 
 def test_each_entry_has_both_languages_with_the_same_placeholders() -> None:
     for code, t in catalogue().items():
-        assert t.en.strip() and t.zh.strip(), code
-        assert _fields(t.en) == _fields(t.zh), code
+        forms = [t.en] if isinstance(t.en, str) else [t.en[f] for f in PLURAL_FORMS]
+        assert t.zh.strip() and all(f.strip() for f in forms), code
+        assert all(_fields(f) == _fields(t.zh) for f in forms), code
         assert t.level in {"error", "warning", "usage"}, code
         assert (t.level == "warning") == code.startswith("W"), code
 

@@ -120,7 +120,7 @@ def test_vintage_curves_by_years_on_book():
     fig.canvas.draw()
     legend = ax.get_legend()
     assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
-    assert [t.get_text() for t in legend.get_texts()] == ["2021 年发放", "2022 年发放"]
+    assert [t.get_text() for t in legend.get_texts()] == ["2021年发放", "2022年发放"]
 
 
 def test_officer_funnel_points_and_flagged_names():
@@ -253,7 +253,7 @@ def test_failed_model_is_skipped_with_its_reason():
 
 def test_category_mix_prints_the_npl_ratio_over_each_bar():
     fig = category_mix(metrics(), None, opts())
-    assert {"不良 3.00%", "不良 4.00%"} <= set(all_texts(fig))
+    assert {"不良3.00%", "不良4.00%"} <= set(all_texts(fig))
 
 
 @given(largest=st.floats(0, 1e13, allow_nan=False), lang=st.sampled_from(["zh", "en"]))

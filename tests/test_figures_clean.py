@@ -201,7 +201,7 @@ def test_concentration_draws_the_breached_limit_bold_and_names_it():
     ax = fig.axes[1]
     # the fixture's CUSTOMER_CONCENTRATION cites top10_customer_share 30 % > 25 %
     limits = {ln.get_label(): ln.get_linewidth() for ln in ax.lines if ln.get_linestyle() == "--"}
-    assert limits == {"最大十家客户贷款占比上限 25%（已突破）": 1.8, "最大十家客户贷款比例（占资本净额）上限 50%": 0.9}
+    assert limits == {"最大十家客户贷款占比上限25%（已突破）": 1.8, "最大十家客户贷款比例（占资本净额）上限50%": 0.9}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -230,7 +230,7 @@ def test_forest_reference_note_stays_inside_the_canvas():
 
 def test_projection_states_its_assumptions():
     fig = projection(metrics(), statistics(), figure_options("zh", {**THRESHOLDS, "stress_factor": 1.5}))
-    assert fig.axes[0].get_xlabel() == ("基准情景：2022→2023 年迁徙矩阵延续一年，退出余额由新增正常类贷款补足\n"
+    assert fig.axes[0].get_xlabel() == ("基准情景：2022→2023年迁徙矩阵延续一年，退出余额由新增正常类贷款补足\n"
                                         "压力情景：向下迁徙概率 × 1.5")
     en = projection(metrics(), statistics(), figure_options("en", THRESHOLDS))
     assert en.axes[0].get_xlabel().endswith("Stress: downgrade probabilities × –")
@@ -256,7 +256,7 @@ def test_year_labels_are_thinned_for_36_year_ends():
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(1990, 2024, 3)]
     assert sorted({*ax.get_xticks(), *ax.get_xticks(minor=True)}) == list(range(36))   # a tick for every year
     assert len(trend.axes[1].texts) == 12 + 1          # a ratio label per labelled year, + the limit's value
-    assert [t.get_text() for t in mix.axes[0].texts] == ["不良 2.00%"]   # the latest bar only, no in-bar labels
+    assert [t.get_text() for t in mix.axes[0].texts] == ["不良2.00%"]   # the latest bar only, no in-bar labels
     short = render_figures(metrics(), None, findings=None, lang="zh", thresholds=THRESHOLDS, only=["npl_trend"])
     assert [t.get_text() for t in short.figures[0].figure.axes[0].get_xticklabels()] == ["2021", "2022", "2023"]
 
@@ -271,11 +271,11 @@ def test_900_segments_give_the_top_15_and_one_other_row():
                          only=["structure_region"]).figures[0].figure
     left, right = fig.axes
     labels = [t.get_text() for t in left.get_yticklabels()]
-    assert labels[:2] == ["网点000", "网点001"] and labels[-1] == "其他（885 个）" and len(labels) == 16
+    assert labels[:2] == ["网点000", "网点001"] and labels[-1] == "其他（885个）" and len(labels) == 16
     assert [p.get_width() for p in left.patches][-1] == pytest.approx(0.4)
     # k = 15 … 899: 442 odd k at 2 %, 443 even k at 4 %, equal shares
     assert right.texts[-1].get_text() == pct((442 * 0.02 + 443 * 0.04) / 885, 2) == "3.00%"
-    assert "前 15 个及其他，共 900 个" in fig.get_suptitle()
+    assert "前15个及其他，共900个" in fig.get_suptitle()
     assert fig.get_figheight() < 20 / 2.54
 
 

@@ -161,8 +161,8 @@ def test_vintage_of_a_long_tape_keeps_the_latest_cohorts_and_a_readable_axis(lan
     fig.canvas.draw()
     ax = fig.axes[0]
     assert len(ax.lines) == MAX_COHORTS
-    assert ax.get_legend().get_texts()[0].get_text() == ("1998 年发放" if lang == "zh" else "Originated 1998")
-    assert ("最近 12 个发放年度，共 20 个" if lang == "zh" else "latest 12 of 20") in fig.get_suptitle()
+    assert ax.get_legend().get_texts()[0].get_text() == ("1998年发放" if lang == "zh" else "Originated 1998")
+    assert ("最近12个发放年度，共20个" if lang == "zh" else "latest 12 of 20") in fig.get_suptitle()
     assert_apart(extents(ax.get_xticklabels()))
     assert not overlaps(ax.get_legend().get_window_extent(), fig._suptitle.get_window_extent())
     assert inside(ax.get_legend().get_window_extent(), fig.bbox)

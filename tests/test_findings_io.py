@@ -42,11 +42,11 @@ def test_recommendations_cite_their_causes_evidence() -> None:
     assert [x.code for x in f.items] == ["NPL_LEVEL_HIGH", "PROVISION_SHORTFALL"]
     assert f.items[0].title == "不良贷款率偏高（6.00%）"
     [prov] = [r for r in f.recommendations if r.code == "R_PROVISIONING"]
-    assert prov.text == "足额计提贷款损失准备，加快不良贷款核销与处置（拨备覆盖率 48.00%（2023年12月31日；阈值 150.00%））"
+    assert prov.text == "足额计提贷款损失准备，加快不良贷款核销与处置（拨备覆盖率为48.00%（2023年12月31日；阈值150.00%））"
     en = diagnose(b.metrics(), clean_stats(), PROFILE, columns=set(ALL_COLUMNS), rows=1000, lang="en")
     assert en.items[0].title == "NPL ratio too high (6.00%)"
     [prov] = [r for r in en.recommendations if r.code == "R_PROVISIONING"]
-    assert prov.text.endswith("(Provision coverage ratio 48.00% (31 Dec 2023; line 150.00%))")
+    assert prov.text.endswith("(Provision coverage ratio 48.00% (31 Dec 2023; threshold 150.00%))")
 
 
 def test_user_rules_file_adds_a_rule_and_overrides_a_text(tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ title.en = "Too many bad loans: {value:.1%}"
     assert slow.title == "Slow growth (10%)" and slow.causes == ["C_MY_CAUSE"]
     [mine] = [r for r in f.recommendations if r.cause == "C_MY_CAUSE"]
     assert (mine.code, mine.stage, mine.conditional) == ("R_MINE", "organisation", False)
-    assert mine.text == "Our advice: Balance growth 10.00% (31 Dec 2023; line 15.00%)"
+    assert mine.text == "Our advice: Balance growth 10.00% (31 Dec 2023; threshold 15.00%)"
 
 
 def test_user_rules_file_can_retune_a_shipped_rule(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_partial_value_map_lists_the_unmapped_values(tmp_path):
     err = _error(path, columns=_map(tmp_path, '[values.five_category]\n"0" = "normal"\n'))
     assert err.code == "E015"
     assert str(err) == (f"{path}, row 3, column 'five_category': [values.five_category] of the column map "
-                        "leaves 2 value(s) unmapped: '1' ×2, '7' ×1; map every value the column holds [E015]")
+                        "leaves 2 values unmapped: '1' ×2, '7' ×1; map every value the column holds [E015]")
 
 
 def test_full_value_map_and_canonical_names_pass(tmp_path):
@@ -54,13 +54,13 @@ def test_partial_map_of_a_vocabulary_column(tmp_path):
                     "2023-12-31,L3,C3,50,正常,车辆\n", "utf-8")
     err = _error(path, columns=_map(tmp_path, '[values.guarantee_type]\n"房产" = "mortgage"\n'))
     assert str(err) == (f"{path}, row 3, column 'guarantee_type': [values.guarantee_type] of the column map "
-                        "leaves 2 value(s) unmapped: '信用' ×1, '车辆' ×1; map every value the column holds [E015]")
+                        "leaves 2 values unmapped: '信用' ×1, '车辆' ×1; map every value the column holds [E015]")
 
 
 def test_blank_grade_is_an_error_naming_count_and_balance(tmp_path):
     path = _csv(tmp_path, "2023-12-31,L1,C1,100,正常\n2023-12-31,L2,C2,1234.5,\n2023-12-31,L3,C3,10, \n")
     err = _error(path)
-    assert str(err) == (f"{path}, row 3, column 'five_category': 2 row(s) have a blank five-category grade "
+    assert str(err) == (f"{path}, row 3, column 'five_category': 2 rows have a blank five-category grade "
                         "(balance 1,244.50); fill them in, or set blank_grades = \"drop\" under [ledger] in the "
                         "column map to drop them with a warning [E016]")
 
@@ -71,7 +71,7 @@ def test_blank_grades_dropped_with_a_counted_warning_when_allowed(tmp_path):
     assert list(ledger.frame["loan_id"]) == ["L1", "L3"]
     (w,) = [i for i in ledger.issues if i.code == "W111"]
     assert w.count == 1 and w.rows == (3,)
-    assert w.line() == (f"{path}, column 'five_category': 1 row(s) with a blank five-category grade dropped "
+    assert w.line() == (f"{path}, column 'five_category': 1 row with a blank five-category grade dropped "
                         "(balance 1,234.50) [W111]")
     assert w.line("zh") == f"{path}，列“five_category”：剔除了 1 行五级分类为空的贷款（余额 1,234.50） [W111]"
 
@@ -99,7 +99,7 @@ def test_all_missing_days_past_due_without_grades_is_an_error(tmp_path):
 def test_some_zero_balances_stay_a_warning_naming_its_column(tmp_path):
     path = _csv(tmp_path, "2023-12-31,L1,C1,0,正常\n2023-12-31,L2,C2,5,关注\n")
     (w,) = [i for i in load_ledger(path).issues if i.code == "W102"]
-    assert w.line() == f"{path}, column 'balance': 1 loan row(s) with balance 0 kept but excluded from stock metrics [W102]"
+    assert w.line() == f"{path}, column 'balance': 1 loan row with balance 0 kept but excluded from stock metrics [W102]"
     assert w.to_json_obj()["line"] == w.line()
 
 
@@ -107,5 +107,5 @@ def test_analyze_prints_each_warning_with_its_column(tmp_path):
     path = _csv(tmp_path, "2023-12-31,L1,C1,0,正常\n2023-12-31,L2,C2,5,关注\n2022-12-31,L1,C1,7,正常\n")
     result = CliRunner().invoke(app, ["analyze", str(path), "--out", str(tmp_path / "run"), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert (f"warning: {path}, column 'balance': 1 loan row(s) with balance 0 kept but excluded from stock "
+    assert (f"warning: {path}, column 'balance': 1 loan row with balance 0 kept but excluded from stock "
             "metrics [W102]") in result.stderr.splitlines()

@@ -89,7 +89,7 @@ def test_causes_section_shows_supported_causes_and_how_to_verify_the_others(run)
     assert verify == ["小微企业自身经营脆弱。核实方法：抽查不良客户的财务报表。", "贷后管理未能及早发现风险信号。核实方法：查阅贷后检查记录。"]
     method = next(s for s in ctx.sections if s.id == "sec-method")
     ruled = [i.text for b in method.blocks if b.kind == "bullets" for i in b.items]
-    assert ruled and ruled[0].startswith("部分客户经理的能力或激励存在问题：已排除，因为")
+    assert ruled and ruled[0].startswith("部分客户经理的能力或激励存在问题：已排除（依据：")
     summary = next(s for s in ctx.sections if s.id == "sec-summary")
     assert any(b.kind == "paragraph" and b.text.startswith("综合来看，台账数据支持以下成因：风险集中于特定行业、信贷投向过度集中。")
                for b in summary.blocks)

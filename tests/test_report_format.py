@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from microcredit_risk.errors import plural_form
 from microcredit_risk.report.fmt import Formatter
 from microcredit_risk.report.templates import md_escape
 from microcredit_risk.report.texts import LANGS, Texts, leaves
@@ -38,7 +39,7 @@ def test_every_text_has_both_languages():
     for key, leaf in leaves():
         assert set(LANGS) <= set(leaf), key
         for lang in LANGS:
-            assert Texts(lang).get(key) == leaf[lang]
+            assert Texts(lang).get(key) == plural_form(leaf[lang], {}), key
 
 
 @pytest.mark.parametrize("lang", LANGS)

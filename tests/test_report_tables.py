@@ -122,7 +122,7 @@ def test_segment_trend_pools_the_rest_and_keeps_six_years(tmp_path):
     # other = I, J: balance 20 + 10 million, NPL 0.4 + 0.1 million → 1.67%; share 30 / 550 = 5.45%
     assert t.rows[-1] == ["Other"] + ["1.67%", "5.45%"] * 6
     assert t.rows[0][1:3] == ["10.00%", "18.18%"]
-    assert t.note == ("The 8 segments largest at the latest year end are shown; the other 2 are pooled into "
+    assert t.note == ("The 8 segments with the largest balance at the latest year end are shown; the other 2 are pooled into "
                       "\"Other\" (its NPL ratio on their pooled balance). Showing the last 6 of 7 year ends.")
 
 

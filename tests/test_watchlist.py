@@ -318,7 +318,7 @@ def test_the_report_says_which_reasons_did_not_run(tmp_path: Path) -> None:
            "Days past due column |" in md
     assert "| Downgraded in the latest period | 0 | 0.00 | Not run: the ledger has a single year-end snapshot: " \
            "no earlier grade to compare with |" in md
-    assert "4 reason(s) could not run for want of data" in md      # all but the three the findings feed
+    assert "4 reasons could not be checked for want of data" in md      # all but the three the findings feed
     assert "At 31 Dec 2023, no loan meets any of the watchlist's reasons." in md
 
 
@@ -340,13 +340,13 @@ def test_analyze_says_the_list_exists_on_stdout_and_in_the_summary(tmp_path: Pat
     assert r.exit_code == 0, r.output
     items = json.loads((out / "findings.json").read_text("utf-8"))["findings"]
     n = {s: sum(1 for f in items if f["severity"] == s) for s in ("high", "medium", "low")}
-    said = {"zh": f"（{len(items)} 项问题：高 {n['high']}、中 {n['medium']}、低 {n['low']}；预警名单 1 笔）",
+    said = {"zh": f"（{len(items)}项问题：高{n['high']}、中{n['medium']}、低{n['low']}；预警名单1笔）",
             "en": f"({len(items)} findings: {n['high']} high, {n['medium']} medium, {n['low']} low; "
-                  "watchlist: 1 loan(s))"}[lang]
+                  "watchlist: 1 loan)"}[lang]
     assert r.stdout.splitlines()[-1] == f"{out}  {said}"
     md = (out / "report.md").read_text("utf-8")
     summary = md[md.index('<a id="sec-summary">'):md.index('<a id="sec-data">')]
-    line = {"zh": "- 截至2023年12月31日，预警名单列出 1 笔应优先核查的贷款，风险余额合计10.00万元 [9 预警名单](#sec-watchlist)",
-            "en": "- At 31 Dec 2023, the early-warning list names 1 loan(s) to look at first, with a balance at risk "
-                  "of CNY 0.10 million in all [9 Early-warning list](#sec-watchlist)"}[lang]
+    line = {"zh": "- 截至2023年12月31日，预警名单列出1笔应优先核查的贷款，风险余额合计10.00万元 [9 预警名单](#sec-watchlist)",
+            "en": "- At 31 Dec 2023, the early-warning list names 1 loan to look at first, with a balance at risk "
+                  "of CNY 0.10 million [9 Early-warning list](#sec-watchlist)"}[lang]
     assert line in summary.splitlines()

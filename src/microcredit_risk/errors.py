@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,10 +30,10 @@ class ProblemType:
     code: str
     name: str
     level: str   # "error" | "warning" | "usage" (usage: the CLI exits 2)
-    en: str
+    en: str | dict[str, str]    # a {one, other} table for a message with a count (see ``fill``)
     zh: str
 
-    def template(self, lang: str) -> str:
+    def template(self, lang: str) -> str | dict[str, str]:
         return self.zh if lang == "zh" else self.en
 
 
@@ -43,8 +44,31 @@ def catalogue() -> dict[str, ProblemType]:
     return {code: ProblemType(code=code, **spec) for code, spec in tomllib.loads(text).items()}
 
 
-def fill(template: str, params: dict[str, Any]) -> str:
-    """``template`` with its placeholders filled; a template whose parameters are missing prints as is."""
+PLURAL_FORMS = ("one", "other")
+
+
+def is_one(count: Any) -> bool:
+    """Whether a count (a number or its formatted text, "1" / "1,234") takes the singular."""
+    return str(count).strip() in ("1", "1.0")
+
+
+def plural_form(template: Any, params: Mapping[str, Any], count: str = "count") -> str:
+    """The form of ``{one = "…", other = "…"}`` that the parameter named ``count`` takes; a string as is.
+
+    English says "1 loan" and "2 loans"; Chinese has one form, so its templates stay plain strings.
+    """
+    if isinstance(template, Mapping):
+        form = "one" if count in params and is_one(params[count]) else "other"
+        return str(template.get(form) or template.get("other") or "")
+    return str(template)
+
+
+def fill(template: str | Mapping[str, str], params: dict[str, Any]) -> str:
+    """``template`` with its placeholders filled; a template whose parameters are missing prints as is.
+
+    A ``{one, other}`` table is first narrowed to the form its ``count`` parameter takes.
+    """
+    template = plural_form(template, params)
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -145,7 +145,8 @@ def officer_outliers(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
                          ctx.evidence("fisher_padj", when, p, dimension, seg, alpha, aname)]
     if not names:
         return Outcome("clear")
-    facts = {"segments": ", ".join(names), "count": len(names), "as_of": iso(when), "metric": "npl_count_ratio",
+    facts = {"segments": ", ".join(names), "segment_list": names, "count": len(names), "as_of": iso(when),
+             "metric": "npl_count_ratio",
              "value": evidence[0].value, "threshold": evidence[0].threshold}
     return Outcome("fired", [Hit(evidence, dimension, None, facts=facts)])
 
@@ -184,7 +185,7 @@ def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     points.sort()
     if len(points) < 3:
         return Outcome("unknown", missing=[Skipped(what, "three cohorts seen one year after origination",
-                                                   f"only {len(points)} cohort(s) have a value at one year on book")])
+                                                   f"cohorts with a value at one year on book: {len(points)}")])
     *older, newest = points
     mean = sum(p[3] for p in older) / len(older)
     factor, fname = ctx.threshold("vintage_factor")

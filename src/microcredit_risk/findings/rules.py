@@ -78,7 +78,7 @@ def _read_user(path: Path) -> dict[str, Any]:
         raise ProfileError("E302", where=str(path), detail=exc) from None
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ProfileError("E303", where=str(path), names=", ".join(unknown), choices=", ".join(SECTIONS))
+        raise ProfileError("E303", where=str(path), names=", ".join(unknown), count=len(unknown), choices=", ".join(SECTIONS))
     return data
 
 

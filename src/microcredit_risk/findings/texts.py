@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import vocabulary as vocab
+from ..errors import plural_form
 from .records import Evidence
 from .rules import RuleBook
 
@@ -41,13 +42,17 @@ def fill(template: str, facts: Mapping[str, Any]) -> str:
         return template
 
 
-def pick(table: Mapping[str, Any] | str | None, lang: str) -> str:
-    """The text in ``lang`` (falling back to the other language) of a {zh, en} table or a plain string."""
+def pick(table: Mapping[str, Any] | str | None, lang: str, facts: Mapping[str, Any] | None = None) -> str:
+    """The text in ``lang`` (falling back to the other language) of a {zh, en} table or a plain string.
+
+    An ``en = { one = "…", other = "…" }`` entry takes the form of the fact its ``count`` names.
+    """
     if table is None:
         return ""
     if isinstance(table, str):
         return table
-    return str(table.get(lang) or table.get("en") or table.get("zh") or "")
+    text = table.get(lang) or table.get("en") or table.get("zh") or ""
+    return plural_form(text, facts or {}, str(table.get("count", "count")))
 
 
 def dimension_label(book: RuleBook, dimension: str | None, lang: str) -> str:
@@ -70,10 +75,10 @@ def format_value(value: float | None, unit: str, lang: str, currency: str = "CNY
     if unit == "ratio":
         return f"{value:.2%}"
     if unit == "pp":                        # a change of ratios, in percentage points
-        return f"{value * 100:.2f} 个百分点" if lang == "zh" else f"{value * 100:.2f} pp"
+        return f"{value * 100:.2f}个百分点" if lang == "zh" else f"{value * 100:.2f} pp"
     if unit == "yuan":                      # amounts read in 万元 / CNY million, as in the report
         cur = vocab.currency_word(currency, lang)
-        return f"{value / 1e4:,.2f} 万{cur}" if lang == "zh" else f"{cur} {value / 1e6:,.2f} million"
+        return f"{value / 1e4:,.2f}万{cur}" if lang == "zh" else f"{cur} {value / 1e6:,.2f} million"
     if unit == "count":
         return f"{value:,.0f}"
     if unit in ("pvalue", "probability"):
@@ -102,7 +107,7 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, c
     label, unit = _label_unit(book, e, units, lang)
     dim = dimension_label(book, e.dimension, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
-    where = [f"{dim} {seg}".strip()] if e.segment is not None and not _by_grade(e) else [dim] if dim else []
+    where = [(f"{dim}：{seg}" if lang == "zh" else f"{dim}: {seg}") if dim else seg] if e.segment is not None and not _by_grade(e) else [dim] if dim else []
     if e.as_of:
         where.append(vocab.date_text(e.as_of, lang))
     if e.threshold is not None:
@@ -110,16 +115,17 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, c
         rise = name.endswith("_pp") or "_rise_" in name     # the line is a rise, not a level
         limit = format_value(e.threshold, "pp" if rise else unit, lang, currency)
         if rise:
-            where.append(f"升幅阈值 {limit}" if lang == "zh" else f"line: a rise of {limit}")
+            where.append(f"升幅阈值{limit}" if lang == "zh" else f"threshold: a rise of {limit}")
         else:
-            where.append(f"阈值 {limit}" if lang == "zh" else f"line {limit}")
-    value = "" if e.value is None else f" {format_value(e.value, unit, lang, currency)}"
+            where.append(f"阈值{limit}" if lang == "zh" else f"threshold {limit}")
+    now = "" if e.value is None else format_value(e.value, unit, lang, currency)
+    value = "" if e.value is None else f"为{now}" if lang == "zh" else f" {now}"
     if e.base_value is not None and e.value is not None and e.base_as_of:   # a change: from → to
         start = format_value(e.base_value, unit, lang, currency)
         since = vocab.date_text(e.base_as_of, lang)
         up = format_value(e.value - e.base_value, "pp" if unit == "ratio" else unit, lang, currency)
-        value = (f" 由 {start}（{since}）变为{value}，变动 {up}" if lang == "zh"
-                 else f" from {start} ({since}) to{value}, a change of {up}")
+        value = (f"由{start}（{since}）变为{now}，变动{up}" if lang == "zh"
+                 else f" from {start} ({since}) to {now}, a change of {up}")
     if not where:
         return f"{label}{value}"
     sep = "；" if lang == "zh" else "; "
@@ -139,7 +145,7 @@ def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
            "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts,
            "segment_label": segment_label(book, facts.get("dimension"), facts.get("segment"), lang),
            "segments": ("、" if lang == "zh" else ", ").join(names) or facts.get("segments")}
-    return fill(pick(book.problems[code].get("title"), lang), ctx)
+    return fill(pick(book.problems[code].get("title"), lang, ctx), ctx)
 
 
 def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, currency: str = "CNY") -> str:
@@ -147,4 +153,4 @@ def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: s
     label, unit = _label_unit(book, e, units, lang)
     seg = segment_label(book, e.dimension, e.segment, lang)
     value = format_value(e.value, unit, lang, currency)
-    return f"{seg}（{label} {value}）" if lang == "zh" else f"{seg} ({label} {value})"
+    return f"{seg}（{label}{value}）" if lang == "zh" else f"{seg} ({label} {value})"

@@ -68,7 +68,7 @@ def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
     frame = ledger.frame if isinstance(ledger, Ledger) else ledger
     missing = [c for c in ("as_of", "loan_id", "customer_id", "balance", "five_category") if c not in frame]
     if missing:
-        raise AnalysisError("E708", names=", ".join(missing))
+        raise AnalysisError("E708", names=", ".join(missing), count=len(missing))
     return frame.reset_index(drop=True)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import plural_form
 from ..metrics.table import Skipped
 from ..metrics.workbook import words
 from ..metrics.xlsx import SCALE, money_unit
@@ -57,7 +58,7 @@ def word(key: str, lang: str, **params: Any) -> str:
     node: Any = vocabulary()["watchlist"]
     for part in key.split("."):
         node = node[part]
-    text = str(node.get(lang) or node["en"])
+    text = plural_form(node.get(lang) or node["en"], params, str(node.get("count", "count")))
     return text.format(**params) if params else text
 
 

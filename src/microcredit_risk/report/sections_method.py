@@ -37,6 +37,10 @@ def method_section(b: Builder) -> Section:
         sec.blocks.append(b.table(t.get("captions.thresholds"), [t.get("headers.name"), t.get("headers.description"),
                                                                  t.get("headers.threshold")],
                                   rows, [False, False, True]))
+    dm = b.run.statistics.driver_model
+    if dm is not None and dm.fitted and dm.formula:
+        sec.blocks.append(Heading(id="sec-method-model", title=t.get("sections.method.model")))
+        sec.blocks.append(Paragraph(t.get("sentences.model_formula", formula=dm.formula)))
     sec.blocks.extend(ruled_out_blocks(b))
     sec.blocks.extend(limitations(b))
     return sec

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import vocabulary as vocab
 from ..errors import MCRError
+from ..stats.formula import read_terms
 from ..stats.results import PER_PP, Fallback, ModelTerm
 from .blocks import Bullets, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
@@ -20,6 +21,17 @@ _TERM = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_][\w()]*?)\)?(?:\[(?:T\.)?(?P<l
 def factor_label(b: Builder, factor: str) -> str:
     """A model variable in words: vocabulary.toml [terms], else a dimension's name, else as is."""
     return vocab.term_label(factor, b.lang)
+
+
+def model_terms(b: Builder, formula: str) -> str:
+    """The right side of the driver model's formula in words: "担保方式、行业、贷款金额（对数）…"."""
+    words = []
+    for term in read_terms(formula):
+        if term.kind == "log" and not vocab.is_term(term.name):
+            words.append(b.texts.get("sentences.model_log_term", term=factor_label(b, term.column)))
+        else:
+            words.append(factor_label(b, term.name))
+    return b.texts.get("sentences.name_sep").join(vocab.in_sentence(w, b.lang) for w in words)
 
 
 def term_label(b: Builder, term: str, unit: str | None = None) -> str:
@@ -110,7 +122,7 @@ def statistics_section(b: Builder) -> Section:
                                           events=f.count(dm.events), auc=f.number(dm.auc, 3), ks=f.number(dm.ks, 3),
                                           r2=f.number(dm.pseudo_r2, 3))))
         if dm.formula:
-            sec.blocks.append(Paragraph(t.get("sentences.model_formula", formula=dm.formula)))
+            sec.blocks.append(Paragraph(t.get("sentences.model_variables", terms=model_terms(b, dm.formula))))
         if dm.reference:
             items = t.get("sentences.list_sep").join(
                 t.get("sentences.where", dimension=factor_label(b, k), segment=b.segment_label(k, str(v)))

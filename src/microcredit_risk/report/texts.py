@@ -2,6 +2,8 @@
 
 A leaf of the TOML is a table ``{ zh = "…", en = "…" }``; :meth:`Texts.get` takes a dotted key.
 Sentences carry ``{placeholders}`` filled with already-formatted values by the context builder.
+A sentence with a count has English forms ``en = { one = "…", other = "…" }``, chosen by the
+parameter its ``count`` names (``count = "files"``; "count" when not given).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import LANGS, AnalysisError, MCRError
+from ..errors import LANGS, AnalysisError, MCRError, plural_form
 
 
 @cache
@@ -38,7 +40,7 @@ class Texts:
         node = _node(key)
         if not isinstance(node, dict) or self.lang not in node:
             raise AnalysisError("E706", key=key, lang=self.lang)
-        text = str(node[self.lang])
+        text = plural_form(node[self.lang], params, str(node.get("count", "count")))
         return text.format(**params) if params else text
 
     def opt(self, key: str, default: str) -> str:

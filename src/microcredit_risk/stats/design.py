@@ -89,7 +89,7 @@ def model_sample(frame: pd.DataFrame, columns: list[str]) -> Sample:
     data = data.assign(**{PERIOD: period, "_k": k0})
     y = np.isin(grade_t1, [GRADES.index(g) for g in NPL_GRADES]).astype("float64")
     n_periods = int(data["_k"].nunique())
-    desc = (f"NPL at t1 for loans performing at t0, {n_periods} annual period(s) "
+    desc = (f"NPL at t1 for loans performing at t0, annual periods: {n_periods}, "
             f"{snaps[0].year}–{snaps[-1].year} pooled")
     return _with_derived(data.drop(columns=["_k"]), y, n_periods, desc, columns)
 

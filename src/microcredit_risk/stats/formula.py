@@ -78,15 +78,32 @@ def _split_top_level(text: str, formula: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _column_name(text: str, available: list[str]) -> str:
+def _unquoted(text: str) -> str:
+    """A column as written in a formula (``Q("…")``, between backticks or bare) → its name."""
     text = text.strip()
     m = _QUOTED.match(text)
     if m:
-        name = m.group(2)
-    elif len(text) >= 2 and text[0] == text[-1] == "`":
-        name = text[1:-1]
-    else:
-        name = text
+        return m.group(2)
+    if len(text) >= 2 and text[0] == text[-1] == "`":
+        return text[1:-1]
+    return text
+
+
+def read_terms(formula: str) -> list[Term]:
+    """The terms of a formula a model was already fitted with (its columns not checked again)."""
+    _, _, rhs = formula.partition("~")
+    out: list[Term] = []
+    for part in _split_top_level(rhs, formula):
+        m = _CALL.match(part)
+        if m:
+            out.append(Term("factor" if m.group(1) == "C" else "log", _unquoted(m.group(2))))
+        elif part not in ("", "1"):
+            out.append(Term("value", _unquoted(part)))
+    return out
+
+
+def _column_name(text: str, available: list[str]) -> str:
+    name = _unquoted(text)
     if name in available:
         return name
     raise AnalysisError("E407", column=name, available=", ".join(available))
