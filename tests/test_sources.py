@@ -185,6 +185,6 @@ def test_a_warning_counted_across_partitions_says_how_many_files(tmp_path: Path)
     first = tmp_path / "as_of=2022-12-31" / "part-0.parquet"
     assert w.count == 3   # the two set here and the fixture's own zero balance (2022-12-31, row 5)
     assert w.rows == (2, 5, 2)
-    assert w.line() == (f"{first}, and 1 other file or sheet, column 'balance': 3 loan row(s) with balance 0 "
+    assert w.line() == (f"{first}, and 1 other file or sheet, column 'balance': 3 loan rows with balance 0 "
                         "kept but excluded from stock metrics [W102]")
     assert w.line("zh").startswith(f"{first}，及另外 1 个文件或工作表，列“balance”")
