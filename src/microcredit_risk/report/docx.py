@@ -126,10 +126,18 @@ class _Writer:
         self.marks = Bookmarks()
         self.targets = _targets(ctx)
         self.landscape = False      # the current section's orientation
+        self._styles: dict[str, Any] = {}
+
+    def style(self, name: str) -> Any:
+        """The style object, looked up once: python-docx finds a style *name* by scanning styles.xml on
+        every assignment, which was a third of writing a report (thousands of table cells)."""
+        if name not in self._styles:
+            self._styles[name] = self.doc.styles[name]
+        return self._styles[name]
 
     # -- text ---------------------------------------------------------------------------------
     def line(self, line: Line, style: str | None = "List Bullet") -> None:
-        p = self.doc.add_paragraph(style=style)
+        p = self.doc.add_paragraph(style=None if style is None else self.style(style))
         if line.badge:
             run = p.add_run(f"[{line.badge}] ")
             run.bold = True
@@ -152,7 +160,7 @@ class _Writer:
 
     def caption(self, text: str, anchor: str) -> Any:
         """The numbered caption as written by the builder, inside a bookmark the text links to."""
-        p = self.doc.add_paragraph(text, style="Caption")
+        p = self.doc.add_paragraph(text, style=self.style("Caption"))
         self.marks.wrap(p, anchor)
         return p
 
@@ -170,7 +178,7 @@ class _Writer:
         widths = [Twips(int(w * 20)) for w in plan.widths_pt]  # rounded down: the sum stays within the page
         for col, width in zip(table.columns, widths, strict=True):
             col.width = width  # w:gridCol (LibreOffice reads these; Word the w:tcW below)
-        style = "Table Text" if plan.size_pt == TABLE_PT else "Table Text Small"
+        style = self.style("Table Text" if plan.size_pt == TABLE_PT else "Table Text Small")
         # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
         for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
             for c, cell in enumerate(row.cells):
@@ -228,13 +236,13 @@ class _Writer:
         if f.causes:
             self.doc.add_paragraph().add_run(f.causes_title).bold = True
             for c in f.causes:
-                self.doc.add_paragraph(c, style="List Bullet")
+                self.doc.add_paragraph(c, style=self.style("List Bullet"))
 
     def block(self, b: object) -> None:
         if not isinstance(b, Table):
             self.orient(landscape=False)
         if isinstance(b, Paragraph):
-            self.doc.add_paragraph(b.text, style="Body Text")
+            self.doc.add_paragraph(b.text, style=self.style("Body Text"))
         elif isinstance(b, Bullets):
             for line in b.items:
                 self.line(line)

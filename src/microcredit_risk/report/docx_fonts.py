@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -28,6 +27,7 @@ from docx.oxml.ns import qn
 
 from ..figures.fonts import noto_dir
 from .docx_xml import el
+from .webfont import subset_font
 
 OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 # shipped family → its file in pylopdf-fonts-zh-cn
@@ -71,27 +71,6 @@ def document_characters(doc: Any) -> str:
     return "".join(sorted(c for c in chars if c.isprintable() and not c.isspace()))
 
 
-def subset_sfnt(font: Path, chars: str) -> bytes:
-    """``font`` cut down to ``chars`` (plus .notdef) as a plain OpenType file; same input, same bytes."""
-    import io
-
-    from fontTools import subset
-
-    options = subset.Options()
-    options.hinting = False
-    options.desubroutinize = True
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]   # copyright, family, version: the OFL asks to keep them
-    options.notdef_outline = True
-    loaded = subset.load_font(str(font), options, dontLoadGlyphNames=True)
-    loaded.recalcTimestamp = False
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=chars)
-    subsetter.subset(loaded)
-    buf = io.BytesIO()
-    subset.save_font(loaded, buf, options)
-    return buf.getvalue()
-
-
 def embedded_fonts(chars: str, fallbacks: dict[str, str]) -> list[EmbeddedFont]:
     """The Noto subsets for ``chars``, one per thesis font; none without Chinese text or font package."""
     folder = noto_dir()
@@ -101,7 +80,7 @@ def embedded_fonts(chars: str, fallbacks: dict[str, str]) -> list[EmbeddedFont]:
     for name, family in fallbacks.items():
         path = folder / FONT_FILES.get(family, "")
         if path.is_file():
-            data = subset_sfnt(path, chars)
+            data = subset_font(path, chars, flavor=None)
             out.append(EmbeddedFont(name, data, font_key(data)))
     return out
 

@@ -41,12 +41,13 @@ def text_characters(page: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def subset_woff(font: Path, chars: str) -> bytes:
-    """``font`` cut down to ``chars`` (plus .notdef) as WOFF bytes; same input, same bytes."""
-    from fontTools import subset  # only the HTML report needs fontTools
+def subset_font(font: Path, chars: str, flavor: str | None = "woff") -> bytes:
+    """``font`` cut down to ``chars`` (plus .notdef), as WOFF (the HTML) or, with ``flavor=None``, a plain
+    OpenType file (the fonts embedded in report.docx); same input, same bytes."""
+    from fontTools import subset
 
     options = subset.Options()
-    options.flavor = "woff"
+    options.flavor = flavor
     options.hinting = False          # CFF hints do nothing for a screen at these sizes
     options.desubroutinize = True    # smaller after compression
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the licence-relevant names (copyright, family, version)
@@ -66,7 +67,7 @@ def web_fonts(chars: str) -> list[WebFont]:
     folder = noto_dir()
     if folder is None or not chars:
         return []
-    return [WebFont(family, subset_woff(folder / name, chars)) for family, name in FONT_FILES.items()
+    return [WebFont(family, subset_font(folder / name, chars)) for family, name in FONT_FILES.items()
             if (folder / name).is_file()]
 
 
