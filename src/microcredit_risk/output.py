@@ -111,6 +111,18 @@ def write_parquet(path: str | Path, table: Any, compression: str = "zstd") -> Pa
 
 
 # -- a run folder -----------------------------------------------------------------------------------
+def read_json(path: Path, required: bool = True) -> Any:
+    """A run folder's JSON file read back: a missing required file is E504, an unreadable one E505."""
+    if not path.is_file():
+        if required:
+            raise OutputError("E504", where=str(path))
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OutputError("E505", where=str(path), detail=exc) from None
+
+
 def is_run_folder(folder: Path) -> bool:
     """Whether ``folder`` is one of our runs: run.json with our schema and marker, nothing foreign."""
     try:

@@ -7,10 +7,8 @@ files are of another schema, is refused with a coded error naming the file.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import MCRError, OutputError
 from ..findings.export import findings_from_json
@@ -18,7 +16,7 @@ from ..findings.records import Findings
 from ..metrics.export import SCHEMA as METRICS_SCHEMA
 from ..metrics.export import metrics_from_json
 from ..metrics.table import Metrics
-from ..output import GENERATOR, RUN_SCHEMA
+from ..output import GENERATOR, RUN_SCHEMA, read_json
 from .state import STATE_FILE, LoanState, read_loan_state
 
 
@@ -38,29 +36,18 @@ class Baseline:
         return f"--baseline {self.path}"
 
 
-def _json(path: Path, required: bool = True) -> Any:
-    if not path.is_file():
-        if required:
-            raise OutputError("E504", where=str(path))
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OutputError("E505", where=str(path), detail=exc) from None
-
-
 def load_baseline(path: str | Path) -> Baseline:
     """The run in ``path`` (a folder ``mcr analyze`` wrote) as a :class:`Baseline`."""
     folder = Path(path)
     where = f"--baseline {path}"
     if not folder.is_dir():
         raise OutputError("E506", where=where)
-    meta = _json(folder / "run.json", required=False)
+    meta = read_json(folder / "run.json", required=False)
     if not isinstance(meta, dict) or meta.get("generator") != GENERATOR:
         raise OutputError("E520", where=where)
     if meta.get("schema") != RUN_SCHEMA:
         raise OutputError("E507", where=str(folder / "run.json"), value=meta.get("schema"), expected=RUN_SCHEMA)
-    metrics_obj = _json(folder / "metrics.json")
+    metrics_obj = read_json(folder / "metrics.json")
     if not isinstance(metrics_obj, dict) or metrics_obj.get("schema") != METRICS_SCHEMA:
         schema = metrics_obj.get("schema") if isinstance(metrics_obj, dict) else None
         raise OutputError("E507", where=str(folder / "metrics.json"), value=schema, expected=METRICS_SCHEMA)
@@ -71,7 +58,7 @@ def load_baseline(path: str | Path) -> Baseline:
         findings = findings_from_json(findings_file.read_text(encoding="utf-8"))
     except MCRError as exc:      # named by its whole path: the run's own findings.json is another
         raise OutputError(exc.code, where=str(findings_file), **exc.params) from None
-    validation = _json(folder / "validation.json", required=False) or {}
+    validation = read_json(folder / "validation.json", required=False) or {}
     metrics = metrics_from_json(metrics_obj)
     snapshots = (metrics_obj.get("ledger") or {}).get("snapshots") or []
     if snapshots:

@@ -47,7 +47,7 @@ from ..metrics.table import Metrics
 from ..monitor.changes import Changes, changes_from_json, changes_json
 from ..monitor.watchlist import Watchlist
 from ..monitor.watchlist_files import watchlist_from_csv
-from ..output import GENERATOR, RUN_SCHEMA
+from ..output import GENERATOR, RUN_SCHEMA, read_json
 from ..profile import Benchmark
 from ..stats.export import models_json
 from ..stats.results import ChiSquareTest, DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
@@ -199,17 +199,6 @@ def save_run(run: RunResults, run_dir: Path, *, validation: str | None = None) -
         (run_dir / "changes.json").write_text(changes_json(run.changes, run.lang), encoding="utf-8")
 
 
-def _load(path: Path, required: bool = True) -> Any:
-    if not path.is_file():
-        if required:
-            raise OutputError("E504", where=str(path))
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OutputError("E505", where=str(path), detail=exc) from None
-
-
 def png_title(path: Path) -> str | None:
     """The "Title" text chunk of a PNG (matplotlib ``savefig(metadata={"Title": …})``), if any."""
     from PIL import Image
@@ -240,15 +229,15 @@ def load_run(run_dir: Path) -> RunResults:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise OutputError("E506", where=str(run_dir))
-    metrics_obj = _load(run_dir / "metrics.json")
+    metrics_obj = read_json(run_dir / "metrics.json")
     if metrics_obj.get("schema") != METRICS_SCHEMA:
         raise OutputError("E507", where=str(run_dir / "metrics.json"), value=metrics_obj.get("schema"),
                           expected=METRICS_SCHEMA)
-    findings_obj = _load(run_dir / "findings.json")
-    models_obj = _load(run_dir / "models.json", required=False) or {}
-    validation = _load(run_dir / "validation.json", required=False) or {}
-    meta = _load(run_dir / "run.json", required=False) or {}
-    changes = _load(run_dir / "changes.json", required=False)
+    findings_obj = read_json(run_dir / "findings.json")
+    models_obj = read_json(run_dir / "models.json", required=False) or {}
+    validation = read_json(run_dir / "validation.json", required=False) or {}
+    meta = read_json(run_dir / "run.json", required=False) or {}
+    changes = read_json(run_dir / "changes.json", required=False)
     ledger_meta = metrics_obj.get("ledger", {})
     ledger = LedgerSummary(
         files=list(validation.get("files", ledger_meta.get("files", []))),
