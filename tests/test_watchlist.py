@@ -199,6 +199,8 @@ def test_reasons_without_their_input_do_not_run_and_say_why(tmp_path: Path) -> N
     assert status["DOWNGRADED"] == "未执行：台账只有一个年末时点，无从比较上期分类"
     assert status["LARGE_EXPOSURE"] == "未执行：所依据的检查 CUSTOMER_CONCENTRATION 未能执行"
     assert status["FLAGGED_OFFICER"] == "未执行：台账缺少“客户经理”列"
+    assert status["RENEWED_IN_ARREARS"] == "未执行：台账缺少“是否续贷”列"   # in words, like the others
+    assert status["MATURING_OVERDUE"] == "未执行：台账缺少“到期日期”列"
 
 
 def test_files_neutralise_formulas_and_read_back(wl: Watchlist) -> None:

@@ -87,7 +87,7 @@ def column_heading(column: str, lang: str) -> str:
         return words("headers.grade", lang)
     if column == "days_past_due":
         return words("headers.days_past_due", lang)
-    if column == "risk_share_ratio":
+    if column in ("risk_share_ratio", "renewal_flag"):   # "Renewal" / 是否续贷, as the model table names it
         return term_label(column, lang)
     if column == "balance":
         return metric_label("balance", lang)
