@@ -173,3 +173,19 @@ def test_benchmarks_survive_the_run_folder(tmp_path):
     save_run(run, tmp_path / "saved")
     again = load_run(tmp_path / "saved")
     assert again.benchmarks == run.benchmarks
+
+
+def test_a_segments_number_links_only_to_a_table_of_its_dimension() -> None:
+    from types import SimpleNamespace
+
+    from microcredit_risk.findings.records import Evidence
+    from microcredit_risk.report.blocks import Ref
+    from microcredit_risk.report.sections_findings import evidence_refs
+
+    quality, industry = Ref("表3-1", "#tab-3-1"), Ref("表4-2", "#tab-4-2")
+    b = SimpleNamespace(anchors={("npl_count_ratio", None): quality, ("npl_ratio", None): quality,
+                                 ("npl_ratio", "industry"): industry})
+    officer = Evidence("npl_count_ratio", "2023-12-31", 0.199, dimension="loan_officer", segment="丙八五")
+    assert evidence_refs(b, officer) == []     # the asset-quality table has no officer rows
+    assert evidence_refs(b, Evidence("npl_ratio", "2023-12-31", 0.09, dimension="industry", segment="F")) == [industry]
+    assert evidence_refs(b, Evidence("npl_count_ratio", "2023-12-31", 0.07)) == [quality]

@@ -58,7 +58,11 @@ def evidence_text(b: Builder, e: Evidence) -> str:
 
 
 def evidence_refs(b: Builder, e: Evidence) -> list[Ref]:
-    ref = b.anchors.get((e.metric, e.dimension)) or b.anchors.get((e.metric, None))
+    """The table that shows this number: a segment's number links only to a table of its dimension
+    (an officer's NPL count ratio linked to the portfolio's asset-quality table, which has no officer row)."""
+    ref = b.anchors.get((e.metric, e.dimension))
+    if ref is None and e.dimension is None:
+        ref = b.anchors.get((e.metric, None))
     return [ref] if ref else []
 
 
