@@ -151,3 +151,18 @@ def test_findings_from_json_rejects_garbage() -> None:
         findings_from_json("{\"findings\": [{\"code\": 1}]}")
     with pytest.raises(MCRError):
         findings_from_json("not json")
+
+
+def test_a_size_floor_is_not_cited_as_a_limit_the_segment_broke() -> None:
+    """policy_bank: 保证 holds 64.42% of the balance; 5% is the share a segment needs to be tested."""
+    from microcredit_risk.findings.records import Evidence
+    from microcredit_risk.findings.rules import load_rules
+    from microcredit_risk.findings.texts import describe
+
+    e = Evidence("balance_share", "2023-12-31", 0.6441657, threshold=0.05, threshold_name="hotspot_min_share",
+                 dimension="guarantee_type", segment="guarantee")
+    en = describe(load_rules(), e, {"balance_share": "ratio"}, "en")
+    zh = describe(load_rules(), e, {"balance_share": "ratio"}, "zh")
+    assert en == "Share of balance 64.42% (guarantee type: Guarantee; 31 Dec 2023; tested as it holds at least 5.00%)"
+    assert zh.endswith("为64.42%（担保方式：保证；2023年12月31日；占比达5.00%以上方纳入检验）"), zh
+    assert "threshold" not in en and "阈值" not in zh

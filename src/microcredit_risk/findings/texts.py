@@ -116,6 +116,8 @@ def describe(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, c
         limit = format_value(e.threshold, "pp" if rise else unit, lang, currency)
         if rise:
             where.append(f"升幅阈值{limit}" if lang == "zh" else f"threshold: a rise of {limit}")
+        elif name.endswith("_min_share"):    # the size a segment needs to be tested, not a limit it broke
+            where.append(f"占比达{limit}以上方纳入检验" if lang == "zh" else f"tested as it holds at least {limit}")
         else:
             where.append(f"阈值{limit}" if lang == "zh" else f"threshold {limit}")
     now = "" if e.value is None else format_value(e.value, unit, lang, currency)

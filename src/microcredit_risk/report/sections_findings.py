@@ -43,6 +43,8 @@ def evidence_text(b: Builder, e: Evidence) -> str:
     if e.threshold is not None and (e.threshold_name or "").endswith("_pp"):   # the line is a rise
         threshold_part = t.get("sentences.rise_threshold_part",
                                threshold=t.get("units.pp", v=f"{e.threshold * 100:.2f}"))
+    elif e.threshold is not None and (e.threshold_name or "").endswith("_min_share"):   # a size floor
+        threshold_part = t.get("sentences.min_share_threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
     elif e.threshold is not None:
         threshold_part = t.get("sentences.threshold_part", threshold=fmt.value(e.threshold, unit, e.metric))
     if e.base_value is not None and e.value is not None and e.base_as_of:    # a change rule: from → to
