@@ -111,8 +111,13 @@ def test_volume_drive_needs_growth_behind_a_bad_vintage() -> None:
     # the clean book grows 10% a year: below half of growth_max (15%) → not supported, not contradicted
     assert _status(judge_causes(_ctx(), states, findings, BOOK, CHECKS, "en"), "C_VOLUME_DRIVE") == "untested"
     fast = BankProfile(overrides={"growth_max": 0.2})   # half is 10%: the book's growth now backs it
-    assert _status(judge_causes(_ctx(profile=fast), states, findings, BOOK, CHECKS, "en"),
-                   "C_VOLUME_DRIVE") == "supported"
+    causes = judge_causes(_ctx(profile=fast), states, findings, BOOK, CHECKS, "en")
+    assert _status(causes, "C_VOLUME_DRIVE") == "supported"
+    # the growth line sits on the growth (the table's balance_mean_growth), not on the latest balance
+    [volume] = [c for c in causes if c.code == "C_VOLUME_DRIVE"]
+    lined = [(e.metric, e.value, e.threshold) for e in volume.evidence if e.threshold is not None]
+    assert lined[-1] == ("balance_mean_growth", pytest.approx(0.10), pytest.approx(0.10))
+    assert not [e for e in volume.evidence if e.metric == "balance" and e.threshold is not None]
 
 
 def test_each_recommendation_cites_only_its_own_causes_evidence_and_names_its_targets() -> None:
