@@ -79,6 +79,9 @@ def test_npl_rising_from_first_and_previous_with_escalation() -> None:
     assert "1.50 percentage points" in f.title
     steep = only(run(clean_book().set("npl_ratio", LATEST, 0.045)), "NPL_RISING")
     assert steep.severity == "high"          # a 2.5 pp rise is ≥ 2 × npl_rise_pp
+    # the latest year is the peak: its value is said once, not "→ peak 4.50% in 2023 → 4.50%"
+    assert steep.title == ("NPL ratio rising (up 2.50 percentage points since 2019; 2019–2023: 2.00% → 4.50%, "
+                           "the highest of the period)")
 
 
 def test_npl_rising_needs_two_annual_snapshots() -> None:

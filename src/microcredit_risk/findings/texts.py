@@ -147,7 +147,10 @@ def title_for(book: RuleBook, code: str, facts: dict[str, Any], evidence: list[E
            "dimension_label": dimension_label(book, facts.get("dimension"), lang), **facts,
            "segment_label": segment_label(book, facts.get("dimension"), facts.get("segment"), lang),
            "segments": ("、" if lang == "zh" else ", ").join(names) or facts.get("segments")}
-    return fill(pick(book.problems[code].get("title"), lang, ctx), ctx)
+    texts = book.problems[code]
+    at_peak = facts.get("peak_year") is not None and facts.get("peak_year") == facts.get("latest_year")
+    spec = texts.get("title_at_peak") if at_peak and texts.get("title_at_peak") else texts.get("title")
+    return fill(pick(spec, lang, ctx), ctx)
 
 
 def target_phrase(book: RuleBook, e: Evidence, units: Mapping[str, str], lang: str, currency: str = "CNY") -> str:
