@@ -170,7 +170,8 @@ def officer_funnel(metrics: Metrics, stats: Statistics | None, opts: FigureOptio
     ax.set_xlabel(t.label("officer_loans"))
     ax.set_ylabel(t.metric("npl_count_ratio"))
     ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(0, max(float(table["npl_count_ratio"].max()), p * 2) * 1.15)
+    top = max(float(table["npl_count_ratio"].max()), p * 2) * 1.15
+    ax.set_ylim(0, top if top > 0 else 0.01)   # a book with no NPL yet: 0–1 %, not a singular 0–0 axis
     percent_axis(ax.yaxis)
     handles, labels = ax.get_legend_handles_labels()
     legend_above(ax, handles, labels, ncol=3)
