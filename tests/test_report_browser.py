@@ -22,17 +22,22 @@ window.addEventListener("load", function () {
 </script>"""
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
-def test_every_image_loads_in_a_browser(tmp_path):
+def _dom_with(probe_script: str, tmp_path, *options: str) -> str:
+    """The sample report rendered, ``probe_script`` added before </body> (the report itself carries no
+    script), opened in headless Chromium; the DOM as the script left it."""
     run = make_run(tmp_path / "run")
     (html,) = render_report(run, tmp_path / "out", lang="zh", formats=("html",), catalogue=make_catalogue())
     probe = tmp_path / "probe.html"
-    # The probe script is added by the test only: the report itself carries no script.
-    probe.write_text(html.read_text("utf-8").replace("</body>", PROBE + "</body>"), "utf-8")
+    probe.write_text(html.read_text("utf-8").replace("</body>", probe_script + "</body>"), "utf-8")
     cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-           "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+           *options, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_every_image_loads_in_a_browser(tmp_path):
+    dom = _dom_with(PROBE, tmp_path)
     assert re.search(r'data-images="2/2"', dom), dom[-500:]
     assert "<script>alert(1)</script>" not in dom.replace(PROBE, "")
 
@@ -87,14 +92,7 @@ window.addEventListener("load", function () {
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
 def test_a_wide_tables_label_column_keeps_room_for_a_word(tmp_path):
     """A table wider than the page scrolls; its label column is not squeezed to one character a line."""
-    run = make_run(tmp_path / "run")
-    (html,) = render_report(run, tmp_path / "out", lang="zh", formats=("html",), catalogue=make_catalogue())
-    probe = tmp_path / "probe.html"
-    probe.write_text(html.read_text("utf-8").replace("</body>", WIDTH_PROBE + "</body>"), "utf-8")
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-           "--window-size=800,2000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = _dom_with(WIDTH_PROBE, tmp_path, "--window-size=800,2000")
     found = re.search(r'data-first-column-em="([0-9.]+)"', dom)
     assert found, dom[-500:]
     assert float(found.group(1)) >= 6.5
