@@ -2,7 +2,7 @@
 
 Each case (five shipped samples, the SBA tape, two small odd ledgers) must give the same rows in the
 same order, every value within 1e-9 (absolute, or relative for amounts), and, where the sums run in
-the same order, byte-identical JSON.
+the same order, byte-identical values (the statistics family aside: its last bits are statsmodels').
 """
 
 from __future__ import annotations
@@ -38,9 +38,26 @@ def test_same_rows_same_order_values_within_1e9(pair: tuple[str, str]) -> None:
     assert bad == []
 
 
+def _statistics() -> frozenset[str]:
+    from microcredit_risk.metrics.catalogue import catalogue
+
+    return frozenset(name for name, m in catalogue().items() if m.family == "statistics")
+
+
+def _sums_only(text: str) -> str:
+    """The JSON with the statistics' values blanked: OLS and test statistics come from statsmodels/scipy,
+    whose last bits move with their release (statsmodels 0.15 did); the engine's sums must not move."""
+    obj = json.loads(text)
+    stats = _statistics()
+    for r in obj["metrics"]:
+        if r["metric"] in stats:
+            r["value"] = None
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
 def test_byte_identical(pair: tuple[str, str]) -> None:
     new, old = pair
-    assert new == old
+    assert _sums_only(new) == _sums_only(old)
 
 
 def test_tolerance_can_fail() -> None:

@@ -13,20 +13,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ROWS = "ledger_rows"  # the registered table of prepared rows
+LEDGER = "ledger"     # the registered canonical ledger (ledger/contract.py columns + ``row``)
 
 # the prepared row table: column → meaning (NULL = missing; optional columns exist only when the ledger has them)
 ROW_COLUMNS: dict[str, str] = {
+    "row": "the row's position in ledger order (sorted by as_of, loan_id): ORDER BY it for a deterministic order",
     "date": "snapshot code, index into the ascending snapshot dates",
     "period": "annual period code, index into the annual snapshots: (t−1, t] holding the snapshot",
     "stock": "balance > 0 (the stock the stock metrics count)",
     "balance": "balance, missing → 0",
     "grade": "five-category code 0 normal … 4 loss, −1 missing",
     "customer": "customer code, −1 missing",
+    "loan": "loan code (one per loan_id)",
+    "size": "the loan's size: amount, else balance (the size buckets, inclusive ceiling and book statistics)",
     "floor": "floor grade code from days past due (ledger/floor.py); only with days_past_due",
     "days_past_due": "days past due, NULL missing; only with days_past_due",
     "provision": "loan-loss provision, NULL missing; only with provision",
     "interest_rate": "interest rate, NULL missing; only with interest_rate",
     "write_off": "amount written off, NULL missing; only with write_off",
+    "risk_share_ratio": "share of the loss a third party bears, NULL missing; only with risk_share_ratio",
+    "term_months": "contractual term in months (a started month counts), NULL missing; only with both dates",
+    "renewed": "renewal_flag, NULL missing; only with renewal_flag",
+    "grp": "group code (group_id), −1 missing; only with group_id",
+    "inclusive_type": "customer_type is an inclusive type (data/metrics.toml); only with customer_type",
     "seg_<dimension>": "segment code of the row in that dimension (metrics/prepare.py)",
 }
 

@@ -22,8 +22,9 @@ from .dimensions import dimension_rows
 from .inclusive import inclusive_rows
 from .migration import migration_rows
 from .portfolio import portfolio_rows
-from .prepare import prepare
+from .prepare import Base, prepare
 from .programmes import renewal_rows, risk_sharing_rows
+from .rows import register_rows
 from .stock import stock_aggregates
 from .table import Metrics, Skipped
 from .vintage import vintage_rows
@@ -40,9 +41,13 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
     base = prepare(ledger, profile.thresholds)
     if backend is None:
         with closing(DuckDBBackend()) as own:
-            stock = stock_aggregates(base, own)
-    else:
-        stock = stock_aggregates(base, backend)
+            return _compute(base, own, profile)
+    return _compute(base, backend, profile)
+
+
+def _compute(base: Base, backend: Backend, profile: BankProfile) -> Metrics:
+    register_rows(base, backend)
+    stock = stock_aggregates(base, backend)
     skipped: list[Skipped] = list(stock.skipped)
     total, dims = stock.total, stock.dims
     parts: list[pd.DataFrame] = portfolio_rows(base, total)

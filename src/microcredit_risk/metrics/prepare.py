@@ -47,9 +47,18 @@ class Base:
     n_loans: int
     floor: np.ndarray | None            # per row, floor grade code from days_past_due (None: no column)
     dims: dict[str, Segments] = field(default_factory=dict)
+    _columns: frozenset[str] | None = field(default=None, repr=False)
 
     def has(self, column: str) -> bool:
-        return column in self.frame.columns and bool(self.frame[column].notna().any())
+        return column in self.columns
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """The ledger's columns that hold at least one value (what a family may aggregate)."""
+        if self._columns is None:
+            f = self.frame
+            self._columns = frozenset(c for c in f.columns if bool(f[c].notna().any()))
+        return self._columns
 
     @property
     def annual_codes(self) -> np.ndarray:

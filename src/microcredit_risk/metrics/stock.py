@@ -16,11 +16,9 @@ import pandas as pd
 
 from ..engine import Backend
 from ..engine.aggregates import (
-    ROWS,
     StockInputs,
     overdue_bucket_sums,
     period_sums,
-    segment_column,
     stock_sums,
 )
 from ..ledger.contract import GRADES
@@ -61,11 +59,6 @@ class Stock:
     skipped: list[Skipped]
 
 
-def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """The column as float64, missing as NaN (DuckDB reads a NaN of a pandas float column as NULL)."""
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
 def _inputs(base: Base) -> tuple[StockInputs, bool, list[Skipped]]:
     """Which stock sums the ledger allows; the metrics it does not, as skipped."""
     skipped: list[Skipped] = []
@@ -86,24 +79,6 @@ def _inputs(base: Base) -> tuple[StockInputs, bool, list[Skipped]]:
     inputs = StockInputs(grades=GRADES, npl_code=NPL_CODE, overdue90_days=definitions()["overdue90_days"],
                          days_past_due=dpd, provision=prov, interest_rate=rate)
     return inputs, wo, skipped
-
-
-def _rows(base: Base, inputs: StockInputs, write_off: bool) -> pd.DataFrame:
-    """The prepared row table the engine aggregates (engine/aggregates.ROW_COLUMNS)."""
-    f = base.frame
-    cols: dict[str, np.ndarray] = {"date": base.date_code, "period": base.period_code, "stock": base.stock,
-                                   "balance": base.balance, "grade": base.grade, "customer": base.customer}
-    if inputs.days_past_due:
-        assert base.floor is not None
-        cols["floor"] = base.floor
-        cols["days_past_due"] = _numeric(f, "days_past_due")
-    for name, present in (("provision", inputs.provision), ("interest_rate", inputs.interest_rate),
-                          ("write_off", write_off)):
-        if present:
-            cols[name] = _numeric(f, name)
-    for dim, seg in base.dims.items():
-        cols[segment_column(dim)] = seg.codes
-    return pd.DataFrame(cols, copy=False)
 
 
 def _dense(result: pd.DataFrame, key: str, n_keys: int, sizes: list[int], names: list[str]
@@ -127,9 +102,9 @@ def _dense(result: pd.DataFrame, key: str, n_keys: int, sizes: list[int], names:
 
 
 def stock_aggregates(base: Base, backend: Backend) -> Stock:
-    """The portfolio's and every dimension's stock sums, period sums and overdue buckets, from the engine."""
+    """The portfolio's and every dimension's stock sums, period sums and overdue buckets, from the engine
+    (``ledger_rows`` registered by :func:`.rows.register_rows`)."""
     inputs, write_off, skipped = _inputs(base)
-    backend.register(ROWS, _rows(base, inputs, write_off))
     dims = list(base.dims)
     sizes = [1, *(len(base.dims[d].labels) for d in dims)]
     n_dates, n_periods = len(base.dates), len(base.annual)
