@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .engine.options import EngineOptions
 from .errors import LANGS, UsageError
 from .ledger.contract import Ledger
 from .ledger.load import load_ledger
@@ -26,6 +27,8 @@ from .metrics.table import Metrics
 from .profile import BankProfile, load_profile
 
 if TYPE_CHECKING:
+    from .engine import Backend
+    from .engine.backends import DuckDBBackend
     from .figures.registry import RenderedFigures
     from .findings.records import Findings
     from .monitor.baseline import Baseline
@@ -53,7 +56,7 @@ class Session:
                  anonymize: bool = False,
                  formula: str | None = None, rules: str | Path | None = None,
                  progress: Progress | None = None, baseline: str | Path | None = None,
-                 ledger: Ledger | None = None) -> None:
+                 ledger: Ledger | None = None, engine: EngineOptions | None = None) -> None:
         self.inputs = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         self._profile_arg = profile
         self.columns = columns
@@ -65,6 +68,9 @@ class Session:
         self.rules = Path(rules) if rules else None
         self._say: Progress = progress or (lambda _msg: None)
         self.baseline = str(baseline) if baseline is not None else None   # --baseline: an earlier run folder
+        self.engine_options = engine or EngineOptions()
+        if self.engine_options.engine not in ("duckdb", "spark"):
+            raise UsageError("E602", where="--engine", value=self.engine_options.engine, choices="duckdb, spark")
         if ledger is not None:  # already read (one group of `mcr analyze --by`): ``paths`` only name its files
             self.__dict__["ledger"] = ledger
 
@@ -80,9 +86,71 @@ class Session:
         return self._lang or self.profile.language or "zh"
 
     # -- the stages ---------------------------------------------------------------------------------
+    # -- the engine -----------------------------------------------------------------------------------
+    @cached_property
+    def streamed(self) -> bool:
+        """Whether the ledger is streamed into an on-disk DuckDB (engine/options.py) instead of pandas.
+        A loan tape (``--snapshots annual``) is turned into snapshots in pandas, so it is never streamed."""
+        from .engine.options import should_stream
+        from .ledger.schema import load_column_map
+        from .ledger.sources import expand_sources
+
+        if self.snapshots is not None or "ledger" in self.__dict__:
+            return False
+        files = [s.path for s in expand_sources(self.inputs, load_column_map(self.columns))]
+        return should_stream(self.engine_options, files)
+
+    @cached_property
+    def _workdir(self) -> Path:
+        """This run's temp folder (the streamed ledger, DuckDB's spill files): removed when the session goes."""
+        import shutil
+        import tempfile
+        import weakref
+
+        root = Path(self.engine_options.temp_root())
+        root.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix="mcr-", dir=root))
+        weakref.finalize(self, shutil.rmtree, path, True)
+        return path
+
+    @cached_property
+    def _store(self) -> DuckDBBackend:
+        """The DuckDB that holds a streamed ledger (on disk), or the in-memory one of a small run."""
+        from .engine.backends import DuckDBBackend
+
+        o = self.engine_options
+        if self.streamed:
+            return DuckDBBackend(memory_limit=o.memory_limit, temp_directory=str(self._workdir / "spill"),
+                                 database=str(self._workdir / "ledger.duckdb"))
+        return DuckDBBackend(memory_limit=o.memory_limit,
+                             temp_directory=str(self._workdir / "spill") if o.temp_dir else None)
+
+    @cached_property
+    def engine(self) -> Backend:
+        """Where the aggregates run: the DuckDB store, or a Spark session fed the ledger as Parquet."""
+        if self.engine_options.engine == "duckdb":
+            return self._store
+        from .engine.spark import SparkBackend
+
+        spark = SparkBackend(conf=dict(self.engine_options.spark_conf))
+        if self.streamed:  # the executors read the canonical ledger as Parquet (--temp-dir: a shared folder)
+            path = self._workdir / "ledger.parquet"
+            self._store.execute(f"COPY ledger TO '{path}' (FORMAT PARQUET)")
+            spark.register_parquet("ledger", str(path))
+        return spark
+
     @cached_property
     def ledger(self) -> Ledger:
         self._say("reading ledger")
+        if self.streamed:
+            from .engine.ingest import ingest_ledger
+
+            self._say(f"streaming the ledger into DuckDB ({self._workdir})")
+            book: Ledger = ingest_ledger(self.inputs, self._store, columns=self.columns, as_of=self.as_of,
+                                         profile=self.profile)
+            if self.anonymized:
+                raise UsageError("E611", where="--anonymize")
+            return book
         book = load_ledger(self.inputs, columns=self.columns, as_of=self.as_of, profile=self.profile,
                            snapshots=self.snapshots)
         if self.anonymized:
@@ -97,7 +165,7 @@ class Session:
 
         ledger = self.ledger
         self._say("computing metrics")
-        return compute_metrics(ledger, self.profile)
+        return compute_metrics(ledger, self.profile, backend=self.engine)
 
     @cached_property
     def _table_statistics(self) -> Statistics:

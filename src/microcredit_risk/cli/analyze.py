@@ -16,16 +16,22 @@ from .common import (
     AsOfOpt,
     BaselineOpt,
     ColumnsOpt,
+    EngineOpt,
     FailOnNewOpt,
     FormulaOpt,
     LangOpt,
     LedgerPaths,
+    MemoryLimitOpt,
     OutOpt,
     ProfileOpt,
     QuietOpt,
     RulesOpt,
     Severity,
     SnapshotsOpt,
+    SparkConfOpt,
+    StreamOpt,
+    TempDirOpt,
+    engine_options,
     one_of,
     session,
     stdout,
@@ -42,6 +48,11 @@ def analyze(
     as_of: AsOfOpt = None,
     snapshots: SnapshotsOpt = None,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    memory_limit: MemoryLimitOpt = None,
+    temp_dir: TempDirOpt = None,
+    spark_conf: SparkConfOpt = None,
+    stream: StreamOpt = None,
     out: OutOpt = None,
     quiet: QuietOpt = False,
     fail_on: Annotated[str | None, typer.Option("--fail-on", callback=one_of("--fail-on", Severity),
@@ -75,7 +86,7 @@ def analyze(
                     anonymize=anonymize, formula=formula, rules=rules)
         return
     with progress(quiet) as say:
-        run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, progress=say,
+        run = session(ledger, profile=profile, engine=engine_options(engine, memory_limit, temp_dir, spark_conf, stream), columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, progress=say,
                       anonymize=anonymize, formula=formula, rules=rules, baseline=baseline)
         written = run.write_run(target, templates=templates, dpi=dpi, pdf=pdf)
     findings = run.findings

@@ -22,6 +22,7 @@ from rich.console import Console
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
+from ..engine.options import ENGINES, EngineOptions
 from ..errors import LANGS, MCRError, UsageError
 from ..pipeline import Session, check_lang
 
@@ -195,11 +196,39 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your rules/texts
                                                               "findings rules.")]
 
 
+def _spark_conf(values: list[str] | None) -> list[str] | None:
+    for v in values or []:
+        if "=" not in v or not v.split("=", 1)[0].strip():
+            raise UsageError("E612", where="--spark-conf", value=v)
+    return values
+
+
+EngineOpt = Annotated[str, typer.Option("--engine", callback=one_of("--engine", ENGINES),
+                                        help="Where the aggregates run: duckdb (embedded) or spark (docs/engines.md).")]
+MemoryLimitOpt = Annotated[str | None, typer.Option("--memory-limit", help="DuckDB's memory limit, e.g. 4GB; past it "
+                                                    "the engine spills to the temp folder.")]
+TempDirOpt = Annotated[Path | None, typer.Option("--temp-dir", help="Folder for the streamed ledger and spill files "
+                                                 "(default: $MCR_TEMP_DIR, else the system's).")]
+SparkConfOpt = Annotated[list[str] | None, typer.Option("--spark-conf", callback=_spark_conf,
+                                                        help="A Spark setting KEY=VALUE (repeatable), over SPARK_* "
+                                                             "and spark-defaults.conf.")]
+StreamOpt = Annotated[bool | None, typer.Option("--stream/--no-stream", help="Stream the ledger into the engine "
+                                                "instead of memory (default: when it has more than 3M rows).",
+                                                show_default=False)]
+
+
+def engine_options(engine: str = "duckdb", memory_limit: str | None = None, temp_dir: Path | None = None,
+                   spark_conf: list[str] | None = None, stream: bool | None = None) -> EngineOptions:
+    conf = dict(v.split("=", 1) for v in spark_conf or [])
+    return EngineOptions(engine=engine, memory_limit=memory_limit, temp_dir=str(temp_dir) if temp_dir else None,
+                         spark_conf={k.strip(): v.strip() for k, v in conf.items()}, stream=stream)
+
+
 def session(ledger: list[Path], *, profile: Path | None, columns: Path | None, as_of: str | None,
             snapshots: str | None = None, lang: str | None = None, progress: Callable[[str], None] | None = None,
-            **more: Any) -> Session:
+            engine: EngineOptions | None = None, **more: Any) -> Session:
     """The one session every command computes through; errors follow the profile's language too."""
     s = Session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang,
-                progress=progress, **more)
+                progress=progress, engine=engine, **more)
     State.lang = lang or s.profile.language or State.lang
     return s

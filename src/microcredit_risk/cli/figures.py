@@ -12,11 +12,17 @@ from .app import app
 from .common import (
     AsOfOpt,
     ColumnsOpt,
+    EngineOpt,
     LangOpt,
     LedgerPaths,
+    MemoryLimitOpt,
     ProfileOpt,
     QuietOpt,
     SnapshotsOpt,
+    SparkConfOpt,
+    StreamOpt,
+    TempDirOpt,
+    engine_options,
     session,
     stderr,
     stdout,
@@ -43,6 +49,11 @@ def figures_command(
     fmt: Annotated[str, typer.Option("--format", callback=_formats, help="Comma-separated: png, svg, pdf.")] = "png,svg",
     dpi: Annotated[int, typer.Option("--dpi", min=50, max=1200, help="Resolution of PNG files.")] = 300,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    memory_limit: MemoryLimitOpt = None,
+    temp_dir: TempDirOpt = None,
+    spark_conf: SparkConfOpt = None,
+    stream: StreamOpt = None,
     only: Annotated[list[str] | None, typer.Option("--only", callback=_names,
                                                    help="Draw only this figure (repeatable).")] = None,
     profile: ProfileOpt = None,
@@ -54,7 +65,7 @@ def figures_command(
     """Draw the figure set from a ledger and print the files written."""
     from ..figures.registry import save_figures
 
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
+    run = session(ledger, profile=profile, engine=engine_options(engine, memory_limit, temp_dir, spark_conf, stream), columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     rendered = run.figures(only=only)
     print_warnings(run.ledger, run.lang, quiet)
     with atomic_files(out) as tmp:

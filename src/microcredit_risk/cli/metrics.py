@@ -15,11 +15,17 @@ from .app import app
 from .common import (
     AsOfOpt,
     ColumnsOpt,
+    EngineOpt,
     LangOpt,
     LedgerPaths,
+    MemoryLimitOpt,
     ProfileOpt,
     QuietOpt,
     SnapshotsOpt,
+    SparkConfOpt,
+    StreamOpt,
+    TempDirOpt,
+    engine_options,
     one_of,
     session,
     stderr,
@@ -60,12 +66,17 @@ def metrics_command(
     snapshot: Annotated[str | None, typer.Option("--snapshot", help="Only this as_of date (YYYY-MM-DD).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (required for xlsx).")] = None,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    memory_limit: MemoryLimitOpt = None,
+    temp_dir: TempDirOpt = None,
+    spark_conf: SparkConfOpt = None,
+    stream: StreamOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compute the tidy metrics table (METRICS.md, statistics rows included) and print or write it."""
     if fmt == Format.xlsx and out is None:
         raise UsageError("E606", where="--out", value=fmt)
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
+    run = session(ledger, profile=profile, engine=engine_options(engine, memory_limit, temp_dir, spark_conf, stream), columns=columns, as_of=as_of, snapshots=snapshots, lang=lang)
     chosen = run.select_metrics(metric, dimension, snapshot)
     print_warnings(run.ledger, run.lang, quiet)
     err = stderr(quiet)

@@ -12,13 +12,19 @@ from .app import app
 from .common import (
     AsOfOpt,
     ColumnsOpt,
+    EngineOpt,
     FormulaOpt,
     LangOpt,
     LedgerPaths,
+    MemoryLimitOpt,
     ProfileOpt,
     QuietOpt,
     SnapshotsOpt,
+    SparkConfOpt,
+    StreamOpt,
+    TempDirOpt,
     TextOrJson,
+    engine_options,
     one_of,
     session,
 )
@@ -37,11 +43,16 @@ def model(
                                      help="text or json (models.json).")] = "text",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    memory_limit: MemoryLimitOpt = None,
+    temp_dir: TempDirOpt = None,
+    spark_conf: SparkConfOpt = None,
+    stream: StreamOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     from ..stats.export import driver_model_text
 
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, formula=formula)
+    run = session(ledger, profile=profile, engine=engine_options(engine, memory_limit, temp_dir, spark_conf, stream), columns=columns, as_of=as_of, snapshots=snapshots, lang=lang, formula=formula)
     if fmt == TextOrJson.json:
         text = run.models_json()
     else:

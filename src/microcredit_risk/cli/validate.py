@@ -15,12 +15,18 @@ from .app import app
 from .common import (
     AsOfOpt,
     ColumnsOpt,
+    EngineOpt,
     LangOpt,
     LedgerPaths,
+    MemoryLimitOpt,
     ProfileOpt,
     QuietOpt,
     SnapshotsOpt,
+    SparkConfOpt,
+    StreamOpt,
+    TempDirOpt,
     TextOrJson,
+    engine_options,
     one_of,
     session,
     stdout,
@@ -34,6 +40,11 @@ def validate(
     columns: ColumnsOpt = None,
     as_of: AsOfOpt = None,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    memory_limit: MemoryLimitOpt = None,
+    temp_dir: TempDirOpt = None,
+    spark_conf: SparkConfOpt = None,
+    stream: StreamOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=one_of("--format", TextOrJson),
                                      help="text or json (validation.json).")] = "text",
     quiet: QuietOpt = False,
@@ -42,7 +53,7 @@ def validate(
                                                             "five sample values before → after.")] = False,
 ) -> None:
     """Read and check LEDGER files only: column matching, rows per snapshot, warnings. Exit 1 on an error."""
-    run = session(ledger, profile=profile, columns=columns, as_of=as_of, lang=lang, snapshots=snapshots)
+    run = session(ledger, profile=profile, engine=engine_options(engine, memory_limit, temp_dir, spark_conf, stream), columns=columns, as_of=as_of, lang=lang, snapshots=snapshots)
     if fmt == TextOrJson.json:
         typer.echo(run.validation_json(), nl=False)
     elif not quiet:

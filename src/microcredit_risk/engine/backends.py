@@ -53,6 +53,7 @@ class DuckDBBackend:
     temp_directory: str | None = None   # where DuckDB spills; its default is next to the database
     threads: int = 1
     name: str = "duckdb"
+    database: str = ":memory:"          # a file: tables (a streamed ledger) live on disk, not in RAM
     _con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -62,7 +63,7 @@ class DuckDBBackend:
         if self.temp_directory is not None:
             config["temp_directory"] = self.temp_directory
         try:
-            self._con = duckdb.connect(database=":memory:", config=config)
+            self._con = duckdb.connect(database=self.database, config=config)
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
@@ -74,6 +75,50 @@ class DuckDBBackend:
             return self._con.execute(sql).df()
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+
+    def execute(self, sql: str) -> None:
+        """Run a statement that returns nothing (CREATE, INSERT, DROP)."""
+        try:
+            self._con.execute(sql)
+        except duckdb.Error as e:
+            raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table``, in order."""
+        return [str(r[0]) for r in self._con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        """Append ``frame``'s rows to ``table`` (created from the first frame), matching columns by name.
+
+        A column the table lacks is added; one the frame lacks is NULL. A column of the frame with no
+        value at all enters as NULL of the table's type: pandas holds an all-missing text column as
+        float NaN, which a plain cast would turn into the text 'nan'.
+        """
+        self._con.register("_part", frame)
+        try:
+            have = {str(r[0]): str(r[1]) for r in self._con.execute(f'DESCRIBE "{table}"').fetchall()} \
+                if self._exists(table) else None
+            if have is None:
+                self._con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _part')
+                return
+            kinds = {str(r[0]): str(r[1]) for r in self._con.execute("DESCRIBE _part").fetchall()}
+            empty = {c for c in frame.columns if not frame[c].notna().any()}
+            for c in frame.columns:
+                if c not in have and c not in empty:
+                    self._con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c}" {kinds[c]}')
+                    have[c] = kinds[c]
+            select = ", ".join(
+                f'CAST(NULL AS {have[c]}) AS "{c}"' if c in empty else f'CAST("{c}" AS {have[c]}) AS "{c}"'
+                for c in frame.columns if c in have)
+            self._con.execute(f'INSERT INTO "{table}" BY NAME SELECT {select} FROM _part')
+        except duckdb.Error as e:
+            raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+        finally:
+            self._con.unregister("_part")
+
+    def _exists(self, table: str) -> bool:
+        return bool(self._con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?",
+                                      [table]).fetchone()[0])  # type: ignore[index]
 
     def close(self) -> None:
         self._con.close()

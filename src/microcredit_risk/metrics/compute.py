@@ -14,6 +14,7 @@ from contextlib import closing
 import pandas as pd
 
 from ..engine import Backend, DuckDBBackend
+from ..engine.ingest import StoredLedger
 from ..ledger.contract import Ledger
 from ..profile import BankProfile
 from .book import book_rows
@@ -39,14 +40,15 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
     """
     profile = profile or BankProfile()
     base = prepare(ledger, profile.thresholds)
+    held = isinstance(ledger, StoredLedger)   # streamed: its rows are in the engine already
     if backend is None:
         with closing(DuckDBBackend()) as own:
-            return _compute(base, own, profile)
-    return _compute(base, backend, profile)
+            return _compute(base, own, profile, held)
+    return _compute(base, backend, profile, held)
 
 
-def _compute(base: Base, backend: Backend, profile: BankProfile) -> Metrics:
-    register_rows(base, backend)
+def _compute(base: Base, backend: Backend, profile: BankProfile, held: bool) -> Metrics:
+    register_rows(base, backend, ledger_held=held)
     stock = stock_aggregates(base, backend)
     skipped: list[Skipped] = list(stock.skipped)
     total, dims = stock.total, stock.dims

@@ -64,7 +64,8 @@ def row_table(base: Base) -> pd.DataFrame:
     return pd.DataFrame(cols, copy=False)
 
 
-def register_rows(base: Base, backend: Backend) -> None:
-    """Register ``ledger`` and ``ledger_rows`` for this run's aggregates."""
+def register_rows(base: Base, backend: Backend, ledger_held: bool = False) -> None:
+    """Register ``ledger`` (unless the engine holds it already: a streamed ledger) and ``ledger_rows``."""
     backend.register(ROWS, row_table(base))
-    backend.register(LEDGER, base.frame.assign(row=np.arange(len(base.frame), dtype=np.int64)))
+    if not ledger_held:
+        backend.register(LEDGER, base.frame.assign(row=np.arange(len(base.frame), dtype=np.int64)))

@@ -1,0 +1,184 @@
+"""A ledger too big for pandas: read → canonicalise one table at a time → append to the engine.
+
+The reading and value rules are the ledger package's, unchanged (:func:`..ledger.mapping.canonicalise`,
+one table — one file, sheet or Parquet row-group batch — at a time), so every message still names
+the file and row. Only the canonical rows, never the raw cells, are kept: each part is appended to a
+DuckDB table on disk (``temp_directory``) and dropped. The checks that need the whole ledger
+(duplicate loans, the warnings of ``ledger/validate.py``) then run in the engine as SQL
+(:mod:`.checks_sql`), and the canonical table ``ledger`` is written once in ledger order
+(as_of, loan_id) with its ``row`` number. What comes back is a :class:`StoredLedger`: the same
+metadata as a :class:`~..ledger.contract.Ledger`, its rows in the engine.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location
+from ..ledger.contract import CANONICAL_NAMES, GRADE_DTYPE, ColumnMatch, Ledger, SourceInfo
+from ..ledger.load import parse_as_of_option
+from ..ledger.mapping import Collector, canonicalise
+from ..ledger.problems import LedgerError
+from ..ledger.read import RawTable, read_tables
+from ..ledger.schema import load_column_map
+from ..ledger.sources import expand_sources
+from ..profile import BankProfile, default_thresholds
+from ..snapshots import annual_dates
+from .backends import DuckDBBackend
+from .checks_sql import whole_ledger_checks
+
+RAW = "ledger_parts"      # the canonical parts as appended (with _src, _row, _seq)
+LEDGER = "ledger"         # the canonical ledger in ledger order, with ``row``
+BATCH_ROWS = 2_000_000    # a Parquet file is read in batches of at most this many rows
+
+
+def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawTable] | None:
+    """A big Parquet file as RawTables of ≤ ``batch_rows`` rows (typed columns: no format guessing
+    differs between batches); None for a file small enough to read whole."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path)
+    except Exception:  # noqa: BLE001 - the ordinary reader names the problem
+        return None
+    if meta.metadata.num_rows <= batch_rows:
+        return None
+
+    def batches() -> Iterator[RawTable]:
+        first = 2
+        for batch in meta.iter_batches(batch_size=batch_rows):
+            frame = batch.to_pandas()
+            rows = pd.Series(range(first, first + len(frame)), index=frame.index, dtype="int64")
+            first += len(frame)
+            yield RawTable(str(path), None, 1, frame, rows)
+    return batches()
+
+
+def _tables(path: Path, cmap: object, batch_rows: int) -> Iterator[RawTable]:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        big = _parquet_batches(path, batch_rows)
+        if big is not None:
+            yield from big
+            return
+    yield from read_tables(path, cmap)  # type: ignore[arg-type]
+
+
+class StoredLedger(Ledger):
+    """A ledger whose rows live in the engine (table ``ledger``); metadata as :class:`Ledger`'s.
+
+    ``frame`` is the whole canonical table fetched into pandas — for the few callers that need it
+    on a small ledger; the pipeline's stages read the engine, or :meth:`at` for given snapshots.
+    """
+
+    def __init__(self, backend: DuckDBBackend, n_rows: int, columns: list[str], dates: list[pd.Timestamp],
+                 sources: list[SourceInfo], matches: list[ColumnMatch], issues: list, extras: list[str],
+                 currency: str, conversions: list) -> None:
+        self.backend = backend
+        self.n_rows = n_rows
+        self.column_names = columns
+        self._dates = dates
+        self.sources, self.matches, self.issues, self.extras = sources, matches, issues, extras
+        self.currency, self.conversions = currency, conversions
+        self.counted_rows = None
+        self._present: frozenset[str] | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:  # type: ignore[override]
+        return self._typed(self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row"))
+
+    def at(self, dates: Sequence[pd.Timestamp]) -> pd.DataFrame:
+        """The canonical rows of the given snapshots, in ledger order."""
+        days = ", ".join(f"TIMESTAMP '{pd.Timestamp(d).strftime('%Y-%m-%d')}'" for d in dates) or "NULL"
+        return self._typed(self.backend.query(
+            f"SELECT * EXCLUDE (row) FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row"))
+
+    def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Back to the contract's dtypes (ledger/contract.py): what the engine holds as ENUM/VARCHAR."""
+        if "five_category" in frame:
+            frame["five_category"] = frame["five_category"].astype(GRADE_DTYPE)
+        for c in ("as_of", "origination_date", "maturity_date"):
+            if c in frame:
+                frame[c] = pd.to_datetime(frame[c]).astype("datetime64[us]")
+        if "renewal_flag" in frame:
+            frame["renewal_flag"] = frame["renewal_flag"].astype("boolean")
+        return frame.reset_index(drop=True)
+
+    @property
+    def warning_rows(self) -> int:
+        return self.n_rows
+
+    @property
+    def snapshots(self) -> list[pd.Timestamp]:
+        return list(self._dates)
+
+    @property
+    def annual_snapshots(self) -> list[pd.Timestamp]:
+        return annual_dates(self._dates)
+
+    def has(self, column: str) -> bool:
+        if self._present is None:
+            cols = [c for c in self.column_names]
+            counts = self.backend.query("SELECT " + ", ".join(f'COUNT("{c}") AS "{c}"' for c in cols)
+                                        + f" FROM {LEDGER}")
+            self._present = frozenset(c for c in cols if int(counts[c].iloc[0]) > 0)
+        return column in self._present
+
+
+def ingest_ledger(paths: Sequence[str | Path], backend: DuckDBBackend, *, columns: str | Path | None = None,
+                  as_of: str | None = None, profile: BankProfile | None = None,
+                  batch_rows: int = BATCH_ROWS) -> StoredLedger:
+    """Read, canonicalise and validate the ledger into ``backend`` (tables ``ledger_parts`` → ``ledger``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _ingest(paths, backend, columns, as_of, profile, batch_rows)
+
+
+def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | Path | None, as_of: str | None,
+            profile: BankProfile | None, batch_rows: int) -> StoredLedger:
+    if not paths:
+        raise LedgerError("E010")
+    cmap = load_column_map(columns)
+    forced = parse_as_of_option(as_of)
+    thresholds = profile.thresholds if profile else default_thresholds()
+    collector = Collector()
+    sources: list[SourceInfo] = []
+    matches: list[ColumnMatch] = []
+    headers: dict[tuple[int, str], str] = {}
+    seq = 0
+    for source in expand_sources(paths, cmap):
+        for table in _tables(source.path, cmap, batch_rows):
+            index = len(sources)
+            part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector,
+                                                      partition=source.partition)
+            sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
+            matches.extend(tmatches)
+            headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
+            if len(part):
+                part = part.reset_index(drop=True)
+                part["_seq"] = np.arange(seq, seq + len(part), dtype=np.int64)
+                seq += len(part)
+                backend.append(RAW, part)
+            del part
+    if seq == 0:
+        s = sources[0] if sources else None
+        raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
+    present = set(backend.columns(RAW))
+    whole_ledger_checks(backend, RAW, present, sources, headers, thresholds, collector)
+    present = set(backend.columns(RAW))  # W109 may have added five_category
+    canonical = [c for c in CANONICAL_NAMES if c in present]
+    extras = [c for c in backend.columns(RAW) if c not in canonical and c not in ("_src", "_row", "_seq")]
+    cols = ", ".join(f'"{c}"' for c in [*canonical, *extras])
+    backend.execute(f"CREATE OR REPLACE TABLE {LEDGER} AS SELECT {cols}, "
+                    f"CAST(ROW_NUMBER() OVER (ORDER BY as_of, loan_id, _seq) - 1 AS BIGINT) AS row "
+                    f"FROM {RAW} ORDER BY row")
+    backend.execute(f"DROP TABLE {RAW}")
+    n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}")["n"].iloc[0])
+    days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of")["as_of"]
+    dates = [pd.Timestamp(d) for d in days]
+    return StoredLedger(backend, n, [*canonical, *extras], dates, sources, matches, collector.as_list(), extras,
+                        cmap.currency, collector.explains)

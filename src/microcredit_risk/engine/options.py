@@ -1,0 +1,57 @@
+"""How a run uses the engine: which one, how much memory, where to spill, whether to stream.
+
+``--engine duckdb`` (the default) runs every aggregate in an embedded DuckDB; ``--engine spark`` on
+a Spark session (engine/spark.py). A ledger is **streamed** — canonicalised one table at a time
+into an on-disk DuckDB database under the temp folder, never held whole in pandas — when its files
+hold more than :data:`STREAM_ROWS` rows (Parquet: from the files' metadata; CSV: estimated from the
+size), or when ``--stream`` says so; ``--no-stream`` keeps it in memory. The choice is said on the
+progress line and recorded in metrics.json's ledger block, so it is never silent.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENGINES = ("duckdb", "spark")
+STREAM_ROWS = 3_000_000       # more rows than this: stream the ledger into the engine
+CSV_BYTES_PER_ROW = 150       # a conservative estimate for a canonical CSV row (the 1M-row sample: ~170)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    engine: str = "duckdb"
+    memory_limit: str | None = None          # DuckDB memory_limit, e.g. "4GB" (default: 80 % of RAM)
+    temp_dir: str | None = None              # where the streamed ledger and DuckDB's spill files go
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    stream: bool | None = None               # None: decide by size (STREAM_ROWS)
+
+    def temp_root(self) -> str:
+        return self.temp_dir or os.environ.get("MCR_TEMP_DIR") or tempfile.gettempdir()
+
+
+def estimated_rows(files: Sequence[Path]) -> int:
+    """Rows the ledger files hold: exact for Parquet (footer metadata), estimated for CSV, 0 for workbooks
+    (a sheet holds at most 1,048,576 rows: a workbook ledger is small enough for memory)."""
+    total = 0
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            try:
+                total += pq.ParquetFile(f).metadata.num_rows
+            except Exception:  # noqa: BLE001 - the reader names a broken file
+                continue
+        elif suffix in (".csv", ".tsv", ".txt"):
+            total += f.stat().st_size // CSV_BYTES_PER_ROW
+    return total
+
+
+def should_stream(options: EngineOptions, files: Sequence[Path]) -> bool:
+    if options.stream is not None:
+        return options.stream
+    return estimated_rows(files) > STREAM_ROWS
