@@ -145,12 +145,11 @@ class Session:
         if self.streamed:
             from .engine.ingest import ingest_ledger
 
-            self._say(f"streaming the ledger into DuckDB ({self._workdir})")
-            book: Ledger = ingest_ledger(self.inputs, self._store, columns=self.columns, as_of=self.as_of,
-                                         profile=self.profile)
             if self.anonymized:
                 raise UsageError("E611", where="--anonymize")
-            return book
+            self._say(f"streaming the ledger into DuckDB ({self._workdir})")
+            return ingest_ledger(self.inputs, self._store, columns=self.columns, as_of=self.as_of,
+                                 profile=self.profile)
         book = load_ledger(self.inputs, columns=self.columns, as_of=self.as_of, profile=self.profile,
                            snapshots=self.snapshots)
         if self.anonymized:

@@ -7,6 +7,7 @@ engine transpiles that text with ``sqlglot.transpile(sql, read="duckdb", write=<
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -62,6 +63,8 @@ class DuckDBBackend:
             config["memory_limit"] = self.memory_limit
         if self.temp_directory is not None:
             config["temp_directory"] = self.temp_directory
+        if self.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
         try:
             self._con = duckdb.connect(database=self.database, config=config)
         except duckdb.Error as e:
