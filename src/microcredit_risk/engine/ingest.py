@@ -52,7 +52,7 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawTable] | None:
     def batches() -> Iterator[RawTable]:
         first = 2
         for batch in meta.iter_batches(batch_size=batch_rows):
-            frame = batch.to_pandas()
+            frame = batch.to_pandas(date_as_object=False)
             rows = pd.Series(range(first, first + len(frame)), index=frame.index, dtype="int64")
             first += len(frame)
             yield RawTable(str(path), None, 1, frame, rows)
