@@ -192,7 +192,7 @@ class Session:
 
         metrics, stats = self.metrics, self.statistics
         self._say("diagnosing")
-        return diagnose(metrics, stats, self.profile, columns=set(self.ledger.frame.columns),
+        return diagnose(metrics, stats, self.profile, columns=set(self.ledger.columns),
                         issues=self.ledger.issues, rows=self.ledger.warning_rows, lang=self.lang,
                         rules_path=self.rules, currency=self.ledger.currency)
 
@@ -228,7 +228,8 @@ class Session:
 
         findings = self.findings
         self._say("listing loans to watch")
-        return build_watchlist(self.ledger.frame, findings, self.profile.thresholds)
+        # the last two year-ends are all it reads (a streamed ledger fetches only those)
+        return build_watchlist(self.ledger.at(self.ledger.annual_snapshots[-2:]), findings, self.profile.thresholds)
 
     def figures(self, only: Sequence[str] | None = None) -> RenderedFigures:
         """Draw the figure set (or the figures named in ``only``) from the metrics and findings."""

@@ -91,6 +91,10 @@ class StoredLedger(Ledger):
     def frame(self) -> pd.DataFrame:  # type: ignore[override]
         return self._typed(self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row"))
 
+    @property
+    def columns(self) -> list[str]:
+        return list(self.column_names)
+
     def at(self, dates: Sequence[pd.Timestamp]) -> pd.DataFrame:
         """The canonical rows of the given snapshots, in ledger order."""
         days = ", ".join(f"TIMESTAMP '{pd.Timestamp(d).strftime('%Y-%m-%d')}'" for d in dates) or "NULL"
@@ -111,6 +115,16 @@ class StoredLedger(Ledger):
     @property
     def warning_rows(self) -> int:
         return self.n_rows
+
+    @property
+    def row_count(self) -> int:
+        return self.n_rows
+
+    def per_snapshot(self) -> pd.DataFrame:
+        out = self.backend.query(f"SELECT strftime(as_of, '%Y-%m-%d') AS as_of, COUNT(*) AS rows, "
+                                 f"COUNT(DISTINCT customer_id) AS customers, SUM(balance) AS balance "
+                                 f"FROM {LEDGER} GROUP BY as_of ORDER BY as_of")
+        return out.set_index("as_of").rename_axis(None)
 
     @property
     def snapshots(self) -> list[pd.Timestamp]:

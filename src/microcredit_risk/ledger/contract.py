@@ -139,6 +139,27 @@ class Ledger:
     def has(self, column: str) -> bool:
         return column in self.frame.columns and bool(self.frame[column].notna().any())
 
+    @property
+    def row_count(self) -> int:
+        return len(self.frame)
+
+    def per_snapshot(self) -> pd.DataFrame:
+        """Rows, distinct customers and Σ balance per snapshot (index: the date as YYYY-MM-DD)."""
+        g = self.frame.groupby("as_of", sort=True)
+        out = pd.DataFrame({"rows": g.size(), "customers": g["customer_id"].nunique(), "balance": g["balance"].sum()})
+        out.index = pd.DatetimeIndex(out.index).strftime("%Y-%m-%d")
+        return out
+
+    @property
+    def columns(self) -> list[str]:
+        """The canonical columns the ledger has, then its extras (the stages ask this, not ``frame``)."""
+        return list(self.frame.columns)
+
+    def at(self, dates: list[pd.Timestamp]) -> pd.DataFrame:
+        """The rows of the given snapshots, in ledger order (a streamed ledger fetches only these)."""
+        f = self.frame
+        return f.loc[f["as_of"].isin(list(dates))].reset_index(drop=True)
+
 
 def annual_snapshots(frame: pd.DataFrame) -> list[pd.Timestamp]:
     """Last snapshot date of each calendar year present in ``frame['as_of']``."""

@@ -417,7 +417,7 @@ def _read_parquet(path: Path, cmap: ColumnMap) -> Iterator[RawTable | tuple[str,
     try:
         # dates as datetime64, not Python date objects: every later step on an object column converts
         # each cell to text (measured: 60 % of canonicalising a Parquet month went there)
-        frame = pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
+        frame = pd.read_parquet(path, engine="pyarrow", to_pandas_kwargs={"date_as_object": False})
     except Exception as exc:  # noqa: BLE001
         raise LedgerError("E001", Location(file=str(path)), detail=str(exc).splitlines()[0][:200]) from None
     frame = frame.reset_index(drop=all(n is None for n in frame.index.names))  # a named index is a column

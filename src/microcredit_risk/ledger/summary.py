@@ -12,11 +12,7 @@ from .contract import Ledger
 
 def snapshot_counts(ledger: Ledger) -> pd.DataFrame:
     """Loans, customers and balance per snapshot (the numbers `mcr validate` shows)."""
-    f = ledger.frame
-    g = f.groupby("as_of", sort=True)
-    out = pd.DataFrame({"rows": g.size(), "customers": g["customer_id"].nunique(), "balance": g["balance"].sum()})
-    out.index = pd.DatetimeIndex(out.index).strftime("%Y-%m-%d")
-    return out
+    return ledger.per_snapshot()
 
 
 def validation_record(ledger: Ledger, lang: str = "en") -> dict[str, Any]:
@@ -24,7 +20,7 @@ def validation_record(ledger: Ledger, lang: str = "en") -> dict[str, Any]:
     return {
         "schema": "mcr.validation/1",
         "files": ledger.files,
-        "rows": int(len(ledger.frame)),
+        "rows": int(ledger.row_count),
         "currency": ledger.currency,
         "snapshots": list(counts.index),
         "annual_snapshots": [d.strftime("%Y-%m-%d") for d in ledger.annual_snapshots],
@@ -37,7 +33,7 @@ def validation_record(ledger: Ledger, lang: str = "en") -> dict[str, Any]:
              "unit_scale": m.unit_scale}
             for m in ledger.matches
         ],
-        "canonical_columns": [c for c in ledger.frame.columns if c not in ledger.extras],
+        "canonical_columns": [c for c in ledger.columns if c not in ledger.extras],
         "extra_columns": list(ledger.extras),
         "by_snapshot": [
             {"as_of": d, "rows": int(r.rows), "customers": int(r.customers), "balance": round(float(r.balance), 2)}

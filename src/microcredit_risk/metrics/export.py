@@ -30,11 +30,13 @@ __all__ = ["SCHEMA", "ledger_info", "metrics_csv", "metrics_from_json", "metrics
 
 def ledger_info(ledger: Ledger | pd.DataFrame, files: list[str] | None = None) -> dict[str, Any]:
     """The ``ledger`` block of metrics.json: source files, row count, snapshot dates."""
-    frame = ledger.frame if isinstance(ledger, Ledger) else ledger
-    if files is None:
-        files = ledger.files if isinstance(ledger, Ledger) else []
-    dates = sorted(pd.to_datetime(frame["as_of"]).dt.normalize().unique())
-    return {"files": [str(f) for f in files], "rows": len(frame),
+    if isinstance(ledger, Ledger):
+        files = ledger.files if files is None else files
+        rows, dates = ledger.row_count, list(ledger.snapshots)
+    else:
+        files = files or []
+        rows, dates = len(ledger), sorted(pd.to_datetime(ledger["as_of"]).dt.normalize().unique())
+    return {"files": [str(f) for f in files], "rows": rows,
             "snapshots": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in dates]}
 
 

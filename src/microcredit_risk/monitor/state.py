@@ -36,9 +36,9 @@ class LoanState:
 
 def loan_state(ledger: Ledger, anonymized: bool = False) -> LoanState:
     """The latest snapshot's loans of ``ledger`` (already pseudonymised when the run is)."""
-    f = ledger.frame
-    latest = f["as_of"].max()
-    rows = f.loc[f["as_of"] == latest, [c for c in COLUMNS if c in f.columns]]
+    latest = ledger.snapshots[-1]
+    f = ledger.at([latest])
+    rows = f.loc[:, [c for c in COLUMNS if c in f.columns]]
     pseudonyms = None
     if anonymized:
         from ..anonymize import key_check

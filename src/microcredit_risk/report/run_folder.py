@@ -82,7 +82,7 @@ class LedgerSummary:
         """Summarise a :class:`~microcredit_risk.ledger.contract.Ledger` (duck-typed)."""
         return cls(
             files=list(ledger.files),
-            rows=len(ledger.frame),
+            rows=ledger.row_count,
             snapshots=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in ledger.snapshots],
             sources=[asdict(s) for s in ledger.sources],
             matches=[asdict(m) for m in ledger.matches],
