@@ -12,8 +12,16 @@ metadata as a :class:`~..ledger.contract.Ledger`, its rows in the engine.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
+import tempfile
+import uuid
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +31,10 @@ from ..errors import Location
 from ..ledger.contract import CANONICAL_NAMES, GRADE_DTYPE, ColumnMatch, Ledger, SourceInfo
 from ..ledger.load import parse_as_of_option
 from ..ledger.mapping import Collector, canonicalise
-from ..ledger.problems import LedgerError
+from ..ledger.problems import Issue, LedgerError
 from ..ledger.read import RawTable, read_tables
-from ..ledger.schema import load_column_map
-from ..ledger.sources import expand_sources
+from ..ledger.schema import ColumnMap, load_column_map
+from ..ledger.sources import LedgerFile, Partition, expand_sources
 from ..profile import BankProfile, default_thresholds
 from ..snapshots import annual_dates
 from .backends import DuckDBBackend
@@ -35,6 +43,7 @@ from .checks_sql import whole_ledger_checks
 RAW = "ledger_parts"      # the canonical parts as appended (with _src, _row, _seq)
 LEDGER = "ledger"         # the canonical ledger in ledger order, with ``row``
 BATCH_ROWS = 2_000_000    # a Parquet file is read in batches of at most this many rows
+MAX_JOBS = 4              # worker processes that canonicalise files side by side
 
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawTable] | None:
@@ -59,13 +68,78 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawTable] | None:
     return batches()
 
 
-def _tables(path: Path, cmap: object, batch_rows: int) -> Iterator[RawTable]:
+def _tables(path: Path, cmap: ColumnMap, batch_rows: int) -> Iterator[RawTable]:
     if path.suffix.lower() in (".parquet", ".pq"):
         big = _parquet_batches(path, batch_rows)
         if big is not None:
             yield from big
             return
-    yield from read_tables(path, cmap)  # type: ignore[arg-type]
+    yield from read_tables(path, cmap)
+
+
+@dataclass
+class _FileDone:
+    """One file canonicalised (in a worker): its parts as Parquet, and what reading it found."""
+
+    parts: list[tuple[str, int]]   # (Parquet file, rows)
+    sources: list[SourceInfo]
+    matches: list[ColumnMatch]
+    headers: dict[tuple[int, str], str]
+    issues: list[Issue]
+    explains: list
+
+
+def _canonical_file(path: Path, partition: Partition | None, cmap: ColumnMap, forced: pd.Timestamp | None,
+                    batch_rows: int, out: Path) -> _FileDone:
+    """Every table of one file → canonical parts written as Parquet under ``out`` (``_src`` local to the file)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        collector = Collector()
+        done = _FileDone([], [], [], {}, [], [])
+        for i, table in enumerate(_tables(path, cmap, batch_rows)):
+            part, tmatches, as_of_from = canonicalise(table, i, cmap, forced, collector, partition=partition)
+            done.sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
+            done.matches.extend(tmatches)
+            done.headers.update({(i, m.canonical): m.header for m in tmatches if m.canonical})
+            if len(part):
+                target = out / f"{uuid.uuid4().hex}.parquet"
+                _write_part(part, target)
+                done.parts.append((str(target), len(part)))
+            del part
+        done.issues, done.explains = collector.as_list(), collector.explains
+        return done
+
+
+def _write_part(part: pd.DataFrame, target: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = part.reset_index(drop=True)
+    part["_lseq"] = np.arange(len(part), dtype=np.int64)   # reading order within the file (→ _seq)
+    table = pa.Table.from_pandas(part, preserve_index=False)
+    pq.write_table(table, target, compression="snappy")
+
+
+def _canonical_files(files: Sequence[LedgerFile], cmap: ColumnMap, forced: pd.Timestamp | None, batch_rows: int,
+                     jobs: int | None, out: Path) -> Iterator[_FileDone]:
+    """The files canonicalised in order; with several files and cores, by worker processes (a window of
+    2 × jobs files in flight, so parts on disk stay bounded)."""
+    jobs = min(jobs or os.cpu_count() or 1, MAX_JOBS, len(files))
+    if jobs <= 1:
+        for f in files:
+            yield _canonical_file(f.path, f.partition, cmap, forced, batch_rows, out)
+        return
+    # Linux: fork (the workers only read files and use pandas/pyarrow, never the parent's DuckDB); elsewhere
+    # spawn, which re-imports the caller's main module: a script must then guard with __name__ == "__main__"
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        pending: deque[Future[_FileDone]] = deque()
+        for f in files:
+            pending.append(pool.submit(_canonical_file, f.path, f.partition, cmap, forced, batch_rows, out))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class StoredLedger(Ledger):
@@ -145,15 +219,22 @@ class StoredLedger(Ledger):
 
 def ingest_ledger(paths: Sequence[str | Path], backend: DuckDBBackend, *, columns: str | Path | None = None,
                   as_of: str | None = None, profile: BankProfile | None = None,
-                  batch_rows: int = BATCH_ROWS) -> StoredLedger:
-    """Read, canonicalise and validate the ledger into ``backend`` (tables ``ledger_parts`` → ``ledger``)."""
+                  batch_rows: int = BATCH_ROWS, jobs: int | None = None,
+                  workdir: str | Path | None = None) -> StoredLedger:
+    """Read, canonicalise and validate the ledger into ``backend`` (tables ``ledger_parts`` → ``ledger``).
+
+    ``jobs`` worker processes canonicalise files side by side (default: one per core, at most
+    :data:`MAX_JOBS`); their parts reach the engine in file order, so the result does not depend on it.
+    ``workdir`` holds the parts on their way (default: a temp folder).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _ingest(paths, backend, columns, as_of, profile, batch_rows)
+        with tempfile.TemporaryDirectory(prefix="mcr-parts-", dir=workdir) as tmp:
+            return _ingest(paths, backend, columns, as_of, profile, batch_rows, jobs, Path(tmp))
 
 
 def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | Path | None, as_of: str | None,
-            profile: BankProfile | None, batch_rows: int) -> StoredLedger:
+            profile: BankProfile | None, batch_rows: int, jobs: int | None, workdir: Path) -> StoredLedger:
     if not paths:
         raise LedgerError("E010")
     cmap = load_column_map(columns)
@@ -164,20 +245,21 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
     matches: list[ColumnMatch] = []
     headers: dict[tuple[int, str], str] = {}
     seq = 0
-    for source in expand_sources(paths, cmap):
-        for table in _tables(source.path, cmap, batch_rows):
-            index = len(sources)
-            part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector,
-                                                      partition=source.partition)
-            sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
-            matches.extend(tmatches)
-            headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
-            if len(part):
-                part = part.reset_index(drop=True)
-                part["_seq"] = np.arange(seq, seq + len(part), dtype=np.int64)
-                seq += len(part)
-                backend.append(RAW, part)
-            del part
+    files = expand_sources(paths, cmap)
+    backend.begin()
+    for done in _canonical_files(files, cmap, forced, batch_rows, jobs, workdir):
+        for issue in done.issues:   # merged in file order: the same counts and first rows as one pass
+            collector.add(issue.code, issue.count, issue.location, list(issue.rows), **issue.params)
+        collector.explains.extend(done.explains)
+        offset = len(sources)
+        sources.extend(done.sources)
+        matches.extend(done.matches)
+        headers.update({(offset + i, c): h for (i, c), h in done.headers.items()})
+        for part, n in done.parts:
+            backend.append_parquet(RAW, part, offset, seq)
+            seq += n
+            Path(part).unlink()
+    backend.commit()
     if seq == 0:
         s = sources[0] if sources else None
         raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
