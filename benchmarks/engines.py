@@ -22,15 +22,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # tests/engine_probes.py
 from engine_probes import (
+    MIGRATION_KEYS,
     disagreement,
+    ledger_rows_of,
     max_relative_difference,
-    migration_cells,
+    migration_sql_of,
+    pandas_migration_cells,
+    probe_shape,
     segment_stock,
 )
 
 from microcredit_risk.engine.spark import SparkBackend, session
 
-KEYS = {"segment_stock": ["as_of", "segment", "grade"], "migration_cells": ["as_of", "grade_t0", "grade_t1"]}
+KEYS = {"segment_stock": ["as_of", "segment", "grade"], "migration_cells": MIGRATION_KEYS}
 
 
 # ---- the pandas reference ----------------------------------------------------------------------
@@ -42,22 +46,6 @@ def pandas_segment_stock(f: pd.DataFrame, dim: str = "industry") -> pd.DataFrame
     out = g.agg(loans=("balance", "size"), balance=("balance", "sum"), overdue90_balance=("o90", "sum"),
                 customers=("customer_id", "nunique")).reset_index()
     return out.sort_values(KEYS["segment_stock"], na_position="last", kind="stable").reset_index(drop=True)
-
-
-def pandas_migration_cells(f: pd.DataFrame) -> pd.DataFrame:
-    annual = sorted(f.groupby(f["as_of"].dt.year)["as_of"].max())
-    st = f[(f["balance"] > 0) & f["five_category"].notna()][["as_of", "loan_id", "balance", "five_category"]]
-    st = st.assign(grade=st["five_category"].astype(object)).drop(columns="five_category")
-    parts = []
-    for t0, t1 in zip(annual, annual[1:], strict=False):
-        a = st[st["as_of"] == t0]
-        b = st[st["as_of"] == t1][["loan_id", "balance", "grade"]]
-        j = a.merge(b, on="loan_id", how="left", suffixes=("", "_1"))
-        red = np.where(j["grade_1"].isna(), j["balance"], np.maximum(j["balance"] - j["balance_1"], 0.0))
-        j = j.assign(as_of=t1, grade_t0=j["grade"], grade_t1=j["grade_1"].fillna("exited"), reduction=red)
-        parts.append(j.groupby(["as_of", "grade_t0", "grade_t1"], sort=True).agg(
-            loans=("balance", "size"), opening=("balance", "sum"), reduction=("reduction", "sum")).reset_index())
-    return pd.concat(parts, ignore_index=True).sort_values(KEYS["migration_cells"]).reset_index(drop=True)
 
 
 def check_against_metrics(f: pd.DataFrame, seg: pd.DataFrame, mig: pd.DataFrame) -> None:
@@ -132,13 +120,17 @@ def run(label: str, f: pd.DataFrame, spark: Any, with_metrics: bool) -> None:
     if with_metrics:
         check_against_metrics(f, ref["segment_stock"], ref["migration_cells"])
         print(f"{label}: pandas reference = compute_metrics rows (rtol 1e-9)")
-    sql = {"segment_stock": segment_stock(), "migration_cells": migration_cells()}
-    ib = {"segment_stock": ibis_segment_stock, "migration_cells": ibis_migration_cells}
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.register("loans", f)
+    base = ledger_rows_of(f, con)   # migration reads the product's ledger_rows (engine/migration_sql.py)
+    sql = {"segment_stock": segment_stock(), "migration_cells": migration_sql_of(base)}
+    shape: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+        "segment_stock": lambda x: x, "migration_cells": lambda x: probe_shape(x, base)}
+    ib = {"segment_stock": ibis_segment_stock, "migration_cells": ibis_migration_cells}
     sb = SparkBackend(spark=spark)
     _, t_reg = timed(lambda: (sb.register("loans", f), pd.DataFrame())[1])
+    ledger_rows_of(f, sb)
     print(f"{label}: {len(f):,} rows; Spark register (Arrow) {t_reg:.2f} s")
     idk = ibis.duckdb.connect(threads=2)
     idk.con.register("loans", f)   # ibis 12's create_table emits "DROP VIEW IF EXISTS" that DuckDB 2.0 rejects
@@ -149,8 +141,8 @@ def run(label: str, f: pd.DataFrame, spark: Any, with_metrics: bool) -> None:
     isp_t = isp.table("loans")
     for name in sql:
         runs = {
-            ("sql", "duckdb"): lambda n=name: con.execute(sql[n]).df(),
-            ("sql", "spark"): lambda n=name: sb.query(sql[n]),
+            ("sql", "duckdb"): lambda n=name: shape[n](con.execute(sql[n]).df()),
+            ("sql", "spark"): lambda n=name: shape[n](sb.query(sql[n])),
             ("ibis", "duckdb"): lambda n=name: ib[n](idk_t).execute(),
             ("ibis", "spark"): lambda n=name: ib[n](isp_t).execute(),
             ("ibis", "duckdb*"): lambda n=name: ib[n](idk_s).execute(),

@@ -1,4 +1,8 @@
-"""Run the two probe aggregates on whatever Spark this is launched on, from a Parquet ledger.
+"""Run the probe aggregate on whatever Spark this is launched on, from a Parquet ledger.
+
+Only ``segment_stock`` since the migration probe became the product's aggregate: that reads
+``ledger_rows``, which is built in pandas on the driver until the row table moves into SQL (issue 14,
+stage 2); the migration join comes back here then.
 
 Local mode:  ``PYTHONPATH=src spark-submit --master 'local[2]' benchmarks/spark_submit_probe.py loans.parquet``
 Cluster:     ``spark-submit --master yarn --deploy-mode client --py-files mcr.zip benchmarks/spark_submit_probe.py
@@ -14,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # tests/engine_probes.py
-from engine_probes import migration_cells, segment_stock
+from engine_probes import segment_stock
 
 from microcredit_risk.engine.spark import SparkBackend
 
@@ -30,7 +34,7 @@ def main(path: str) -> None:
     for key in KEYS:
         print(f"  {key} = {conf.get(key, backend.spark.conf.get(key, '(default)'))}")
     backend.register_parquet("loans", path)
-    for name, sql in (("segment_stock", segment_stock()), ("migration_cells", migration_cells())):
+    for name, sql in (("segment_stock", segment_stock()),):
         t = time.perf_counter()
         out = backend.query(sql)
         print(f"{name}: {len(out)} rows in {time.perf_counter() - t:.1f} s; Σ balance/opening = "

@@ -1,25 +1,32 @@
 """Two representative aggregates, written once in DuckDB SQL, that every backend must answer alike.
 
-A test and benchmark probe, not product code: the product's aggregates are engine/aggregates.py, which
-the metrics read (tests/test_engine_spark.py runs those on Spark too). The migration join here is an
-independent reading of METRICS.md's migration sums until that family moves into the engine.
+A test and benchmark probe, not product code: the product's aggregates are in engine/, which the
+metrics read (tests/test_engine_spark.py runs those on Spark too).
 
 They are the shapes the metrics need (docs/engines.md): a grouped stock sum with a conditional sum
-and a distinct count (``segment_stock``), and the migration self-join between consecutive annual
-snapshots (``migration_cells``). The SQL is DuckDB's dialect; other backends transpile it with
-SQLGlot. Every query ends in a total ORDER BY on its group keys, so row order is the same on every
-engine, and the sums are DOUBLE: within 1e-9 relative across engines (summation order differs by
-partition, the rounding error of n float64 additions is ≲ n·2⁻⁵³ of Σ|x|, ~1e-10 for 1M rows).
+and a distinct count (``segment_stock``, on the raw ledger), and the migration self-join between
+consecutive annual snapshots (``migration_cells``: since the migration family moved into the engine,
+the product's own aggregate over ``ledger_rows``, labelled, so the join has one definition). The SQL
+is DuckDB's dialect; other backends transpile it with SQLGlot. Every query ends in a total ORDER BY
+on its group keys, so row order is the same on every engine, and the sums are DOUBLE: within 1e-9
+relative across engines (summation order differs by partition, the rounding error of n float64
+additions is ≲ n·2⁻⁵³ of Σ|x|, ~1e-10 for 1M rows).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from microcredit_risk.engine import migration_sql
 from microcredit_risk.errors import AnalysisError
+from microcredit_risk.metrics.migration import EXITED, TARGETS
+from microcredit_risk.metrics.prepare import Base, prepare
+from microcredit_risk.metrics.rows import register_rows
+from microcredit_risk.profile import BankProfile
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 OVERDUE90_DAYS = 90  # metrics.toml overdue90_days: "days_past_due > 90"
@@ -49,38 +56,62 @@ ORDER BY as_of, segment NULLS LAST, grade NULLS LAST
 """
 
 
-def migration_cells(table: str = "loans") -> str:
-    """Loans in stock (balance > 0, graded) at annual snapshot t0 left-joined on loan_id to the next
-    annual snapshot t1: per (t1, grade at t0, grade at t1 or 'exited'), the loans, Σ balance at t0
-    (the opening) and Σ positive reduction (all of the t0 balance for an exited loan). The annual
-    snapshot is the last as_of of each calendar year (snapshots.py)."""
-    t = _identifier(table)
-    return f"""
-WITH stock AS (
-    SELECT as_of, loan_id, balance, CAST(five_category AS VARCHAR) AS grade
-    FROM {t}
-    WHERE balance > 0 AND five_category IS NOT NULL
-),
-annual AS (
-    SELECT MAX(as_of) AS as_of FROM {t} GROUP BY YEAR(as_of)
-),
-periods AS (
-    SELECT LAG(as_of) OVER (ORDER BY as_of) AS t0, as_of AS t1 FROM annual
-)
-SELECT p.t1 AS as_of, a.grade AS grade_t0, COALESCE(b.grade, 'exited') AS grade_t1,
-       COUNT(*) AS loans,
-       SUM(a.balance) AS opening,
-       SUM(CASE WHEN b.loan_id IS NULL THEN a.balance
-                ELSE GREATEST(a.balance - b.balance, 0.0) END) AS reduction
-FROM periods p
-JOIN stock a ON a.as_of = p.t0
-LEFT JOIN stock b ON b.as_of = p.t1 AND b.loan_id = a.loan_id
-GROUP BY p.t1, a.grade, COALESCE(b.grade, 'exited')
-ORDER BY as_of, grade_t0, grade_t1
-"""
+def ledger_rows_of(frame: pd.DataFrame, backend: Any) -> Base:
+    """Prepare a raw ledger frame and register its ``ledger`` and ``ledger_rows`` with ``backend``
+    (what compute_metrics does first), so the product's aggregates can run on it."""
+    base = prepare(frame, BankProfile().thresholds)
+    register_rows(base, backend)
+    return base
 
 
-PROBES = {"segment_stock": segment_stock, "migration_cells": migration_cells}
+def migration_cells(backend: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """The product's migration aggregate (engine/migration_sql.py, the one definition of the t0 → t1
+    join) on a raw ledger frame, in the probe's shape: per (t1, grade at t0, grade at t1 or 'exited'),
+    the loans, Σ balance at t0 (the opening) and Σ positive reduction, sorted by the grade names."""
+    base = ledger_rows_of(frame, backend)
+    return probe_shape(backend.query(migration_sql_of(base)), base)
+
+
+def migration_sql_of(base: Base) -> str:
+    return migration_sql.migration_cells(base.annual_codes.tolist(), EXITED)
+
+
+def probe_shape(cells: pd.DataFrame, base: Base) -> pd.DataFrame:
+    """Product migration cells with period and grade codes as the annual date and the grade names."""
+    names = np.asarray(TARGETS, dtype=object)
+    out = cells.assign(as_of=np.asarray(base.annual, dtype="datetime64[ns]")[cells["period"].to_numpy(dtype=np.int64)],
+                       grade_t0=names[cells["grade_t0"].to_numpy(dtype=np.int64)],
+                       grade_t1=names[cells["grade_t1"].to_numpy(dtype=np.int64)])
+    return by_names(out[[*MIGRATION_KEYS, "loans", "opening", "reduction"]])
+
+
+MIGRATION_KEYS = ["as_of", "grade_t0", "grade_t1"]
+
+
+def pandas_migration_cells(f: pd.DataFrame) -> pd.DataFrame:
+    """An independent pandas reading of the migration join on the raw ledger (merge on loan_id),
+    sorted by the grade names: the reference :func:`migration_cells` is checked against."""
+    annual = sorted(f.groupby(f["as_of"].dt.year)["as_of"].max())
+    st = f[(f["balance"] > 0) & f["five_category"].notna()][["as_of", "loan_id", "balance", "five_category"]]
+    st = st.assign(grade=st["five_category"].astype(object)).drop(columns="five_category")
+    parts = []
+    for t0, t1 in zip(annual, annual[1:], strict=False):
+        a = st[st["as_of"] == t0]
+        b = st[st["as_of"] == t1][["loan_id", "balance", "grade"]]
+        j = a.merge(b, on="loan_id", how="left", suffixes=("", "_1"))
+        red = np.where(j["grade_1"].isna(), j["balance"], np.maximum(j["balance"] - j["balance_1"], 0.0))
+        j = j.assign(as_of=t1, grade_t0=j["grade"], grade_t1=j["grade_1"].fillna("exited"), reduction=red)
+        parts.append(j.groupby(MIGRATION_KEYS, sort=True).agg(
+            loans=("balance", "size"), opening=("balance", "sum"), reduction=("reduction", "sum")).reset_index())
+    return by_names(pd.concat(parts, ignore_index=True))
+
+
+def by_names(cells: pd.DataFrame) -> pd.DataFrame:
+    """Labelled migration cells sorted by (as_of, grade names), as the pandas reference is."""
+    return cells.sort_values(MIGRATION_KEYS, kind="stable").reset_index(drop=True)
+
+
+PROBES = {"segment_stock": segment_stock}
 
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The engine's aggregates give the same answer on DuckDB and on Spark, and so do the probes.
 
-The product's aggregates (engine/aggregates.py, read by compute_metrics) run on both engines: every
-metric row must agree. The probes (tests/engine_probes.py) add the migration join and the dialect traps.
+The product's aggregates (engine/aggregates.py, migration_sql.py, vintage_sql.py, read by compute_metrics)
+run on both engines: every metric row must agree, and so must the migration cells and vintage counts, on
+the hand-computed ledgers and the sample. The probes (tests/engine_probes.py) add the dialect traps.
 
 DuckDB always runs; Spark runs in local mode (one session for the module) and is skipped only when
 pyspark or a Java runtime is absent. Values agree within 1e-9 relative, rows and their order exactly.
@@ -13,17 +14,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cohort_ledger as cohort
 import numpy as np
 import pandas as pd
 import pytest
-from engine_probes import disagreement, migration_cells, segment_stock
+from engine_probes import (
+    disagreement,
+    ledger_rows_of,
+    migration_cells,
+    migration_sql_of,
+    pandas_migration_cells,
+    segment_stock,
+)
 
 from microcredit_risk.engine.backends import DuckDBBackend
 from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
+from microcredit_risk.engine.vintage_sql import vintage_counts
 from microcredit_risk.errors import AnalysisError
 from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.ledger.load import load_ledger
 from microcredit_risk.metrics import compute_metrics
+from microcredit_risk.metrics.prepare import NPL_CODE
 
 duckdb = pytest.importorskip("duckdb")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "sme_bank.xlsx"
@@ -66,7 +77,8 @@ TINY_STOCK = [  # as_of, segment, grade, loans, balance, overdue90_balance, cust
     ("2023-12-31", "B", "normal", 1, 40.0, 0.0, 1),
     ("2023-12-31", None, "special_mention", 1, 10.0, 0.0, 1),
 ]
-TINY_MIGRATION = [  # as_of, grade_t0, grade_t1, loans, opening, reduction (by hand; 2023-06-30 is not annual)
+TINY_MIGRATION = [  # as_of, grade_t0, grade_t1, loans, opening, reduction (by hand; 2023-06-30 is not annual;
+    # sorted by grade names, the probe's order)
     ("2023-12-31", "normal", "exited", 2, 50.0, 50.0),        # L3 30 + L7 20, all of it reduced
     ("2023-12-31", "normal", "normal", 1, 100.0, 20.0),       # L1 100 → 80
     ("2023-12-31", "normal", "special_mention", 1, 10.0, 0.0),
@@ -100,7 +112,14 @@ def spark() -> Iterator[SparkBackend]:
 
 def answers(backend: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     backend.register("loans", frame)
-    return {"segment_stock": backend.query(segment_stock()), "migration_cells": backend.query(migration_cells())}
+    return {"segment_stock": backend.query(segment_stock()), "migration_cells": migration_cells(backend, frame)}
+
+
+def cohort_answers(backend: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The product's migration cells and vintage counts, as codes (engine/migration_sql.py, vintage_sql.py)."""
+    base = ledger_rows_of(frame, backend)
+    return {"cells": backend.query(migration_sql_of(base)),
+            "vintage": backend.query(vintage_counts(base.annual_codes.tolist(), NPL_CODE))}
 
 
 def test_duckdb_gives_the_hand_computed_answers() -> None:
@@ -127,24 +146,23 @@ def test_duckdb_equals_the_pandas_metrics_on_the_sample(sample: pd.DataFrame) ->
     want = rows.pivot_table(index=["as_of", "segment"], columns="metric", values="value")
     assert sorted(want.index) == sorted(by_seg.index)
     np.testing.assert_allclose(by_seg.to_numpy(), want.loc[by_seg.index, by_seg.columns].to_numpy(), rtol=1e-9, atol=0)
-    mig = got["migration_cells"].assign(as_of=lambda f: f["as_of"].astype("datetime64[ns]"))
-    cells = mig.groupby(["as_of", "grade_t0"])[["opening", "reduction"]].sum()
-    rows = m[m["metric"].isin(["migration_opening", "migration_reduction"])]
-    want = rows.pivot_table(index=["as_of", "segment"], columns="metric", values="value")
-    assert len(want) > 0 and set(want.index) <= set(cells.index)
-    np.testing.assert_allclose(cells.loc[want.index].to_numpy(),
-                               want[["migration_opening", "migration_reduction"]].to_numpy(), rtol=1e-9, atol=0)
+    ref = pandas_migration_cells(sample)   # an independent merge on loan_id (compute_metrics reads the same SQL)
+    assert len(ref) > 20
+    assert disagreement(got["migration_cells"], ref) is None
 
 
 def test_spark_gives_the_hand_computed_answers(spark: SparkBackend) -> None:
     got = answers(spark, tiny())
     assert disagreement(got["segment_stock"], expected(TINY_STOCK, STOCK_COLUMNS)) is None
     assert disagreement(got["migration_cells"], expected(TINY_MIGRATION, MIGRATION_COLUMNS)) is None
+    cohorts = cohort_answers(spark, cohort.cohort_ledger())
+    assert disagreement(cohorts["cells"], cohort.expected(cohort.MIGRATION_CELLS, cohort.MIGRATION_COLUMNS)) is None
+    assert disagreement(cohorts["vintage"], cohort.expected(cohort.VINTAGE_COUNTS, cohort.VINTAGE_COLUMNS)) is None
 
 
 def test_spark_equals_duckdb_on_the_sample(spark: SparkBackend, sample: pd.DataFrame) -> None:
-    want = answers(DuckDB(), sample)
-    got = answers(spark, sample)
+    want = {**answers(DuckDB(), sample), **cohort_answers(DuckDB(), sample)}
+    got = {**answers(spark, sample), **cohort_answers(spark, sample)}
     for name in want:
         assert len(want[name]) > 20
         assert disagreement(got[name], want[name]) is None, name

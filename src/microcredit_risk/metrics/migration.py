@@ -1,10 +1,11 @@
 """Five-category migration between consecutive annual snapshots t0 → t1 (as_of = t1).
 
-Loans are matched on loan_id through integer loan codes: the t1 balance and grade of every loan
-are scattered into arrays indexed by loan code and read back for the t0 loans, so a period costs
-two array passes. A t0 loan without balance > 0 at t1 has *exited*. The ``*_pooled`` matrices sum
-every period's balance (count) cells before row-normalising (as_of = the last annual snapshot), so
-large periods weigh more than small ones.
+The engine joins each t0 loan to its t1 row on the loan code and returns the transition cells per
+period × grade t0 × grade t1 (``exited`` included: a t0 loan without balance > 0 at t1):
+Σ balance t0, count, Σ balance t1, Σ reduction (:func:`..engine.migration_sql.migration_cells`).
+Every metric here is a formula on those cells. The ``*_pooled`` matrices sum every period's balance
+(count) cells before row-normalising (as_of = the last annual snapshot), so large periods weigh more
+than small ones.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import Backend
+from ..engine.migration_sql import CELL_SUMS, migration_cells
 from ..ledger.contract import GRADES
 from .prepare import NPL_CODE, Base
 from .table import Skipped
@@ -21,8 +24,10 @@ EXITED = len(GRADES)  # column code of `exited` in the transition matrix
 TARGETS = np.asarray([*GRADES, "exited"], dtype=object)
 MIGRATING = GRADES[:-1]  # grades with a migration rate (loss cannot move down)
 
+Cells = dict[str, np.ndarray]  # "loans" and CELL_SUMS → (n_annual, n_grades, n_grades + 1), per period k
 
-def migration_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
+
+def migration_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     annual = base.annual_codes
     if len(annual) < 2:
         need = "two annual snapshots"
@@ -32,19 +37,28 @@ def migration_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
                                                    "transition_share_pooled", "transition_count_share_pooled",
                                                    "npl_formation_rate", "npl_cure_rate", "migration_opening",
                                                    "migration_reduction", "migration_downward")]
+    cells = transition_cells(backend, [int(c) for c in annual])
     out: list[pd.DataFrame] = []
-    ok = base.stock & (base.grade >= 0)
-    n_g = len(GRADES)
-    pooled_bal = np.zeros((n_g, n_g + 1))
-    pooled_cnt = np.zeros((n_g, n_g + 1))
     for k in range(1, len(annual)):
-        frames, by_bal, by_cnt = _period(base, ok, int(annual[k - 1]), int(annual[k]), base.annual[k])
-        out.extend(frames)
-        pooled_bal += by_bal
-        pooled_cnt += by_cnt
-    out.extend(_matrix_rows(pooled_bal, pooled_cnt, np.datetime64(base.annual[-1], "ns"),
+        out.extend(_period({n: a[k] for n, a in cells.items()}, base.annual[k]))
+    out.extend(_matrix_rows(cells["opening"].sum(axis=0), cells["loans"].sum(axis=0),
+                            np.datetime64(base.annual[-1], "ns"),
                             ("transition_share_pooled", "transition_count_share_pooled")))
     return out, []
+
+
+def transition_cells(backend: Backend, annual_codes: list[int]) -> Cells:
+    """The engine's cells as dense arrays [period, grade t0, grade t1] (0 where no loan moved so)."""
+    result = backend.query(migration_cells(annual_codes, EXITED))
+    n_g = len(GRADES)
+    idx = (result["period"].to_numpy(dtype=np.int64), result["grade_t0"].to_numpy(dtype=np.int64),
+           result["grade_t1"].to_numpy(dtype=np.int64))
+    out: Cells = {}
+    for name in ("loans", *CELL_SUMS):
+        a = np.zeros((len(annual_codes), n_g, n_g + 1), dtype="float64")
+        a[idx] = result[name].to_numpy(dtype="float64")
+        out[name] = a
+    return out
 
 
 def _matrix_rows(by_bal: np.ndarray, by_cnt: np.ndarray, dt: np.datetime64, names: tuple[str, str]
@@ -58,52 +72,35 @@ def _matrix_rows(by_bal: np.ndarray, by_cnt: np.ndarray, dt: np.datetime64, name
             for i in np.flatnonzero(by_cnt.sum(axis=1) > 0)]
 
 
-def _period(base: Base, ok: np.ndarray, c0: int, c1: int, when: pd.Timestamp
-            ) -> tuple[list[pd.DataFrame], np.ndarray, np.ndarray]:
-    """One period's rows, and its (grade t0 × grade t1 + exited) balance and count sums for pooling."""
-    r0 = np.flatnonzero(ok & (base.date_code == c0))
-    r1 = np.flatnonzero(ok & (base.date_code == c1))
-    bal1_by = np.zeros(base.n_loans)
-    g1_by = np.full(base.n_loans, EXITED, dtype=np.int64)
-    bal1_by[base.loan[r1]] = base.balance[r1]
-    g1_by[base.loan[r1]] = base.grade[r1]
-    b0, g0 = base.balance[r0], base.grade[r0]
-    b1, g1 = bal1_by[base.loan[r0]], g1_by[base.loan[r0]]
-    matched = g1 != EXITED
+def _period(cell: Cells, when: pd.Timestamp) -> list[pd.DataFrame]:
+    """One period's rows from its (grade t0 × grade t1 + exited) cells."""
+    bal, cnt, closing = cell["opening"], cell["loans"], cell["closing"]
     n_g = len(GRADES)
-
-    opening = np.bincount(g0, weights=b0, minlength=n_g)
-    reduction_each = np.where(matched, np.maximum(b0 - b1, 0.0), b0)
-    reduction = np.bincount(g0, weights=reduction_each, minlength=n_g)
-    down = matched & (g1 > g0)
-    downward = np.bincount(g0[down], weights=b1[down], minlength=n_g)
+    opening = bal.sum(axis=1)
+    reduction = cell["reduction"].sum(axis=1)
+    down = np.triu(np.ones((n_g, n_g + 1), dtype=bool), k=1)   # matched (t1 < exited) and g1 > g0
+    down[:, EXITED] = False
+    downward = np.where(down, closing, 0.0).sum(axis=1)
     rate = div(downward, opening - reduction)
-    present = np.bincount(g0, minlength=n_g) > 0
+    present = cnt.sum(axis=1) > 0
     mig = [i for i in range(len(MIGRATING)) if present[i]]
     dt = np.datetime64(when, "ns")
     frames = [rows({"migration_rate": (rate[mig], "ratio"), "migration_opening": (opening[mig], "yuan"),
                     "migration_reduction": (reduction[mig], "yuan"), "migration_downward": (downward[mig], "yuan")},
                    np.repeat(dt, len(mig)), None, np.asarray(GRADES, dtype=object)[mig])]
 
-    perf0 = g0 < NPL_CODE
-    to_npl = matched & perf0 & (g1 >= NPL_CODE)
-    new_npl = b1[to_npl].sum()
+    new_npl = closing[:NPL_CODE, NPL_CODE:EXITED].sum()        # performing at t0, matched NPL at t1
     normal_denominator = (opening[:NPL_CODE] - reduction[:NPL_CODE]).sum()
-    perf_present = perf0.any()
     scalar = {
         "normal_loans_migration_rate": (div(np.array([new_npl]), np.array([normal_denominator])), "ratio"),
-        "npl_formation_rate": (div(np.array([new_npl]), np.array([b0[perf0].sum()])), "ratio"),
+        "npl_formation_rate": (div(np.array([new_npl]), np.array([bal[:NPL_CODE].sum()])), "ratio"),
     }
-    if perf_present:
+    if present[:NPL_CODE].any():
         frames.append(rows(scalar, [dt]))
-    npl0 = g0 >= NPL_CODE
-    if npl0.any():   # NPL loans back to normal or special mention within the period (upgrades, not repayment)
-        cured = b1[npl0 & matched & (g1 < NPL_CODE)].sum()
-        frames.append(rows({"npl_cure_rate": (div(np.array([cured]), np.array([b0[npl0].sum()])), "ratio")}, [dt]))
-
-    cell = g0 * (n_g + 1) + g1
-    size = n_g * (n_g + 1)
-    by_bal = np.bincount(cell, weights=b0, minlength=size).reshape(n_g, n_g + 1)
-    by_cnt = np.bincount(cell, minlength=size).reshape(n_g, n_g + 1).astype("float64")
-    frames.extend(_matrix_rows(by_bal, by_cnt, dt, ("transition_share", "transition_count_share")))
-    return frames, by_bal, by_cnt
+    if present[NPL_CODE:].any():
+        # NPL loans back to normal or special mention within the period (upgrades, not repayment)
+        cured = closing[NPL_CODE:, :NPL_CODE].sum()
+        frames.append(rows({"npl_cure_rate": (div(np.array([cured]), np.array([bal[NPL_CODE:].sum()])), "ratio")},
+                           [dt]))
+    frames.extend(_matrix_rows(bal, cnt, dt, ("transition_share", "transition_count_share")))
+    return frames

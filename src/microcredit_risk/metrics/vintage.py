@@ -1,8 +1,8 @@
 """Vintage default rate at each annual snapshot, by origination year.
 
-Each loan's first snapshot with balance > 0 and first snapshot as NPL are found once (groupby
-min on loan codes); the rate at an annual as_of counts, per origination year, the loans first seen
-by then and those that had been NPL by then.
+The engine finds each loan's first snapshot with balance > 0, first snapshot as NPL and vintage, and
+counts per annual snapshot × vintage the loans first seen by then and those NPL by then
+(:func:`..engine.vintage_sql.vintage_counts`); the rate is their ratio.
 """
 
 from __future__ import annotations
@@ -10,31 +10,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import Backend
+from ..engine.vintage_sql import vintage_counts
 from .prepare import NPL_CODE, Base
 from .table import Skipped
 from .tidy import div, rows
 
 
-def vintage_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
+def vintage_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     seg = base.dims.get("vintage")
     if seg is None:
         return [], [Skipped(m, "column origination_date", "the ledger has no origination dates")
                     for m in ("vintage_default_rate", "vintage_loans")]
-    m = base.stock
-    frame = pd.DataFrame({"loan": base.loan[m], "date": base.date_code[m], "vintage": seg.codes[m],
-                          "npl_date": np.where(base.grade[m] >= NPL_CODE, base.date_code[m], np.iinfo(np.int64).max)})
-    per_loan = frame.groupby("loan", sort=False).agg(first=("date", "min"), first_npl=("npl_date", "min"),
-                                                     vintage=("vintage", "first"))
-    first = per_loan["first"].to_numpy()
-    first_npl = per_loan["first_npl"].to_numpy()
-    vint = per_loan["vintage"].to_numpy()
-    n_seg = len(seg.labels)
+    n_seg, n_annual = len(seg.labels), len(base.annual)
+    result = backend.query(vintage_counts([int(c) for c in base.annual_codes], NPL_CODE))
+    idx = (result["snapshot"].to_numpy(dtype=np.int64), result["vintage"].to_numpy(dtype=np.int64))
+    seen = np.zeros((n_annual, n_seg), dtype=np.int64)
+    bad = np.zeros((n_annual, n_seg), dtype=np.int64)
+    seen[idx] = result["loans"].to_numpy(dtype=np.int64)
+    bad[idx] = result["npl_loans"].to_numpy(dtype=np.int64)
     out: list[pd.DataFrame] = []
-    for code, when in zip(base.annual_codes, base.annual, strict=True):
-        seen = np.bincount(vint[first <= code], minlength=n_seg)
-        bad = np.bincount(vint[first_npl <= code], minlength=n_seg)
-        keep = np.flatnonzero(seen > 0)
-        out.append(rows({"vintage_default_rate": (div(bad, seen)[keep], "ratio"),
-                         "vintage_loans": (seen[keep].astype("float64"), "count")},
+    for k, when in enumerate(base.annual):
+        keep = np.flatnonzero(seen[k] > 0)
+        out.append(rows({"vintage_default_rate": (div(bad[k], seen[k])[keep], "ratio"),
+                         "vintage_loans": (seen[k][keep].astype("float64"), "count")},
                         np.repeat(np.datetime64(when, "ns"), len(keep)), "vintage", seg.labels[keep]))
     return out, []
