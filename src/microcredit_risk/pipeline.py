@@ -26,6 +26,7 @@ from .metrics.table import Metrics
 from .profile import BankProfile, load_profile
 
 if TYPE_CHECKING:
+    from .engine import Backend
     from .figures.registry import RenderedFigures
     from .findings.records import Findings
     from .monitor.baseline import Baseline
@@ -100,6 +101,17 @@ class Session:
         return compute_metrics(ledger, self.profile)
 
     @cached_property
+    def engine(self) -> Backend:
+        """This run's query engine, with ``ledger`` and ``ledger_rows`` registered once (metrics/rows.py)."""
+        from .engine import DuckDBBackend
+        from .metrics.prepare import prepare
+        from .metrics.rows import register_rows
+
+        backend = DuckDBBackend()
+        register_rows(prepare(self.ledger, self.profile.thresholds), backend)
+        return backend
+
+    @cached_property
     def _table_statistics(self) -> Statistics:
         """The statistics that are rows of the tidy table (trend, projection, segment tests): no model fit."""
         from .stats.compute import table_statistics
@@ -117,7 +129,8 @@ class Session:
 
         ledger, metrics, table = self.ledger, self._portfolio_metrics, self._table_statistics
         self._say("fitting statistics")
-        return compute_statistics(ledger, metrics, self.profile, formula=self.formula, base=table)
+        return compute_statistics(ledger, metrics, self.profile, formula=self.formula, base=table,
+                                  backend=self.engine)
 
     @cached_property
     def findings(self) -> Findings:
