@@ -184,7 +184,8 @@ class Session:
 
         ledger, metrics, table = self.ledger, self._portfolio_metrics, self._table_statistics
         self._say("fitting statistics")
-        return compute_statistics(ledger, metrics, self.profile, formula=self.formula, base=table)
+        return compute_statistics(ledger, metrics, self.profile, formula=self.formula, base=table,
+                                  backend=self.engine)
 
     @cached_property
     def findings(self) -> Findings:

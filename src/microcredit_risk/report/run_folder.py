@@ -50,7 +50,16 @@ from ..monitor.watchlist_files import watchlist_from_csv
 from ..output import GENERATOR, RUN_SCHEMA, read_json
 from ..profile import Benchmark
 from ..stats.export import models_json
-from ..stats.results import ChiSquareTest, DriverModel, Fallback, ModelTerm, SegmentTest, Statistics
+from ..stats.results import (
+    ChiSquareTest,
+    DriverModel,
+    Fallback,
+    ModelSampling,
+    ModelTerm,
+    SampleStratum,
+    SegmentTest,
+    Statistics,
+)
 
 METRICS_SCHEMA = "mcr.metrics/1"
 FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -151,7 +160,16 @@ def driver_model_from_json(d: dict[str, Any]) -> DriverModel:
         reference=dict(d.get("reference", {})),
         fallbacks=[Fallback(kind=f["kind"], reason=f["reason"], params=dict(f.get("params", {})))
                    for f in d.get("fallbacks", [])],
+        sampled=_sampling_from_json(d.get("sampled")),
     )
+
+
+def _sampling_from_json(d: dict[str, Any] | None) -> ModelSampling | None:
+    """models.json's ``sampled`` (absent when the model was fitted on every loan-period)."""
+    if not d:
+        return None
+    return ModelSampling(population=int(d["population"]), sample=int(d["sample"]), limit=int(d["limit"]),
+                         seed=int(d["seed"]), strata=[SampleStratum(**s) for s in d.get("strata", [])])
 
 
 def statistics_from_json(obj: dict[str, Any]) -> Statistics:

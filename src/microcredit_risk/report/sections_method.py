@@ -5,6 +5,7 @@ from __future__ import annotations
 from .blocks import Heading, Paragraph, Section
 from .builder import Builder
 from .sections_diagnosis import limitations, ruled_out_blocks
+from .sections_stats import sampling_blocks
 
 
 def method_section(b: Builder) -> Section:
@@ -41,6 +42,8 @@ def method_section(b: Builder) -> Section:
     if dm is not None and dm.fitted and dm.formula:
         sec.blocks.append(Heading(id="sec-method-model", title=t.get("sections.method.model")))
         sec.blocks.append(Paragraph(t.get("sentences.model_formula", formula=dm.formula)))
+        sec.blocks.extend(sampling_blocks(b, dm))
+        sec.blocks.extend(sampling_blocks(b, dm, method=True))
     sec.blocks.extend(ruled_out_blocks(b))
     sec.blocks.extend(limitations(b))
     return sec

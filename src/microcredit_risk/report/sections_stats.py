@@ -9,7 +9,7 @@ from typing import Any
 from .. import vocabulary as vocab
 from ..errors import MCRError
 from ..stats.formula import read_terms
-from ..stats.results import PER_PP, Fallback, ModelTerm
+from ..stats.results import PER_PP, DriverModel, Fallback, ModelTerm
 from .blocks import Bullets, Heading, Line, Paragraph, Ref, Section
 from .builder import Builder
 
@@ -79,6 +79,20 @@ def model_blocks(b: Builder, terms: list[ModelTerm], fallbacks: list[Fallback]) 
     return blocks
 
 
+def sampling_blocks(b: Builder, dm: DriverModel, method: bool = False) -> list[Paragraph]:
+    """The sentence saying the model was fitted on a weighted stratified sample (none when it was
+    not); ``method``: the sentence on how the sample was drawn, for the methodology section."""
+    s = dm.sampled
+    if s is None:
+        return []
+    f = b.fmt
+    if method:
+        return [Paragraph(b.texts.get("sentences.model_sample_method", seed=str(s.seed)))]
+    return [Paragraph(b.texts.get("sentences.model_sampled", population=f.count(s.population), limit=f.count(s.limit),
+                                  sample=f.count(s.sample), event_rate=f.pct(s.rate(True)),
+                                  other_rate=f.pct(s.rate(False))))]
+
+
 def _odds(b: Builder, value: float | None) -> str:
     """An odds ratio to two decimals; from 100,000 up in three significant digits (a rate per 1.0, a
     near-separated level), so that a column of odds ratios stays readable."""
@@ -121,6 +135,7 @@ def statistics_section(b: Builder) -> Section:
         sec.blocks.append(Paragraph(t.get("sentences.model_fit", method=method, n=f.count(dm.n),
                                           events=f.count(dm.events), auc=f.number(dm.auc, 3), ks=f.number(dm.ks, 3),
                                           r2=f.number(dm.pseudo_r2, 3))))
+        sec.blocks.extend(sampling_blocks(b, dm))
         if dm.formula:
             sec.blocks.append(Paragraph(t.get("sentences.model_variables", terms=model_terms(b, dm.formula))))
         if dm.reference:

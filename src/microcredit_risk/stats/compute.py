@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..engine import Backend
 from ..errors import AnalysisError
 from ..ledger.contract import Ledger, annual_snapshots
 from ..metrics.table import Metrics, Skipped
@@ -47,18 +48,21 @@ def table_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
 
 
 def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics, profile: BankProfile | None,
-                       formula: str | None = None, base: Statistics | None = None) -> Statistics:
+                       formula: str | None = None, base: Statistics | None = None,
+                       backend: Backend | None = None) -> Statistics:
     """Everything statistical about one ledger. Only a wrong ``formula`` raises (AnalysisError).
 
     Rows go to ``Statistics.metrics`` (without skipped records); every analysis that could not run
     is listed once, in ``Statistics.skipped``. ``base``: the :func:`table_statistics` already computed.
+    ``backend``: the engine holding this run's registered rows (metrics/rows.py), where the driver
+    model's sample is made (without one, the model registers the frame with its own DuckDB).
     """
     profile = profile or BankProfile()
     frame = ledger_or_frame.frame if isinstance(ledger_or_frame, Ledger) else ledger_or_frame
     table = base if base is not None else table_statistics(frame, metrics, profile)
     out = Statistics(metrics=table.metrics, segment_tests=list(table.segment_tests),
                      chi_square=list(table.chi_square), skipped=list(table.skipped))
-    out.driver_model = fit_driver_model(frame, formula, profile)
+    out.driver_model = fit_driver_model(frame, formula, profile, backend)
     if not out.driver_model.fitted:
         out.skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))
     return out

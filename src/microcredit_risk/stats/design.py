@@ -1,32 +1,25 @@
-"""The driver model's sample (who is at risk, what is the outcome) and its design matrix, vectorised."""
+"""The driver model's design matrix, vectorised, from its sample (:mod:`.sample`: who is at risk, the outcome)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ledger.contract import COLUMN_BY_NAME, GRADES, NPL_GRADES, PERFORMING_GRADES, annual_snapshots
+from ..ledger.contract import COLUMN_BY_NAME
 from .formula import TARGET, Term
 from .results import Fallback
+from .sample import PERIOD, Sample, model_sample
 
-PERIOD = "period"          # fixed effect of the period (t1's year) when several periods are pooled
 OTHER = "other"            # the level rare levels are merged into
 MISSING = "(missing)"      # the level of a factor's missing values
 DERIVED = ("term",)        # columns the sample derives: term = months from origination to maturity
-_DAYS_PER_MONTH = 365.25 / 12
-
-
-@dataclass
-class Sample:
-    """Loan-level rows at risk, their 0/1 outcome and the covariates (from the row at t0)."""
-
-    data: pd.DataFrame
-    y: np.ndarray
-    periods: int                 # number of pooled periods (0 = a single snapshot)
-    description: str
+# the columns the default model may use (default_terms), whichever hold a value
+DEFAULT_COLUMNS = ("guarantee_type", "industry", "product", "customer_type", "amount", "origination_date",
+                   "maturity_date", "interest_rate", "renewal_flag")
 
 
 @dataclass
@@ -34,71 +27,18 @@ class Design:
     X: np.ndarray
     y: np.ndarray
     names: list[str]
+    w: np.ndarray | None = None                                 # sampling weights of the rows (None: unweighted)
     reference: dict[str, str] = field(default_factory=dict)
     scales: dict[str, float] = field(default_factory=dict)      # numeric column name → Term.scale
     fallbacks: list[Fallback] = field(default_factory=list)    # levels merged, terms or rows left out
 
 
-def available_columns(frame: pd.DataFrame) -> list[str]:
-    cols = [c for c in frame.columns if c not in ("as_of", "loan_id", "five_category")]
-    if "origination_date" in frame and "maturity_date" in frame:
+def available_columns(columns: pd.Index | list[str]) -> list[str]:
+    """The columns a formula may name (the ledger's, by name, and the derived ``term``)."""
+    cols = [str(c) for c in columns if c not in ("as_of", "loan_id", "five_category")]
+    if "origination_date" in cols and "maturity_date" in cols:
         cols.append("term")
     return cols
-
-
-def model_sample(frame: pd.DataFrame, columns: list[str]) -> Sample:
-    """Loans performing at an annual snapshot t0, matched by loan_id at the next one t1 (NPL at t1?).
-
-    Pooled over consecutive annual periods (a ``period`` column labels t1's year). With a single
-    annual snapshot: every loan with a balance there, outcome = NPL at that snapshot. Loans that
-    exit before t1 (repaid, written off, sold) have no observed grade at t1 and are left out.
-    """
-    for col in ("as_of", "loan_id", "five_category", "balance"):
-        if col not in frame:
-            raise AnalysisError("E409", column=col)
-    snaps = annual_snapshots(frame)
-    raw = [c for c in columns if c in frame.columns]
-    keep = list(dict.fromkeys(["as_of", "loan_id", "five_category", *raw,
-                               *(["origination_date", "maturity_date"] if "term" in columns else [])]))
-    valid = (frame["as_of"].isin(snaps) & (frame["balance"] > 0) & frame["five_category"].notna()).to_numpy()
-    if len(snaps) < 2:
-        data = frame.loc[valid, keep].reset_index(drop=True)
-        y = data["five_category"].isin(NPL_GRADES).to_numpy(dtype="float64")
-        when = snaps[0].date().isoformat() if snaps else "—"
-        return _with_derived(data, y, 0, f"NPL at the single annual snapshot {when}", columns)
-    rows = np.flatnonzero(valid)
-    k = np.searchsorted(np.asarray(snaps, dtype="datetime64[ns]"),
-                        frame["as_of"].to_numpy(dtype="datetime64[ns]")[rows])
-    # one int64 key per (loan, snapshot): matching t0 to t1 is an index lookup, not a string merge;
-    # only the matched t0 rows are then copied out of the ledger
-    loan = pd.factorize(frame["loan_id"].iloc[rows])[0].astype("int64")
-    key = loan * (len(snaps) + 1) + k
-    uniq, first_at = np.unique(key, return_index=True)      # a loan counted once per snapshot
-    first = np.zeros(len(key), dtype=bool)
-    first[first_at] = True
-    grade_codes = pd.Categorical(frame["five_category"], categories=list(GRADES)).codes[rows]
-    at_t0 = first & np.isin(grade_codes, [GRADES.index(g) for g in PERFORMING_GRADES])
-    target = key[at_t0] + 1                                 # the same loan at the next snapshot
-    pos = np.minimum(np.searchsorted(uniq, target), len(uniq) - 1)
-    matched = uniq[pos] == target
-    grade_t1 = grade_codes[first_at[pos[matched]]]
-    k0 = k[at_t0][matched]
-    data = frame[keep].take(rows[at_t0][matched])
-    years = np.array([d.year for d in snaps])
-    period = pd.Categorical.from_codes(k0 + 1, categories=pd.Index([str(y) for y in years]))
-    data = data.assign(**{PERIOD: period, "_k": k0})
-    y = np.isin(grade_t1, [GRADES.index(g) for g in NPL_GRADES]).astype("float64")
-    n_periods = int(data["_k"].nunique())
-    desc = (f"NPL at t1 for loans performing at t0, annual periods: {n_periods}, "
-            f"{snaps[0].year}–{snaps[-1].year} pooled")
-    return _with_derived(data.drop(columns=["_k"]), y, n_periods, desc, columns)
-
-
-def _with_derived(data: pd.DataFrame, y: np.ndarray, periods: int, desc: str, columns: list[str]) -> Sample:
-    if "term" in columns and "term" not in data.columns:
-        days = (data["maturity_date"] - data["origination_date"]).dt.days
-        data = data.assign(term=(days / _DAYS_PER_MONTH).astype("float64"))
-    return Sample(data=data.reset_index(drop=True), y=y, periods=periods, description=desc)
 
 
 def _numeric(s: pd.Series) -> np.ndarray | None:
@@ -111,8 +51,13 @@ def _numeric(s: pd.Series) -> np.ndarray | None:
 
 
 def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: float,
-                  name: str, design: Design) -> tuple[np.ndarray, list[str]] | None:
-    """Level codes after merging rare levels, and the non-reference level names (columns)."""
+                  name: str, design: Design, w: np.ndarray | None = None) -> tuple[np.ndarray, list[str]] | None:
+    """Level codes after merging rare levels, and the non-reference level names (columns).
+
+    With sampling weights ``w`` a level's share (and the reference, the largest level) is of the
+    weighted count, the population it stands for; its events and non-events are those in the
+    sample, since they are what the fit can estimate the level from.
+    """
     codes, uniques = pd.factorize(s, sort=True)
     levels = [str(v) for v in uniques]
     if (codes < 0).any():
@@ -123,7 +68,12 @@ def _factor_codes(s: pd.Series, y: np.ndarray, rare_share: float, rare_events: f
         return None
     counts = np.bincount(codes, minlength=len(levels)).astype("float64")
     events = np.bincount(codes, weights=y, minlength=len(levels))
-    rare = (counts < rare_share * n) | (np.minimum(events, counts - events) < rare_events)
+    rare = np.minimum(events, counts - events) < rare_events
+    if w is not None:
+        counts = np.bincount(codes, weights=w, minlength=len(levels))
+        rare |= counts < rare_share * float(w.sum())
+    else:
+        rare |= counts < rare_share * n
     order = np.lexsort((np.arange(len(levels)), -counts))          # largest first, then by name
     ref = next((int(i) for i in order if not rare[i]), int(order[0]))
     rare[ref] = False
@@ -187,12 +137,13 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
         design.fallbacks.append(Fallback("rows_left_out", f"{count} rows with a missing or non-positive "
                                          "numeric value left out", {"count": count}))
     y = y[ok]
+    w = None if sample.weights is None else sample.weights[ok]
     blocks: list[tuple[str, np.ndarray | tuple[np.ndarray, list[str]]]] = []
     for name, v in columns:
         if isinstance(v, np.ndarray):
             blocks.append((name, v[ok]))
             continue
-        coded = _factor_codes(v[ok], y, rare_share, rare_events, name, design)
+        coded = _factor_codes(v[ok], y, rare_share, rare_events, name, design, w)
         if coded is not None:
             blocks.append((name, coded))
     width = 1 + sum(1 if isinstance(b, np.ndarray) else len(b[1]) - 1 for _, b in blocks)
@@ -213,14 +164,15 @@ def build_design(sample: Sample, terms: list[Term], rare_share: float, rare_even
                 np.equal(codes, i, out=X[:, col], casting="unsafe")
                 names.append(f"{name}[{levels[i]}]")
                 col += 1
-    design.X, design.y, design.names = X, y, names
+    design.X, design.y, design.names, design.w = X, y, names, w
     return design
 
 
-def default_terms(frame: pd.DataFrame) -> list[Term]:
-    """The contract's default drivers, whichever the ledger has (with at least one value); rates in pp."""
+def default_terms(present: Collection[str]) -> list[Term]:
+    """The contract's default drivers, whichever the ledger has with at least one value (``present``,
+    of :data:`DEFAULT_COLUMNS`); rates in pp."""
     def has(c: str) -> bool:
-        return c in frame.columns and bool(frame[c].notna().any())
+        return c in present
 
     terms = [Term("factor", c) for c in ("guarantee_type", "industry", "product", "customer_type") if has(c)]
     if has("amount"):
@@ -232,4 +184,5 @@ def default_terms(frame: pd.DataFrame) -> list[Term]:
     return terms
 
 
-__all__ = ["TARGET", "Design", "Sample", "available_columns", "build_design", "default_terms", "model_sample"]
+__all__ = ["DEFAULT_COLUMNS", "PERIOD", "TARGET", "Design", "Sample", "available_columns", "build_design",
+           "default_terms", "model_sample"]

@@ -7,27 +7,49 @@ columns, merges rare levels, or returns ``fitted=False`` with the reason; every 
 listed in ``DriverModel.fallbacks`` with its reason. Only a wrong ``formula`` raises
 :class:`~microcredit_risk.errors.AnalysisError` (the user can fix it).
 
+The sample is made by the query engine (:mod:`.sample`); past ``model_sample_max`` loan-periods it
+is a stratified sample and the fit is weighted by the sampling weights, with robust (sandwich)
+standard errors (``DriverModel.sampled`` says how; docs/model.md, "Sampling").
+
 The default model enters rates in percentage points (``ModelTerm.scale`` 100, ``unit`` "pp");
 a user's formula takes every column as the ledger holds it (scale 1).
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack, closing
+
 import numpy as np
 import pandas as pd
 
+from ..engine import Backend, DuckDBBackend
+from ..engine.loan_periods import value_counts
+from ..metrics.prepare import prepare
+from ..metrics.rows import register_rows
 from ..profile import BankProfile
-from .design import PERIOD, PP_SCALE, available_columns, build_design, default_terms, model_sample
+from .design import DEFAULT_COLUMNS, PERIOD, PP_SCALE, available_columns, build_design, default_terms
 from .formula import Term, formula_text, parse_formula
 from .logit import auc_ks, collinear_columns, fit_firth, fit_ml, loglik, null_loglik, wald
 from .results import PER_PP, DriverModel, Fallback, ModelTerm
+from .sample import check_columns, model_sample
 
 
-def resolve_terms(frame: pd.DataFrame, formula: str | None) -> list[Term]:
-    """The default drivers, or the terms of the user's formula (AnalysisError if it is wrong)."""
+def present_columns(backend: Backend, columns: pd.Index | list[str]) -> set[str]:
+    """Which of the default model's columns hold at least one value (counted by the engine)."""
+    cols = [c for c in DEFAULT_COLUMNS if c in columns]
+    if not cols:
+        return set()
+    counts = backend.query(value_counts(cols))
+    return {c for i, c in enumerate(cols) if int(counts[f"n{i}"].iloc[0]) > 0}
+
+
+def resolve_terms(columns: pd.Index | list[str], formula: str | None, backend: Backend | None = None) -> list[Term]:
+    """The default drivers (``backend`` counts which hold a value), or the terms of the user's
+    formula (AnalysisError if it is wrong; only the column names are read)."""
     if formula is None or not formula.strip():
-        return default_terms(frame)
-    return parse_formula(formula, available_columns(frame))
+        assert backend is not None, "the default model needs the engine to see which columns hold values"
+        return default_terms(present_columns(backend, columns))
+    return parse_formula(formula, available_columns(columns))
 
 
 def _separated_levels(X: np.ndarray, y: np.ndarray, names: list[str]) -> list[str]:
@@ -41,24 +63,41 @@ def _separated_levels(X: np.ndarray, y: np.ndarray, names: list[str]) -> list[st
     return [n for n, b in zip(np.array(names)[dummies], bad, strict=True) if b]
 
 
-def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
-                     profile: BankProfile | None = None) -> DriverModel:
-    """Fit the logistic default-driver model on the canonical loan table ``frame``."""
+def fit_driver_model(frame: pd.DataFrame, formula: str | None = None, profile: BankProfile | None = None,
+                     backend: Backend | None = None) -> DriverModel:
+    """Fit the logistic default-driver model on the canonical loan table ``frame``.
+
+    ``backend`` holds this run's registered ``ledger`` and ``ledger_rows`` (metrics/rows.py): the
+    sample is made there, and ``frame`` is read only for its column names and dtypes. Without a
+    backend the frame is prepared and registered with an own DuckDB, closed afterwards.
+    """
     th = (profile or BankProfile()).thresholds
-    terms = resolve_terms(frame, formula)
+    with ExitStack() as stack:
+        if formula is not None and formula.strip():
+            resolve_terms(frame.columns, formula)        # a wrong formula fails before anything is computed
+        check_columns(frame.columns)
+        if backend is None:
+            backend = stack.enter_context(closing(DuckDBBackend()))
+            register_rows(prepare(frame, th), backend)
+        return _fit(frame, formula, th, backend)
+
+
+def _fit(frame: pd.DataFrame, formula: str | None, th: dict[str, float], backend: Backend) -> DriverModel:
+    terms = resolve_terms(frame.columns, formula, backend)
     text = formula_text(terms)
     if not terms:
         return DriverModel(text, False, reason="no driver column in the ledger (guarantee_type, industry, amount …)")
-    sample = model_sample(frame, [t.column for t in terms])
+    dtypes = {str(c): t for c, t in frame.dtypes.items()}
+    sample = model_sample(backend, dtypes, [t.column for t in terms], th)
     if len(sample.y) == 0:
         return DriverModel(text, False, reason=f"no loan to model ({sample.description})")
     if sample.periods > 1:
         text += f" + C({PERIOD})"
     design = build_design(sample, terms, th["model_rare_share"], th["model_rare_events"])
-    X, y = design.X, design.y
+    X, y, w = design.X, design.y, design.w
     n, events = len(y), int(y.sum())
     model = DriverModel(text, False, n=n, events=events, reference=dict(design.reference),
-                        fallbacks=list(design.fallbacks))
+                        fallbacks=list(design.fallbacks), sampled=sample.sampled)
     min_events = int(th["model_min_events"])
     if n == 0:
         model.reason = f"no loan to model ({sample.description})"
@@ -88,10 +127,10 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
                        {"events": events, "parameters": X.shape[1]})
         fit = None
     else:
-        fit, why = fit_ml(X, y)
+        fit, why = fit_ml(X, y, w)
     if fit is None:
         assert why is not None
-        fit = fit_firth(X, y)
+        fit = fit_firth(X, y, sw=w)
         if fit is None:
             model.reason = "; ".join([f"{why.reason}; the penalised fit failed too",
                                       *(f.reason for f in model.fallbacks)])
@@ -99,8 +138,8 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None,
         model.fallbacks.append(Fallback(why.kind, f"{why.reason}: Firth-penalised fit", why.params))
     pvalues, low, high = wald(fit)
     eta = X @ fit.params
-    llf, ll0 = loglik(y, eta), null_loglik(y)
-    auc, ks = auc_ks(y, eta)
+    llf, ll0 = loglik(y, eta, w), null_loglik(y, w)
+    auc, ks = auc_ks(y, eta, w)
     with np.errstate(over="ignore"):
         odds = np.exp(fit.params)
     scales = [design.scales.get(name, 1.0) for name in names]

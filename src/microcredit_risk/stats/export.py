@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import asdict
 from typing import Any
 
-from .results import DriverModel, ModelTerm, Statistics
+from .results import DriverModel, ModelSampling, ModelTerm, Statistics
 
 SCHEMA = "mcr.models/1"
 
@@ -32,8 +32,12 @@ def _term_record(term: ModelTerm) -> dict[str, Any]:
 
 
 def driver_model_dict(model: DriverModel) -> dict[str, Any]:
+    """The model's record; ``sampled`` only when it was fitted on a sample (so an unsampled
+    models.json is what it was before sampling existed)."""
     record = asdict(model)
     record["terms"] = [_term_record(t) for t in model.terms]
+    if record["sampled"] is None:
+        del record["sampled"]
     return record
 
 
@@ -81,6 +85,7 @@ def driver_model_text(model: DriverModel) -> str:
     lines += [f"fallback:   {f.reason}" for f in model.fallbacks]
     lines.append(f"n = {model.n}   events = {model.events}   pseudo-R² (McFadden) = {_num(model.pseudo_r2)}   "
                  f"AUC = {_num(model.auc)}   KS = {_num(model.ks)}")
+    lines += _sampling_lines(model.sampled)
     if model.terms:
         width = max(_width("term"), *(_width(t.label) for t in model.terms))
         head = f"{_pad('term', width)}  {'coef':>9}  {'odds ratio':>10}  {'95% CI of OR':>23}  {'p':>8}"
@@ -94,3 +99,14 @@ def driver_model_text(model: DriverModel) -> str:
     if any(t.unit for t in model.terms):
         lines.append("(per pp): a rate held as a fraction entered in percentage points (scale 100)")
     return "\n".join(lines) + "\n"
+
+
+def _sampling_lines(sampled: ModelSampling | None) -> list[str]:
+    """How the sample was drawn, one line per stratum (nothing when every loan-period was fitted)."""
+    if sampled is None:
+        return []
+    lines = [f"sample:     stratified (period × outcome), {sampled.sample} of {sampled.population} loan-periods "
+             f"(model_sample_max {sampled.limit}), weighted by stratum population / sample; robust (sandwich) SEs"]
+    lines += [f"  period {s.period}  {'NPL    ' if s.npl else 'not NPL'}  {s.sample:>10} of {s.population:>10}  "
+              f"rate {s.rate:.4f}  weight {s.weight:.4f}" for s in sampled.strata]
+    return lines

@@ -62,6 +62,38 @@ FALLBACK_KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class SampleStratum:
+    """One stratum of the driver model's sample: a period and an outcome."""
+
+    period: str               # the year of t1 ("2023"); with a single snapshot, that snapshot's year
+    npl: bool                 # the outcome of the stratum: NPL at t1 or not
+    population: int           # loan-periods in the stratum
+    sample: int               # of which in the sample
+    rate: float               # sample / population
+    weight: float             # population / sample: the weight of each of its rows in the fit
+
+
+@dataclass(frozen=True)
+class ModelSampling:
+    """How the driver model was fitted on a stratified sample (more loan-periods than ``limit``).
+
+    Strata are period × outcome; every loan-period of a stratum carries the weight population /
+    sample, so the weights of a stratum add up to its population. See docs/model.md, "Sampling".
+    """
+
+    population: int           # loan-periods in all
+    sample: int               # loan-periods fitted
+    limit: int                # model_sample_max
+    seed: int                 # model_sample_seed: the draw is md5(loan_id | year | seed) order
+    strata: list[SampleStratum] = field(default_factory=list)
+
+    def rate(self, npl: bool) -> float:
+        """The sampling rate of one outcome, over every period."""
+        pop = sum(s.population for s in self.strata if s.npl == npl)
+        return sum(s.sample for s in self.strata if s.npl == npl) / pop if pop else 1.0
+
+
 @dataclass
 class DriverModel:
     """The loan-level logistic default-driver model (models.json)."""
@@ -78,6 +110,7 @@ class DriverModel:
     terms: list[ModelTerm] = field(default_factory=list)
     reference: dict[str, str] = field(default_factory=dict)   # factor → reference level
     fallbacks: list[Fallback] = field(default_factory=list)   # what the fit did instead, and why
+    sampled: ModelSampling | None = None   # the stratified sample fitted (None: every loan-period)
 
 
 @dataclass(frozen=True)
