@@ -94,6 +94,15 @@ def test_a_bad_value_names_the_url_and_the_row_of_the_result(duck: Path, tmp_pat
     assert f"mcr: error: {info.value}\n" == line
 
 
+def test_a_duplicate_loan_names_both_rows_of_the_result(tmp_path: Path) -> None:
+    path = one_table(tmp_path / "dup.duckdb", """CREATE TABLE loans AS SELECT * FROM (VALUES
+        (DATE '2023-12-31', 'L2', 'C2', 3.00, 'normal'), (DATE '2023-12-31', 'L1', 'C1', 1.00, 'normal'),
+        (DATE '2023-12-31', 'L2', 'C9', 4.00, 'normal')) AS t(as_of, loan_id, customer_id, balance, five_category)""")
+    assert invoke("validate", url(path)) == (1, "", (
+        f"mcr: error: {url(path)}, row 3, column 'loan_id': duplicate loan 'L2' at 2023-12-31 (first seen at "
+        f"{url(path)}, row 2) [E005]\n"))
+
+
 def test_a_query_without_order_by_is_read_with_a_named_warning(duck: Path) -> None:
     book = load_ledger(url(duck, "query=SELECT * FROM loans"))
     pd.testing.assert_frame_equal(book.frame, sample_frame())
@@ -128,6 +137,24 @@ def test_each_database_type_reaches_the_parsers_exactly(tmp_path: Path) -> None:
     assert list(f["renewal_flag"]) == [True, False]
     assert f["group_id"].iloc[0] == "12345678901234567890123"
     assert f["days_past_due"].iloc[0] == 30.0
+
+
+def test_a_table_without_key_columns_is_read_with_a_named_warning(tmp_path: Path) -> None:
+    path = one_table(tmp_path / "nokey.duckdb", """CREATE TABLE t AS SELECT * FROM (VALUES
+        ('K2', 'C2', 6.0, 'normal', [1, 2], MAP {'b': 2}, union_value(num := 2)),
+        ('K1', 'C1', 5.0, 'normal', [3], MAP {'a': 1}, union_value(str := 'x')))
+        AS t(contract, customer_id, balance, five_category, tags, attrs, kind)""")
+    cmap = tmp_path / "map.toml"
+    cmap.write_text('[derive]\nloan_id = "contract"\n', "utf-8")   # loan_id made, not found: no key to sort by
+    book = load_ledger(url(path, "table=t"), columns=cmap, as_of="2023-12-31")
+    assert [i.line() for i in book.issues] == [
+        f"{url(path, 'table=t')}: row numbers follow the order the database returns the rows in, which may change "
+        "from run to run: the table has no as_of or loan_id column to order by; add order=COLUMN,… to the URL [W114]"]
+    assert list(book.frame["loan_id"]) == ["K1", "K2"]
+    # lists, maps and unions arrive as their text (pandas can neither hash nor compare them)
+    assert list(book.frame["tags"]) == ["[3]", "[1, 2]"] and list(book.frame["attrs"]) == ["[('a', 1)]", "[('b', 2)]"]
+    assert list(book.frame["kind"].astype(str)) == ["x", "2"]
+    assert not load_ledger(url(path, "table=t&order=contract"), columns=cmap, as_of="2023-12-31").issues
 
 
 def test_chinese_headers_and_units_map_as_in_a_file(tmp_path: Path) -> None:

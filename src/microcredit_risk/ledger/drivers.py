@@ -9,12 +9,14 @@ most ``batch_rows`` rows (``frames``), read-only. Types are handed over so that 
 * integers in an id, text or grade column → text (a ``BIGINT`` id with NULLs is never made a float);
 * ``DATE`` → a date, ``TIMESTAMP`` as is, ``TIMESTAMPTZ`` → the wall time of the session's time zone
   (the date the database shows, not the UTC one);
-* ``BOOLEAN``, ``TEXT``, floats, other integers as they are; a type pandas cannot hold → its text.
+* ``BOOLEAN``, ``TEXT``, floats, other integers as they are; a list, struct, map or union → its text.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,12 +89,14 @@ def arrow_frame(batch: Any, text: TextColumns, zone: str | None) -> pd.DataFrame
             arr = arr.storage
         t = arr.type
         try:
+            if pa.types.is_nested(t):   # lists, structs, maps, unions: cells pandas cannot hash or compare
+                raise TypeError(str(t))
             if pa.types.is_decimal(t) or (name in as_text and pa.types.is_integer(t)):
                 arr = pc.cast(arr, pa.string())
             elif pa.types.is_timestamp(t) and t.tz is not None:
                 arr = pc.local_timestamp(arr.cast(pa.timestamp(t.unit, tz=zone or t.tz)))
             out[name] = arr.to_pandas(date_as_object=False)
-        except (pa.ArrowException, ValueError, TypeError):  # a type pandas cannot hold (union, map…)
+        except (pa.ArrowException, ValueError, TypeError):  # a type pandas cannot hold (list, map, union…)
             out[name] = pd.Series([None if v is None else str(v) for v in arr.to_pylist()], dtype=object)
     return pd.DataFrame(out, columns=names) if out else pd.DataFrame(columns=names)
 
@@ -105,9 +109,16 @@ class DuckDB(Driver):
         missing = _no_file(source)
         if missing is not None:
             raise missing
+        # a sort too big for memory spills here, not beside a database file in a folder we may not write
+        self.spill = tempfile.mkdtemp(prefix="mcr-duckdb-")
         try:
             self.con = duckdb.connect(source.target, read_only=True)
+            self.con.execute("SET enable_progress_bar = false")   # a long ORDER BY drew a bar on the terminal
+            self.con.execute(f"SET temp_directory = '{self.spill.replace(chr(39), chr(39) * 2)}'")
         except duckdb.Error as exc:
+            if getattr(self, "con", None) is not None:
+                self.con.close()
+            shutil.rmtree(self.spill, ignore_errors=True)
             raise LedgerError("E030", self.loc, detail=source.scrub(str(exc))) from None
         self.error = duckdb.Error
 
@@ -138,6 +149,7 @@ class DuckDB(Driver):
 
     def close(self) -> None:
         self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 class Postgres(Driver):
