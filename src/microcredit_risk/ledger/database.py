@@ -202,7 +202,7 @@ def read_database(source: DatabaseSource, cmap: ColumnMap, collector: Any,
             keys = [quote_name(c) for c in source.order] or [quote_name(c, exact=True)
                                                                for c in key_columns(names, cmap)]
             sql = f"SELECT * FROM {table_ref(source.table)}" + (f" ORDER BY {', '.join(keys)}" if keys else "")
-            hold = [] if source.order else key_columns(names, cmap)
+            hold = list(source.order) or key_columns(names, cmap)   # (a chunk never splits a key)
             if not keys:
                 collector.add("W114", 1, Location(file=source.url),
                               reason="the table has no as_of or loan_id column to order by; add order=COLUMN,… to "

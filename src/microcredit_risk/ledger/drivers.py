@@ -94,7 +94,10 @@ def arrow_frame(batch: Any, text: TextColumns, zone: str | None) -> pd.DataFrame
             if pa.types.is_decimal(t) or (name in as_text and pa.types.is_integer(t)):
                 arr = pc.cast(arr, pa.string())
             elif pa.types.is_timestamp(t) and t.tz is not None:
-                arr = pc.local_timestamp(arr.cast(pa.timestamp(t.unit, tz=zone or t.tz)))
+                try:
+                    arr = pc.local_timestamp(arr.cast(pa.timestamp(t.unit, tz=zone or t.tz)))
+                except (pa.ArrowException, ValueError):   # a session zone Arrow cannot read ('<+08>-08'): as sent
+                    arr = pc.local_timestamp(arr)
             out[name] = arr.to_pandas(date_as_object=False)
         except (pa.ArrowException, ValueError, TypeError):  # a type pandas cannot hold (list, map, union…)
             out[name] = pd.Series([None if v is None else str(v) for v in arr.to_pylist()], dtype=object)
