@@ -130,3 +130,17 @@ def test_engine_options_refused_with_one_line(tmp_path: Path, args: list[str], l
     code, err = _cli("analyze", SAMPLE / "village_bank.xlsx", "-o", tmp_path / "run", "--quiet", *args)
     assert code == 2 and err.strip().splitlines() == [line]
     assert not (tmp_path / "run").exists()
+
+
+def test_a_database_table_streams_to_the_same_ledger_in_chunks(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from db_fixtures import write_duckdb
+
+    from microcredit_risk.ledger import database
+
+    duck = write_duckdb(tmp_path / "bank.duckdb")
+    url = f"duckdb:///{duck}?table=loans"
+    monkeypatch.setattr(database, "CHUNK_ROWS", 1000)   # several chunks: still one source, as load_ledger reads it
+    monkeypatch.setattr(database, "BATCH_ROWS", 300)
+    stored = _same([url], tmp_path / "store")   # type: ignore[list-item]
+    assert len(stored.sources) == 1 and stored.sources[0].file == url

@@ -97,8 +97,7 @@ class Session:
 
         if self.snapshots is not None or "ledger" in self.__dict__:
             return False
-        files = [s.path for s in expand_sources(self.inputs, load_column_map(self.columns))]
-        return should_stream(self.engine_options, files)
+        return should_stream(self.engine_options, expand_sources(self.inputs, load_column_map(self.columns)))
 
     @cached_property
     def _workdir(self) -> Path:

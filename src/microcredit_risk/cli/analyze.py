@@ -9,6 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ..findings.records import Findings
+from ..ledger.sources import source_name
 from ..ledger.split import BY_DIMENSIONS
 from .app import app
 from .common import (
@@ -74,12 +75,13 @@ def analyze(
                                                 "(docs/compare.md).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Worker processes for --by (default: up to 2).")] = None,
 ) -> None:
-    """Run the whole case study on LEDGER files and write one report folder (default mcr-out/<ledger name>)."""
+    """Run the whole case study on LEDGER files and write one report folder (default mcr-out/<ledger name>, a
+    database's table name)."""
     if fail_on_new is not None and baseline is None:
         raise UsageError("E608")
     if by is not None and baseline is not None:
         raise UsageError("E610")
-    target = out or Path("mcr-out") / ledger[0].stem
+    target = out or Path("mcr-out") / source_name(ledger[0])
     if by is not None:
         _analyze_by(ledger, by, target, quiet=quiet, fail_on=fail_on, jobs=jobs, templates=templates, dpi=dpi,
                     pdf=pdf, profile=profile, columns=columns, as_of=as_of, snapshots=snapshots, lang=lang,
@@ -105,7 +107,7 @@ def analyze(
         raise typer.Exit(EXIT_FINDING)
 
 
-def _analyze_by(ledger: list[Path], by: str, target: Path, *, quiet: bool, fail_on: str | None, jobs: int | None,
+def _analyze_by(ledger: list[str], by: str, target: Path, *, quiet: bool, fail_on: str | None, jobs: int | None,
                 **options: Any) -> None:
     """``--by``: one run folder per group and their comparison, through grouped.analyze_by."""
     from ..grouped import analyze_by

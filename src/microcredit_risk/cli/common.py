@@ -168,9 +168,12 @@ def _as_of(value: str | None) -> str | None:
 
 
 # -- shared option types ---------------------------------------------------------------------------
-LedgerPaths = Annotated[list[Path], typer.Argument(
+LedgerPaths = Annotated[list[str], typer.Argument(
     help="Ledger file(s), folder(s) (read recursively, Hive as_of=YYYY-MM-DD/ partitions date their files) "
-         "or quoted glob(s): .xlsx/.xlsm/.xls/.csv/.parquet; all are stacked.", show_default=False)]
+         "or quoted glob(s): .xlsx/.xlsm/.xls/.csv/.parquet; or a database table or query as a quoted URL: "
+         "'duckdb:///file.duckdb?table=loans', 'postgresql://user@host:5432/db?table=schema.loans', "
+         "'sqlite:///file.db?query=SELECT…' (docs/ledger.md, \"Reading from a database\"); all are stacked.",
+    show_default=False)]
 ProfileOpt = Annotated[Path | None, typer.Option("--profile", help="Bank profile (TOML): bank facts and threshold overrides.")]
 ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="Your own header → canonical column and value mappings (TOML).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", callback=_as_of, help="Snapshot date for a file that carries no date (YYYY-MM-DD).")]
@@ -224,7 +227,7 @@ def engine_options(engine: str = "duckdb", memory_limit: str | None = None, temp
                          spark_conf={k.strip(): v.strip() for k, v in conf.items()}, stream=stream)
 
 
-def session(ledger: list[Path], *, profile: Path | None, columns: Path | None, as_of: str | None,
+def session(ledger: list[str], *, profile: Path | None, columns: Path | None, as_of: str | None,
             snapshots: str | None = None, lang: str | None = None, progress: Callable[[str], None] | None = None,
             engine: EngineOptions | None = None, **more: Any) -> Session:
     """The one session every command computes through; errors follow the profile's language too."""

@@ -21,7 +21,7 @@ import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +29,13 @@ import pandas as pd
 
 from ..errors import Location
 from ..ledger.contract import CANONICAL_NAMES, GRADE_DTYPE, ColumnMatch, Ledger, SourceInfo
+from ..ledger.database import DatabaseSource, read_database
 from ..ledger.load import parse_as_of_option
-from ..ledger.mapping import Collector, canonicalise
+from ..ledger.mapping import Collector, canonicalise, check_not_empty
 from ..ledger.problems import Issue, LedgerError
 from ..ledger.read import RawTable, read_tables
 from ..ledger.schema import ColumnMap, load_column_map
-from ..ledger.sources import LedgerFile, Partition, expand_sources
+from ..ledger.sources import LedgerFile, expand_sources
 from ..profile import BankProfile, default_thresholds
 from ..snapshots import annual_dates
 from .backends import DuckDBBackend
@@ -89,23 +90,45 @@ class _FileDone:
     explains: list
 
 
-def _canonical_file(path: Path, partition: Partition | None, cmap: ColumnMap, forced: pd.Timestamp | None,
+def _canonical_file(source: LedgerFile | DatabaseSource, cmap: ColumnMap, forced: pd.Timestamp | None,
                     batch_rows: int, out: Path) -> _FileDone:
-    """Every table of one file → canonical parts written as Parquet under ``out`` (``_src`` local to the file)."""
+    """Every table of one file → canonical parts written as Parquet under ``out`` (``_src`` local to the file).
+
+    A database result comes in chunks that are one source, as :func:`..ledger.load.load_ledger` reads
+    it: rows added up, ``--explain`` from the first chunk, and E017 judged on the whole result.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         collector = Collector()
         done = _FileDone([], [], [], {}, [], [])
-        for i, table in enumerate(_tables(path, cmap, batch_rows)):
-            part, tmatches, as_of_from = canonicalise(table, i, cmap, forced, collector, partition=partition)
-            done.sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
-            done.matches.extend(tmatches)
-            done.headers.update({(i, m.canonical): m.header for m in tmatches if m.canonical})
+        database = isinstance(source, DatabaseSource)
+        tables = read_database(source, cmap, collector) if isinstance(source, DatabaseSource) \
+            else _tables(source.path, cmap, batch_rows)
+        held = {"balance": False, "days_past_due": False}
+        for table in tables:
+            more = database and bool(done.sources)
+            i = 0 if more else len(done.sources)
+            explained = len(collector.explains)
+            part, tmatches, as_of_from = canonicalise(table, i, cmap, forced, collector, partition=source.partition)
+            if more:
+                done.sources[0] = replace(done.sources[0], rows=done.sources[0].rows + len(part))
+                del collector.explains[explained:]
+            else:
+                done.sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
+                done.matches.extend(tmatches)
+                done.headers.update({(i, m.canonical): m.header for m in tmatches if m.canonical})
+            if database and len(part):
+                held["balance"] |= bool((part["balance"] != 0).any())
+                held["days_past_due"] |= "days_past_due" in part and bool(part["days_past_due"].notna().any())
             if len(part):
                 target = out / f"{uuid.uuid4().hex}.parquet"
                 _write_part(part, target)
                 done.parts.append((str(target), len(part)))
             del part
+        if database and done.sources:   # the whole result's E017, on what every chunk held
+            probe = pd.DataFrame({"balance": [1.0 if held["balance"] else 0.0],
+                                  "days_past_due": [1.0 if held["days_past_due"] else np.nan]})
+            check_not_empty(probe, done.sources[0], 0, done.headers)
         done.issues, done.explains = collector.as_list(), collector.explains
         return done
 
@@ -120,14 +143,14 @@ def _write_part(part: pd.DataFrame, target: Path) -> None:
     pq.write_table(table, target, compression="snappy")
 
 
-def _canonical_files(files: Sequence[LedgerFile], cmap: ColumnMap, forced: pd.Timestamp | None, batch_rows: int,
+def _canonical_files(files: Sequence[LedgerFile | DatabaseSource], cmap: ColumnMap, forced: pd.Timestamp | None, batch_rows: int,
                      jobs: int | None, out: Path) -> Iterator[_FileDone]:
     """The files canonicalised in order; with several files and cores, by worker processes (a window of
     2 × jobs files in flight, so parts on disk stay bounded)."""
     jobs = min(jobs or os.cpu_count() or 1, MAX_JOBS, len(files))
-    if jobs <= 1:
+    if jobs <= 1 or any(isinstance(f, DatabaseSource) for f in files):   # a connection is not for a worker
         for f in files:
-            yield _canonical_file(f.path, f.partition, cmap, forced, batch_rows, out)
+            yield _canonical_file(f, cmap, forced, batch_rows, out)
         return
     # Linux: fork (the workers only read files and use pandas/pyarrow, never the parent's DuckDB); elsewhere
     # spawn, which re-imports the caller's main module: a script must then guard with __name__ == "__main__"
@@ -135,7 +158,7 @@ def _canonical_files(files: Sequence[LedgerFile], cmap: ColumnMap, forced: pd.Ti
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         pending: deque[Future[_FileDone]] = deque()
         for f in files:
-            pending.append(pool.submit(_canonical_file, f.path, f.partition, cmap, forced, batch_rows, out))
+            pending.append(pool.submit(_canonical_file, f, cmap, forced, batch_rows, out))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().result()
         while pending:

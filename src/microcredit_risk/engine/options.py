@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENGINES = ("duckdb", "spark")
 STREAM_ROWS = 3_000_000       # more rows than this: stream the ledger into the engine
@@ -33,11 +34,15 @@ class EngineOptions:
         return self.temp_dir or os.environ.get("MCR_TEMP_DIR") or tempfile.gettempdir()
 
 
-def estimated_rows(files: Sequence[Path]) -> int:
+def estimated_rows(sources: Sequence[Any]) -> int:
     """Rows the ledger files hold: exact for Parquet (footer metadata), estimated for CSV, 0 for workbooks
-    (a sheet holds at most 1,048,576 rows: a workbook ledger is small enough for memory)."""
+    (a sheet holds at most 1,048,576 rows: a workbook ledger is small enough for memory). A database
+    source (no ``path``) is not counted: say ``--stream`` for a big table."""
     total = 0
-    for f in files:
+    for source in sources:
+        f = getattr(source, "path", None)
+        if not isinstance(f, Path):
+            continue
         suffix = f.suffix.lower()
         if suffix in (".parquet", ".pq"):
             import pyarrow.parquet as pq
@@ -51,7 +56,7 @@ def estimated_rows(files: Sequence[Path]) -> int:
     return total
 
 
-def should_stream(options: EngineOptions, files: Sequence[Path]) -> bool:
+def should_stream(options: EngineOptions, files: Sequence[Any]) -> bool:
     if options.stream is not None:
         return options.stream
     return estimated_rows(files) > STREAM_ROWS

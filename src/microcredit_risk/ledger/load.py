@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,8 @@ import pandas as pd
 from ..errors import Location
 from ..profile import BankProfile, default_thresholds
 from .contract import CANONICAL_NAMES, ColumnMatch, Ledger, SourceInfo
-from .mapping import Collector, canonicalise
+from .database import DatabaseSource, read_database
+from .mapping import Collector, canonicalise, check_not_empty
 from .problems import LedgerError
 from .read import read_tables
 from .schema import load_column_map
@@ -39,7 +41,8 @@ def load_ledger(paths: Sequence[str | Path] | str | Path, *, columns: str | Path
     """Read, canonicalise and validate one or more ledger files (all sheets), stacked.
 
     Each path may be a file, a folder (read recursively) or a glob; Hive-style ``as_of=…`` folders
-    date the files below them (:mod:`.sources`).
+    date the files below them (:mod:`.sources`). A ``duckdb://``, ``postgresql://`` or ``sqlite://``
+    URL (a ``str``) reads a database table or query, in chunks (:mod:`.database`).
 
     ``snapshots="annual"``: the files are a loan tape (one row per loan), turned into year-end
     snapshots by the rules of :mod:`.tape`; ``as_of`` then bounds the last year-end.
@@ -67,20 +70,34 @@ def _load(paths: Sequence[str | Path] | str | Path, columns: str | Path | None, 
     sources: list[SourceInfo] = []
     matches: list[ColumnMatch] = []
     headers: dict[tuple[int, str], str] = {}
+    chunked: set[int] = set()   # sources read in several chunks (a database result)
     for source in expand_sources(paths, cmap):
-        for table in read_tables(source.path, cmap):
-            index = len(sources)
+        tables = read_database(source, cmap, collector) if isinstance(source, DatabaseSource) \
+            else read_tables(source.path, cmap)
+        for table in tables:
+            more = bool(table.part)   # a further chunk of the same result: the same source, rows added
+            index = len(sources) - 1 if more else len(sources)
+            explained = len(collector.explains)
             part, tmatches, as_of_from = canonicalise(table, index, cmap, forced, collector,
                                                       tape=snapshots == "annual", partition=source.partition)
-            sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
-            matches.extend(tmatches)
-            headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
+            if more:
+                sources[index] = replace(sources[index], rows=sources[index].rows + len(part))
+                del collector.explains[explained:]   # `validate --explain` samples the first chunk
+            else:
+                sources.append(SourceInfo(table.file, table.sheet, table.header_row, len(part), as_of_from))
+                matches.extend(tmatches)
+                headers.update({(index, m.canonical): m.header for m in tmatches if m.canonical})
+            if table.part is not None:
+                chunked.add(index)
             if len(part):
                 parts.append(part)
     if not parts:
         s = sources[0] if sources else None
         raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
     frame = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    if snapshots != "annual":
+        for i in sorted(chunked):   # a chunk may hold no balance: the whole result is checked (E017)
+            check_not_empty(frame[frame["_src"].to_numpy() == i], sources[i], i, headers)
     if snapshots == "annual":
         frame = tape_to_snapshots(frame, forced)
         if frame.empty:

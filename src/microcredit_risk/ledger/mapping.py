@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location
-from .contract import GRADES, READ_COLUMN_BY_NAME, ColumnMatch
+from .contract import GRADES, READ_COLUMN_BY_NAME, ColumnMatch, SourceInfo
+from .database import is_database_url
 from .explain import ColumnExplain, conversion_words, explain_column
 from .guards import check_cell_sizes, check_error_cells, check_numbers, check_required_cells, raise_blank
 from .prepare import DERIVED_PREFIX, prepare, read_dates
@@ -165,7 +166,8 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
     if "customer_id" not in chosen:
         if "customer_name" not in chosen:
             _missing("customer_id", seen, table)
-        collector.add("W108", 1, loc())
+        if not table.part:   # once per table, not per chunk of a database result
+            collector.add("W108", 1, loc())
     if "five_category" not in chosen and "days_past_due" not in chosen and not tape:
         _missing("five_category", seen, table)
 
@@ -198,7 +200,7 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
         when, as_of_from = (partition.as_of, "partition folder") if partition else (forced_as_of, "--as-of")
         if when is None:
             when, as_of_from = date_from_name(table.sheet), "sheet name"
-        if when is None:
+        if when is None and not is_database_url(table.file):   # a URL is no file name to date by
             from pathlib import Path
 
             when, as_of_from = date_from_name(Path(table.file).stem), "file name"
@@ -228,7 +230,7 @@ def canonicalise(table: RawTable, index: int, cmap: ColumnMap, forced_as_of: pd.
                                                   if len(out["as_of"]) else "—"),)))
     if "customer_id" not in out:
         out["customer_id"] = out["customer_name"]
-    if not tape:
+    if not tape and table.part is None:   # a database result is checked whole (load: check_not_empty)
         _check_not_empty(out, "five_category" in chosen, loc)
     keep = _blank_grades(out, "five_category" in chosen, rows, cmap, loc, collector)
     if keep is not None:
@@ -248,6 +250,12 @@ def _check_partition(values: pd.Series, rows: pd.Series, partition: Partition, l
         i = int(np.flatnonzero(off)[0])
         raise LedgerError("E027", loc("as_of", int(rows.iloc[i])), value=str(pd.Timestamp(values.iloc[i]).date()),
                          partition=partition.folder)
+
+
+def check_not_empty(frame: pd.DataFrame, source: SourceInfo, index: int, headers: dict[tuple[int, str], str]) -> None:
+    """E017 over every chunk of one database result together (one chunk alone may hold no balance)."""
+    _check_not_empty({c: frame[c] for c in ("balance", "days_past_due") if c in frame}, (index, "five_category") in headers,
+                     lambda column=None, row=None: Location(source.file, source.sheet, row, headers.get((index, column), column)))
 
 
 def _check_not_empty(out: dict[str, pd.Series], graded: bool, loc) -> None:
@@ -306,7 +314,7 @@ def _missing(column: str, seen: list[str], table: RawTable) -> None:
     from .schema import alias_table
 
     aliases = alias_table()[column]
-    raise LedgerError("E004", Location(table.file, table.sheet, table.header_row), column=column,
+    raise LedgerError("E004", Location(table.file, table.sheet, table.header_row or None), column=column,
                       headers=", ".join(seen[:20]) + (" …" if len(seen) > 20 else ""),
                       aliases=", ".join(aliases[:10]))
 

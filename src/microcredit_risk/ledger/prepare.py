@@ -42,7 +42,7 @@ def prepare(table: RawTable, cmap: ColumnMap, collector) -> RawTable:  # collect
         frame = pd.concat([pd.DataFrame(derived, index=frame.index), frame], axis=1)
     if frame is table.frame:
         return table
-    return RawTable(table.file, table.sheet, table.header_row, frame, rows)
+    return RawTable(table.file, table.sheet, table.header_row, frame, rows, table.part)
 
 
 def _evaluate(text: str, frame: pd.DataFrame, cmap: ColumnMap, table: str, key: str) -> pd.Series:

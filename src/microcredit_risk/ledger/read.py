@@ -46,6 +46,7 @@ class RawTable:
     header_row: int          # 1-based spreadsheet row of the header
     frame: pd.DataFrame      # one column per header, in file order
     row_numbers: pd.Series   # 1-based spreadsheet row of each frame row
+    part: int | None = None  # a chunk of a longer database result: 0, 1, … (None: a whole table)
 
     @property
     def source(self) -> str:

@@ -7,6 +7,9 @@ about. A folder is searched recursively; a glob (quoted, so the shell leaves it 
 ``**``. Hidden entries and Spark/Hive book-keeping (``.…``, ``_SUCCESS``, ``~$…`` lock files) are
 skipped. A folder or pattern that yields no ledger file is refused (E026), never read as empty.
 
+A ``scheme://`` argument is a database table or query (:mod:`.database`): it is parsed here too,
+so that a wrong URL is refused before anything is read.
+
 A folder ``KEY=VALUE`` on a file's path whose KEY names ``as_of`` (``as_of``, or any alias:
 ``数据日期=…``, ``snapshot_date=…``) gives the file's snapshot date (:class:`Partition`).
 """
@@ -22,6 +25,7 @@ from urllib.parse import unquote
 import pandas as pd
 
 from ..errors import Location
+from .database import DatabaseSource, is_database_url, parse_source
 from .problems import LedgerError
 from .schema import ColumnMap, match_header
 from .values import parse_dates
@@ -99,9 +103,20 @@ def partition_of(path: Path, cmap: ColumnMap) -> Partition | None:
     return found[-1] if found else None
 
 
-def expand_sources(paths: Sequence[str | Path], cmap: ColumnMap) -> list[LedgerFile]:
-    """Every LEDGER argument as the files to read, in argument order, each argument's files sorted."""
-    out: list[LedgerFile] = []
+def expand_sources(paths: Sequence[str | Path], cmap: ColumnMap) -> list[LedgerFile | DatabaseSource]:
+    """Every LEDGER argument as the files to read (or the database to query), in argument order, each
+    argument's files sorted."""
+    out: list[LedgerFile | DatabaseSource] = []
     for arg in paths:
+        if isinstance(arg, str) and is_database_url(arg):
+            out.append(parse_source(arg))
+            continue
         out.extend(LedgerFile(p, partition_of(p, cmap)) for p in _expand_one(arg))
     return out
+
+
+def source_name(arg: str | Path) -> str:
+    """A short name for a LEDGER argument (the default output folder): a file's stem, a table's name."""
+    if isinstance(arg, str) and is_database_url(arg):
+        return parse_source(arg).name
+    return Path(arg).stem

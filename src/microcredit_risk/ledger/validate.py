@@ -61,6 +61,9 @@ def check_ledger(frame: pd.DataFrame, sources: list[SourceInfo], headers: dict[t
 
 
 def _name(file: str | None) -> str:
+    """A file by its name; a database URL whole (its last path part is no name)."""
+    if file and "://" in file:
+        return file
     return Path(file).name if file else ""
 
 
