@@ -26,6 +26,7 @@ from .metrics.table import Metrics
 from .profile import BankProfile, load_profile
 
 if TYPE_CHECKING:
+    from .engine import Backend
     from .figures.registry import RenderedFigures
     from .findings.records import Findings
     from .monitor.baseline import Baseline
@@ -92,19 +93,27 @@ class Session:
         return book
 
     @cached_property
+    def engine(self) -> Backend:
+        """The run's query engine: compute_metrics registers the ledger's tables in it, the statistics read them."""
+        from .engine import DuckDBBackend
+
+        return DuckDBBackend()
+
+    @cached_property
     def _portfolio_metrics(self) -> Metrics:
         from .metrics.compute import compute_metrics
 
         ledger = self.ledger
         self._say("computing metrics")
-        return compute_metrics(ledger, self.profile)
+        return compute_metrics(ledger, self.profile, backend=self.engine)
 
     @cached_property
     def _table_statistics(self) -> Statistics:
         """The statistics that are rows of the tidy table (trend, projection, segment tests): no model fit."""
         from .stats.compute import table_statistics
 
-        return table_statistics(self.ledger, self._portfolio_metrics, self.profile)
+        metrics = self._portfolio_metrics   # first: it registers the tables the segment tests read
+        return table_statistics(self.ledger, metrics, self.profile, backend=self.engine)
 
     @cached_property
     def metrics(self) -> Metrics:
