@@ -18,6 +18,7 @@ import cohort_ledger as cohort
 import numpy as np
 import pandas as pd
 import pytest
+from book_segment_probes import BOOK_WANT, SEGMENT_WANT, book_answers, segment_answers
 from engine_probes import (
     disagreement,
     ledger_rows_of,
@@ -28,13 +29,18 @@ from engine_probes import (
 )
 
 from microcredit_risk.engine.backends import DuckDBBackend
+from microcredit_risk.engine.book_sql import book_order_statistics
 from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
 from microcredit_risk.engine.vintage_sql import vintage_counts
 from microcredit_risk.errors import AnalysisError
 from microcredit_risk.ledger.contract import GRADE_DTYPE
 from microcredit_risk.ledger.load import load_ledger
 from microcredit_risk.metrics import compute_metrics
-from microcredit_risk.metrics.prepare import NPL_CODE
+from microcredit_risk.metrics.prepare import NPL_CODE, prepare
+from microcredit_risk.metrics.rows import register_rows
+from microcredit_risk.metrics.table import Metrics
+from microcredit_risk.profile import BankProfile
+from microcredit_risk.stats.compute import table_statistics
 
 duckdb = pytest.importorskip("duckdb")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "sme_bank.xlsx"
@@ -234,3 +240,39 @@ def test_every_metric_is_the_same_on_spark(spark: SparkBackend, sample: pd.DataF
     assert (np.isnan(a) == np.isnan(b)).all()
     ok = ~np.isnan(b)
     np.testing.assert_allclose(a[ok], b[ok], rtol=1e-9, atol=1e-12)
+
+
+# -- the book statistics and the segment tests' counts (engine/book_sql.py, engine/segments_sql.py) ------
+
+
+def test_book_ranks_are_exact_in_spark_sql() -> None:
+    """The quartiles come from ROW_NUMBER ranks, not from a percentile function SQLGlot could make approximate."""
+    sql = to_dialect(book_order_statistics(["size"], [0, 2], [0.25, 0.5, 0.75]))
+    assert "ROW_NUMBER() OVER" in sql and "PERCENTILE" not in sql.upper()
+
+
+def test_spark_gives_the_hand_computed_book_and_segment_answers(spark: SparkBackend) -> None:
+    got = book_answers(spark)
+    assert set(got) == set(BOOK_WANT)
+    for key, want in BOOK_WANT.items():
+        assert got[key] == pytest.approx(want, rel=1e-15), key
+    counts, as_of = segment_answers(spark)
+    assert counts == SEGMENT_WANT and as_of == pd.Timestamp("2023-12-31")
+
+
+def test_the_statistics_are_the_same_on_spark(spark: SparkBackend, sample: pd.DataFrame) -> None:
+    """The segment, χ² and group tests read their counts from Spark as from DuckDB: the same numbers;
+    the book's order statistics (the quartiles' inputs) are the same values exactly."""
+    base = prepare(sample, BankProfile().thresholds)
+    duck = DuckDB()
+    for backend in (duck, spark):
+        register_rows(base, backend)
+    want, got = (table_statistics(sample, Metrics(), None, backend=b) for b in (duck, spark))
+    assert len(want.segment_tests) > 10 and len(want.chi_square) > 2
+    assert got.segment_tests == want.segment_tests and got.chi_square == want.chi_square
+    assert got.skipped == want.skipped
+    pd.testing.assert_frame_equal(got.metrics.frame, want.metrics.frame)
+    sql = book_order_statistics(["size", "interest_rate"], [int(c) for c in base.annual_codes], [0.25, 0.5, 0.75])
+    ranks = duck.query(sql)
+    assert len(ranks) > 20 and disagreement(spark.query(sql), ranks) is None
+    pd.testing.assert_frame_equal(spark.query(sql), ranks, check_dtype=False)

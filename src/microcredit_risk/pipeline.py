@@ -170,7 +170,8 @@ class Session:
         """The statistics that are rows of the tidy table (trend, projection, segment tests): no model fit."""
         from .stats.compute import table_statistics
 
-        return table_statistics(self.ledger, self._portfolio_metrics, self.profile)
+        metrics = self._portfolio_metrics   # first: it registers the tables the segment tests read
+        return table_statistics(self.ledger, metrics, self.profile, backend=self.engine)
 
     @cached_property
     def metrics(self) -> Metrics:

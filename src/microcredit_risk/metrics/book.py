@@ -4,6 +4,9 @@ Over the loans with balance > 0: the mean and the quartiles (linear interpolatio
 default) of the loan's size (its ``amount``, else its balance, as the size buckets read it), its
 contractual term in months (origination to maturity, a started month counting as one) and its
 interest rate. One row per statistic: segment = mean | p25 | median | p75.
+
+The engine sorts (``engine/book_sql.py``: the mean and the two order statistics around each
+quartile's position); the interpolation, pandas' own formula, runs here on those few values.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .prepare import Base, months_between
+from ..engine import Backend
+from ..engine.book_sql import book_means, book_order_statistics
+from .prepare import Base
 from .table import Skipped
 from .tidy import rows
 
@@ -19,41 +24,53 @@ STATS = ("mean", "p25", "median", "p75")
 QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75}
 
 
-def _values(base: Base) -> tuple[dict[str, tuple[np.ndarray, str]], list[Skipped]]:
-    f = base.frame
-    out: dict[str, tuple[np.ndarray, str]] = {}
+def _variables(base: Base) -> tuple[list[tuple[str, str, str]], list[Skipped]]:
+    """(metric, ledger_rows column, unit) of each statistic the ledger allows; the others, skipped."""
+    out = [("loan_size_stat", "size", "yuan")]
     skipped: list[Skipped] = []
-    size = base.balance
-    if "amount" in f.columns:
-        amount = pd.to_numeric(f["amount"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        size = np.where(np.isnan(amount), base.balance, amount)
-    out["loan_size_stat"] = (size, "yuan")
     if base.has("origination_date") and base.has("maturity_date"):
-        out["loan_term_stat"] = (months_between(f["origination_date"], f["maturity_date"]), "months")
+        out.append(("loan_term_stat", "term_months", "months"))
     else:
         skipped.append(Skipped("loan_term_stat", "columns origination_date, maturity_date",
                                "the ledger has no contractual term"))
     if base.has("interest_rate"):
-        rate = pd.to_numeric(f["interest_rate"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        out["loan_rate_stat"] = (rate, "ratio")
+        out.append(("loan_rate_stat", "interest_rate", "ratio"))
     else:
         skipped.append(Skipped("loan_rate_stat", "column interest_rate", "the ledger has no interest rates"))
     return out, skipped
 
 
-def book_rows(base: Base) -> tuple[list[pd.DataFrame], list[Skipped]]:
-    values, skipped = _values(base)
-    annual = np.isin(base.date_code, base.annual_codes) & base.stock
+def interpolate(n: np.ndarray, q: float, at: pd.Series, dates: np.ndarray) -> np.ndarray:
+    """pandas' linear quantile (groupby ``group_quantile``) from the order statistics ``at[(date, k)]``:
+    h = q·(n − 1), x₍⌊h⌋₎ where h is whole, else x₍⌊h⌋₎ + (x₍⌊h⌋+1₎ − x₍⌊h⌋₎)·(h mod 1)."""
+    h = q * (n - 1).astype("float64")
+    lo = h.astype(np.int64)
+    frac = h % 1
+    val = at.reindex(pd.MultiIndex.from_arrays([dates, lo])).to_numpy(dtype="float64")
+    nxt = at.reindex(pd.MultiIndex.from_arrays([dates, lo + 1])).to_numpy(dtype="float64")
+    return np.where(frac == 0.0, val, val + (nxt - val) * frac)
+
+
+def book_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
+    variables, skipped = _variables(base)
+    columns = [c for _, c, _ in variables]
+    annual = [int(c) for c in base.annual_codes]
+    means = backend.query(book_means(columns, annual))
+    order = backend.query(book_order_statistics(columns, annual, list(QUANTILES.values())))
     dates = np.asarray(base.dates, dtype="datetime64[ns]")
     out: list[pd.DataFrame] = []
-    for name, (v, unit) in values.items():
-        keep = annual & ~np.isnan(v)
-        if not keep.any():
+    for i, (name, _, unit) in enumerate(variables):
+        m = means.loc[means["variable"] == i]
+        if m.empty:
             continue
-        grouped = pd.Series(v[keep]).groupby(base.date_code[keep])
-        table = pd.DataFrame({"mean": grouped.mean(),
-                              **{s: grouped.quantile(q) for s, q in QUANTILES.items()}})
-        when = dates[table.index.to_numpy()]
-        out.extend(rows({name: (table[s].to_numpy(), unit)}, when, None, np.full(len(table), s, dtype=object))
+        when = m["date"].to_numpy(dtype=np.int64)
+        n = m["n"].to_numpy(dtype=np.int64)
+        o = order.loc[order["variable"] == i]
+        at = pd.Series(o["x"].to_numpy(dtype="float64"),
+                       index=pd.MultiIndex.from_arrays([o["date"].to_numpy(dtype=np.int64),
+                                                        o["k"].to_numpy(dtype=np.int64)]))
+        table = {"mean": m["mean"].to_numpy(dtype="float64"),
+                 **{s: interpolate(n, q, at, when) for s, q in QUANTILES.items()}}
+        out.extend(rows({name: (table[s], unit)}, dates[when], None, np.full(len(when), s, dtype=object))
                    for s in STATS)
     return out, skipped

@@ -56,8 +56,8 @@ def _compute(base: Base, backend: Backend, profile: BankProfile, held: bool) -> 
     for agg in dims.values():
         parts.extend(dimension_rows(base, agg, total))
     for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base, backend),
-                       vintage_rows(base, backend), inclusive_rows(base, profile), renewal_rows(base),
-                       risk_sharing_rows(base), book_rows(base)):
+                       vintage_rows(base, backend), inclusive_rows(base, profile), renewal_rows(base, backend),
+                       risk_sharing_rows(base, backend), book_rows(base, backend)):
         parts.extend(more)
         skipped.extend(skip)
     return Metrics.concat(parts, skipped)

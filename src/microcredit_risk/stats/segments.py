@@ -9,6 +9,7 @@ its Benjamini–Hochberg adjustment over the segments of the dimension.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from ..engine import Backend
+from ..engine.segments_sql import latest_as_of, latest_segment_counts, ledger_columns
 from ..errors import AnalysisError
 from ..ledger.contract import NPL_GRADES
 from ..metrics.catalogue import definitions
+from ..metrics.prepare import NPL_CODE
 from .results import ChiSquareTest, SegmentTest
 
 
@@ -27,13 +31,16 @@ def segment_counts(data: pd.DataFrame, dimension: str) -> tuple[pd.DataFrame, in
 
     ``data`` is either the canonical loan table (rows of its latest as_of with balance > 0 are
     counted; loans whose ``dimension`` is missing count in "the rest" but are not a segment), or
-    a table of counts with columns ``segment``, ``loans``, ``npl_loans``.
+    a table of counts with columns ``segment``, ``loans``, ``npl_loans`` (the engine's,
+    :func:`latest_counts`): there a row whose ``segment`` is missing holds the loans without a value,
+    counted in the portfolio's totals but not a segment, by the same rule.
     """
     if {"segment", "loans", "npl_loans"} <= set(data.columns):
-        counts = data.loc[:, ["segment", "loans", "npl_loans"]].copy()
+        missing = data["segment"].isna().to_numpy(dtype=bool)
+        counts = data.loc[~missing, ["segment", "loans", "npl_loans"]].copy()
         counts["segment"] = counts["segment"].astype(str)
-        counts = counts.groupby("segment", sort=True)[["loans", "npl_loans"]].sum()
-        return counts.astype("int64"), int(counts["loans"].sum()), int(counts["npl_loans"].sum())
+        counts = counts.groupby("segment", sort=True)[["loans", "npl_loans"]].sum().astype("int64")
+        return counts, int(data["loans"].sum()), int(data["npl_loans"].sum())
     for col in ("as_of", "five_category", "balance"):
         if col not in data.columns:
             raise AnalysisError("E410", dimension=dimension, column=col)
@@ -105,17 +112,12 @@ def segment_test_rows(tests: list[SegmentTest], as_of: pd.Timestamp) -> pd.DataF
     return pd.DataFrame.from_records(recs, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
 
 
-def group_test(latest: pd.DataFrame, npl: pd.Series, group: pd.Series, others: pd.Series) -> float | None:
-    """One-sided Fisher exact test: are NPL loans more frequent in ``group`` rows than in ``others`` rows?
-
-    ``latest`` is one snapshot's loans with balance > 0; ``npl``, ``group`` and ``others`` are boolean
-    masks over it. None when either side has no loan.
-    """
-    a, b = int(group.sum()), int(others.sum())
-    if a == 0 or b == 0:
+def group_test(loans: int, npl: int, other_loans: int, other_npl: int) -> float | None:
+    """One-sided Fisher exact test: are NPL loans more frequent in the group (``loans``, ``npl`` of
+    them NPL) than in the others? None when either side has no loan."""
+    if loans == 0 or other_loans == 0:
         return None
-    ga, gb = int((npl & group).sum()), int((npl & others).sum())
-    res = stats.fisher_exact([[ga, a - ga], [gb, b - gb]], alternative="greater")
+    res = stats.fisher_exact([[npl, loans - npl], [other_npl, other_loans - other_npl]], alternative="greater")
     return float(res.pvalue)
 
 
@@ -128,20 +130,50 @@ def pooled_groups() -> dict[str, dict[str, Any]]:
             "renewal": {"column": "renewal_flag", "segment": "true", "group": ["true"], "others": ["false"]}}
 
 
-def group_test_rows(latest: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def group_test_rows(counts: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> pd.DataFrame:
     """fisher_group_pvalue rows: per pooled dimension (:func:`pooled_groups`), the one-sided Fisher
-    test of the group's NPL loan count against the other group's."""
-    groups = pooled_groups()
-    live = latest.loc[latest["balance"] > 0]
-    npl = live["five_category"].isin(NPL_GRADES)
+    test of the group's NPL loan count against the other group's. ``counts``: per ledger column, its
+    counts table at ``as_of`` (:func:`latest_counts`); the values are compared in lower case."""
     recs = []
-    for dimension, spec in groups.items():
-        column = spec["column"]
-        if column not in live.columns or not live[column].notna().any():
+    for dimension, spec in pooled_groups().items():
+        table = counts.get(spec["column"])
+        if table is None:
             continue
-        values = live[column].astype("string").str.lower()
-        p = group_test(live, npl, values.isin(spec["group"]), values.isin(spec["others"]))
+        table = table.loc[table["segment"].notna().to_numpy(dtype=bool)]
+        if not (table["loans"] > 0).any():   # no loan with balance > 0 has a value
+            continue
+        values = table["segment"].astype("string").str.lower()
+        group, others = values.isin(spec["group"]).to_numpy(dtype=bool), values.isin(spec["others"]).to_numpy(dtype=bool)
+        loans, npl = table["loans"].to_numpy(dtype=np.int64), table["npl_loans"].to_numpy(dtype=np.int64)
+        p = group_test(int(loans[group].sum()), int(npl[group].sum()), int(loans[others].sum()),
+                       int(npl[others].sum()))
         if p is not None:
             recs.append({"metric": "fisher_group_pvalue", "as_of": as_of, "dimension": dimension,
                          "segment": spec["segment"], "value": p, "unit": "probability"})
     return pd.DataFrame.from_records(recs, columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
+
+
+def latest_counts(backend: Backend, columns: Sequence[str]) -> tuple[dict[str, pd.DataFrame], pd.Timestamp | None]:
+    """Per ledger column of ``columns`` that has a value in the latest snapshot, its counts table
+    (``segment``, ``loans``, ``npl_loans``, ``as_of``; one row with ``segment`` missing for the loans
+    without a value), from the engine's ``ledger`` and ``ledger_rows`` (engine/segments_sql.py); and
+    the latest snapshot (None for an empty ledger). Only these few rows come back from the engine."""
+    have = set(backend.query(ledger_columns()).columns)
+    cols = [c for c in dict.fromkeys(columns) if c in have]
+    latest = backend.query(latest_as_of())["as_of"]
+    if latest.empty or pd.isna(latest.iloc[0]):
+        return {}, None
+    as_of = pd.Timestamp(latest.iloc[0])
+    result = backend.query(latest_segment_counts(cols, NPL_CODE)) if cols else pd.DataFrame()
+    out: dict[str, pd.DataFrame] = {}
+    for i, column in enumerate(cols):
+        part = result.loc[result["grouping"].to_numpy(dtype=np.int64) == i]
+        named = part["segment"].notna().to_numpy(dtype=bool)
+        if not named.any():   # no value in the snapshot at all: the dimension is not tested
+            continue
+        part = part.loc[~named | (part["loans"].to_numpy(dtype=np.int64) > 0)]   # a segment is a stock segment
+        out[column] = pd.DataFrame({"segment": part["segment"].to_numpy(dtype=object),
+                                    "loans": part["loans"].to_numpy(dtype=np.int64),
+                                    "npl_loans": part["npl_loans"].to_numpy(dtype=np.int64),
+                                    "as_of": as_of})
+    return out, as_of
