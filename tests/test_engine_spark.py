@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from customer_ledger import PROFILE, customer_ledger
 from engine_probes import disagreement, migration_cells, segment_stock
+from test_concentration_engine import check_expected
 
 from microcredit_risk.engine.backends import DuckDBBackend
 from microcredit_risk.engine.spark import SparkBackend, _master_given, spark_missing, to_dialect
@@ -216,3 +218,8 @@ def test_every_metric_is_the_same_on_spark(spark: SparkBackend, sample: pd.DataF
     assert (np.isnan(a) == np.isnan(b)).all()
     ok = ~np.isnan(b)
     np.testing.assert_allclose(a[ok], b[ok], rtol=1e-9, atol=1e-12)
+
+
+def test_the_customer_families_by_hand_on_spark(spark: SparkBackend) -> None:
+    """Concentration and inclusive (window ranks with ties, the customer-total join) on Spark: the hand values."""
+    check_expected(compute_metrics(customer_ledger(), PROFILE, backend=spark))

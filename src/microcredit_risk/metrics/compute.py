@@ -53,8 +53,8 @@ def _compute(base: Base, backend: Backend, profile: BankProfile) -> Metrics:
     parts: list[pd.DataFrame] = portfolio_rows(base, total)
     for agg in dims.values():
         parts.extend(dimension_rows(base, agg, total))
-    for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base),
-                       vintage_rows(base), inclusive_rows(base, profile), renewal_rows(base),
+    for more, skip in (concentration_rows(base, backend, total, dims, profile), migration_rows(base),
+                       vintage_rows(base), inclusive_rows(base, backend, total, profile), renewal_rows(base),
                        risk_sharing_rows(base), book_rows(base)):
         parts.extend(more)
         skipped.extend(skip)
