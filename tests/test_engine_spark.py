@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from book_segment_probes import BOOK_WANT, SEGMENT_WANT, book_answers, segment_answers
+from customer_ledger import PROFILE, customer_ledger
 from engine_probes import (
     disagreement,
     ledger_rows_of,
@@ -27,6 +28,7 @@ from engine_probes import (
     pandas_migration_cells,
     segment_stock,
 )
+from test_concentration_engine import check_expected
 
 from microcredit_risk.engine.backends import DuckDBBackend
 from microcredit_risk.engine.book_sql import book_order_statistics
@@ -276,3 +278,8 @@ def test_the_statistics_are_the_same_on_spark(spark: SparkBackend, sample: pd.Da
     ranks = duck.query(sql)
     assert len(ranks) > 20 and disagreement(spark.query(sql), ranks) is None
     pd.testing.assert_frame_equal(spark.query(sql), ranks, check_dtype=False)
+
+
+def test_the_customer_families_by_hand_on_spark(spark: SparkBackend) -> None:
+    """Concentration and inclusive (window ranks with ties, the customer-total join) on Spark: the hand values."""
+    check_expected(compute_metrics(customer_ledger(), PROFILE, backend=spark))

@@ -55,9 +55,9 @@ def _compute(base: Base, backend: Backend, profile: BankProfile, held: bool) -> 
     parts: list[pd.DataFrame] = portfolio_rows(base, total)
     for agg in dims.values():
         parts.extend(dimension_rows(base, agg, total))
-    for more, skip in (concentration_rows(base, total, dims, profile), migration_rows(base, backend),
-                       vintage_rows(base, backend), inclusive_rows(base, profile), renewal_rows(base, backend),
-                       risk_sharing_rows(base, backend), book_rows(base, backend)):
+    for more, skip in (concentration_rows(base, backend, total, dims, profile), migration_rows(base, backend),
+                       vintage_rows(base, backend), inclusive_rows(base, backend, total, profile),
+                       renewal_rows(base, backend), risk_sharing_rows(base, backend), book_rows(base, backend)):
         parts.extend(more)
         skipped.extend(skip)
     return Metrics.concat(parts, skipped)

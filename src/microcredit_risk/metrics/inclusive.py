@@ -14,37 +14,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import Backend
+from ..engine.inclusive_sql import inclusive_sums
 from ..profile import BankProfile
-from .catalogue import definitions
 from .prepare import NPL_CODE, Base
+from .stock import Aggregate
 from .table import Skipped
-from .tidy import distinct_count, div, rows
+from .tidy import div, rows
 
 
-def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame], list[Skipped]]:
-    ceiling = profile.thresholds["inclusive_ceiling"]
-    size = base.balance
-    if "amount" in base.frame.columns:
-        amount = pd.to_numeric(base.frame["amount"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        size = np.where(np.isnan(amount), base.balance, amount)
-    m = base.stock & (base.customer >= 0)
-    key = base.date_code * np.int64(base.n_customers) + base.customer
-    total = pd.Series(size[m]).groupby(key[m]).transform("sum").to_numpy()
-    incl = np.zeros(len(size), dtype=bool)
-    incl[np.flatnonzero(m)] = total <= ceiling
+def _sums(backend: Backend, n_dates: int, ceiling: float, by_type: bool, rated: bool) -> dict[str, np.ndarray]:
+    """The engine's per-snapshot inclusive sums as dense arrays (0 where a snapshot has no inclusive row)."""
+    got = backend.query(inclusive_sums(ceiling, NPL_CODE, by_type, rated))
+    date = got["date"].to_numpy(dtype=np.int64)
+    out = {}
+    for name in got.columns.drop("date"):
+        a = np.zeros(n_dates, dtype="float64")
+        a[date] = got[name].to_numpy(dtype="float64")
+        out[name] = a
+    return out
+
+
+def inclusive_rows(base: Base, backend: Backend, total: Aggregate, profile: BankProfile
+                   ) -> tuple[list[pd.DataFrame], list[Skipped]]:
     notes: list[Skipped] = []
-    if base.has("customer_type"):
-        kinds = definitions()["inclusive_customer_types"]
-        incl &= base.frame["customer_type"].astype("string").isin(kinds).fillna(False).to_numpy(dtype=bool)
-    else:
+    by_type = base.has("customer_type")
+    if not by_type:
         notes.append(Skipped("inclusive customer-type filter", "column customer_type",
                              "without customer_type every loan under the ceiling counts as inclusive (farmers included)"))
     n_dates = len(base.dates)
-    bal = np.bincount(base.date_code[incl], weights=base.balance[incl], minlength=n_dates)
-    npl_rows = incl & (base.grade >= NPL_CODE)
-    npl = np.bincount(base.date_code[npl_rows], weights=base.balance[npl_rows], minlength=n_dates)
-    customers = distinct_count(base.date_code, base.customer, base.n_customers, incl, n_dates)
-    any_stock = np.bincount(base.date_code[base.stock], minlength=n_dates) > 0
+    sums = _sums(backend, n_dates, profile.thresholds["inclusive_ceiling"], by_type, base.has("interest_rate"))
+    bal, npl, customers = sums["balance"], sums["npl_balance"], sums["customers"]
+    any_stock = total.present
     ratio = div(npl, bal)
     dates = np.asarray(base.dates, dtype="datetime64[ns]")
     out = [rows({"inclusive_balance": (bal[any_stock], "yuan"),
@@ -52,10 +53,7 @@ def inclusive_rows(base: Base, profile: BankProfile) -> tuple[list[pd.DataFrame]
                  "inclusive_npl_ratio": (ratio[any_stock], "ratio")}, dates[any_stock])]
     skipped: list[Skipped] = notes
     if base.has("interest_rate"):
-        rate = pd.to_numeric(base.frame["interest_rate"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        rated = incl & ~np.isnan(rate)
-        num = np.bincount(base.date_code[rated], weights=rate[rated] * base.balance[rated], minlength=n_dates)
-        den = np.bincount(base.date_code[rated], weights=base.balance[rated], minlength=n_dates)
+        num, den = sums["rate_balance"], sums["rated_balance"]
         out.append(rows({"inclusive_weighted_interest_rate": (div(num, den)[any_stock], "ratio")}, dates[any_stock]))
     else:
         skipped.append(Skipped("inclusive_weighted_interest_rate", "column interest_rate",

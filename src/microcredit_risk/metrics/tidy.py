@@ -36,9 +36,3 @@ def rows(columns: Columns, as_of: np.ndarray | list, dimension: str | None = Non
         "unit": np.repeat(np.asarray([columns[m][1] for m in names], dtype=object), n),
     })
 
-
-def distinct_count(group: np.ndarray, item: np.ndarray, n_items: int, mask: np.ndarray, size: int) -> np.ndarray:
-    """Number of distinct ``item`` per group over rows where ``mask`` (items < 0 are ignored)."""
-    m = mask & (item >= 0) & (group >= 0)
-    keys = pd.unique(group[m].astype(np.int64) * np.int64(n_items) + item[m])
-    return np.bincount(keys // n_items, minlength=size)[:size].astype("float64")
