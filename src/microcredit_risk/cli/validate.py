@@ -77,7 +77,7 @@ def _print_explain(data: Ledger) -> None:
 
 def _print_summary(data: Ledger, lang: str) -> None:
     out = stdout()
-    out.print(f"[bold]{len(data.frame):,}[/bold] rows from {len(data.sources)} table(s) in {len(data.files)} file(s); "
+    out.print(f"[bold]{data.row_count:,}[/bold] rows from {len(data.sources)} table(s) in {len(data.files)} file(s); "
               f"{len(data.snapshots)} snapshot(s), {len(data.annual_snapshots)} year-end(s). OK.")
     t = Table(title="Sources", title_justify="left")
     for col in ("file", "sheet", "header row", "rows", "as_of from"):
