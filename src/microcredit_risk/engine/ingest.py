@@ -287,6 +287,9 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
         s = sources[0] if sources else None
         raise LedgerError("E010", Location(s.file, s.sheet) if s else Location())
     present = set(backend.columns(RAW))
+    # the checks and the sort give the same answer on any number of threads (counts, keys unique by
+    # _seq, a total order): they use every core; the aggregates after them run on one (docs/engine.md)
+    backend.execute(f"SET threads = {max(os.cpu_count() or 1, 1)}")
     whole_ledger_checks(backend, RAW, present, sources, headers, thresholds, collector)
     present = set(backend.columns(RAW))  # W109 may have added five_category
     canonical = [c for c in CANONICAL_NAMES if c in present]
@@ -296,6 +299,7 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
                     f"CAST(ROW_NUMBER() OVER (ORDER BY as_of, loan_id, _seq) - 1 AS BIGINT) AS row "
                     f"FROM {RAW} ORDER BY row")
     backend.execute(f"DROP TABLE {RAW}")
+    backend.execute(f"SET threads = {backend.threads}")
     n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}")["n"].iloc[0])
     days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of")["as_of"]
     dates = [pd.Timestamp(d) for d in days]
