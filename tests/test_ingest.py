@@ -43,6 +43,8 @@ def _same(paths: list[Path], tmp: Path, **options) -> StoredLedger:
     assert stored.sources == memory.sources and stored.matches == memory.matches
     assert stored.snapshots == memory.snapshots and stored.warning_rows == len(memory.frame)
     assert stored.annual_snapshots == memory.annual_snapshots
+    assert stored.columns == memory.columns and stored.row_count == memory.row_count
+    pd.testing.assert_frame_equal(stored.per_snapshot(), memory.per_snapshot(), check_dtype=False, rtol=1e-12)
     return stored
 
 
