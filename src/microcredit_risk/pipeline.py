@@ -119,7 +119,10 @@ class Session:
 
         o = self.engine_options
         if self.streamed:
-            return DuckDBBackend(memory_limit=o.memory_limit, temp_directory=str(self._workdir / "spill"),
+            from .engine.options import STREAM_MEMORY_LIMIT
+
+            return DuckDBBackend(memory_limit=o.memory_limit or STREAM_MEMORY_LIMIT,
+                                 temp_directory=str(self._workdir / "spill"),
                                  database=str(self._workdir / "ledger.duckdb"))
         return DuckDBBackend(memory_limit=o.memory_limit,
                              temp_directory=str(self._workdir / "spill") if o.temp_dir else None)

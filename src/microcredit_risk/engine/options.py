@@ -20,6 +20,9 @@ from typing import Any
 ENGINES = ("duckdb", "spark")
 STREAM_ROWS = 3_000_000       # more rows than this: stream the ledger into the engine
 CSV_BYTES_PER_ROW = 150       # a conservative estimate for a canonical CSV row (the 1M-row sample: ~170)
+# DuckDB's memory for a streamed ledger unless --memory-limit says otherwise: DuckDB would take 80 % of
+# RAM; past this it spills to the temp folder, so the whole run (with the ingest workers) stays small
+STREAM_MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
