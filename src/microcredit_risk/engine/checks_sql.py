@@ -60,8 +60,9 @@ def _warn(backend: DuckDBBackend, table: str, code: str, condition: str, column:
 
 def whole_ledger_checks(backend: DuckDBBackend, table: str, present: set[str], sources: list[SourceInfo],
                         headers: dict[tuple[int, str], str], thresholds: dict[str, float],
-                        collector: Collector) -> None:
-    """Raise E005 on a duplicate loan; count the warnings; derive grades from days past due if absent."""
+                        collector: Collector) -> str | None:
+    """Raise E005 on a duplicate loan; count the warnings. Without a grade column, the SQL that derives
+    the grade from days past due (W109), which the caller selects as ``five_category``; else None."""
     _duplicates(backend, table, sources, headers)
 
     def warn(code: str, condition: str, column: str) -> None:
@@ -73,14 +74,12 @@ def whole_ledger_checks(backend: DuckDBBackend, table: str, present: set[str], s
         if "maturity_date" in present:
             warn("W105", "origination_date > maturity_date", "origination_date")
     if "days_past_due" not in present:
-        return
+        return None
     floor = floor_sql(thresholds, "days_past_due")
     if "five_category" not in present:
         names = " ".join(f"WHEN {i} THEN '{g}'" for i, g in enumerate(GRADES))
-        kinds = ", ".join(f"'{g}'" for g in GRADES)
-        backend.execute(f"ALTER TABLE {table} ADD COLUMN five_category ENUM({kinds})")
-        backend.execute(f"UPDATE {table} SET five_category = CASE {floor} {names} END")
         collector.add("W109", 1, Location())
-    else:
-        grade = grade_code_sql("five_category")
-        warn("W107", f"{grade} >= 0 AND {grade} < {floor}", "five_category")
+        return f"(CASE {floor} {names} END)"
+    grade = grade_code_sql("five_category")
+    warn("W107", f"{grade} >= 0 AND {grade} < {floor}", "five_category")
+    return None
