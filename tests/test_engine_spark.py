@@ -231,6 +231,50 @@ def test_a_master_named_elsewhere_is_not_overridden(monkeypatch: pytest.MonkeyPa
     assert _master_given({})
 
 
+def rule_ledger() -> pd.DataFrame:
+    """The row rules' edge cases (tests/test_rows_sql.py): numbers and text in dimensions, a value named
+    unknown, bucket edges, month-end terms, floors at their thresholds, missing values, two years."""
+    return pd.DataFrame({
+        "as_of": pd.to_datetime(["2022-12-31"] * 4 + ["2023-06-30", "2023-12-31", "2023-12-31", "2023-12-31"]),
+        "loan_id": ["L0", "L1", "L2", "L3", "L0", "L0", "L1", "L4"],
+        "customer_id": ["C0", "C1", None, "C1", "C0", "C0", "C1", "C9"],
+        "balance": [10.0, 0.0, 5.0, np.nan, 8.0, 6.0, 1.0, 2.0],
+        "five_category": pd.Series(["normal", "loss", None, "special_mention", "normal", "substandard", "loss",
+                                    "doubtful"], dtype=GRADE_DTYPE),
+        "industry": ["b", "B", "甲", None, "unknown", "a", "b", "乙"],
+        "branch": pd.array([10, 9, 101, None, 9, 10, 10, 9], dtype="Int64"),
+        "region": [2.0, 10.5, 2.0, np.nan, 3.0, 10.5, 2.0, 2.0],
+        "guarantee_type": ["credit", "mortgage", None, "guarantee", "credit", "other_x", "pledge", "credit"],
+        "customer_type": ["micro_enterprise", "farmer", None, "small_enterprise"] * 2,
+        "origination_date": pd.to_datetime(["2021-01-31", "2020-01-15", None, "2021-02-28"] * 2),
+        "maturity_date": pd.to_datetime(["2021-02-28", "2025-01-16", "2024-01-01", "2021-03-31"] * 2),
+        "amount": [1_000_000.0, 1_000_000.01, np.nan, 10_000_000.0, 5_000_000.0, np.nan, 20.0, 10_000_001.0],
+        "days_past_due": [0.0, 1.0, 90.0, 91.0, 271.0, 360.0, 361.0, np.nan],
+        "renewal_flag": pd.array([True, False, None, True, False, None, True, False], dtype="boolean"),
+        "group_id": ["G2", None, "G1", "G2", None, "G1", "G1", None],
+    })
+
+
+def test_ledger_rows_are_the_same_on_spark(spark: SparkBackend) -> None:
+    """ledger_rows (engine/rows_sql.py) and its labels, made by each engine from the same ledger."""
+    from microcredit_risk.engine.aggregates import ROWS
+    from microcredit_risk.metrics.prepare import prepare
+    from microcredit_risk.profile import BankProfile
+
+    frame, thresholds = rule_ledger(), BankProfile().thresholds
+    duck, sp = prepare(frame, thresholds, DuckDB()), prepare(frame, thresholds, spark)
+    assert {d: list(s.labels) for d, s in sp.dims.items()} == {d: list(s.labels) for d, s in duck.dims.items()}
+    assert list(duck.dims["industry"].labels) == ["B", "a", "b", "unknown", "乙", "甲"]
+    assert (sp.dates, sp.annual, sp.n_customers, sp.n_loans, sp.columns) == \
+        (duck.dates, duck.annual, duck.n_customers, duck.n_loans, duck.columns)
+    want, got = (b.backend.query(f"SELECT * FROM {ROWS} ORDER BY row") for b in (duck, sp))
+    assert list(got.columns) == list(want.columns)
+    for column in want.columns:   # NULLs alike, values alike (dtypes differ: nullable on one, not the other)
+        a, b = got[column].astype(object).where(got[column].notna(), None), want[column].astype(object).where(
+            want[column].notna(), None)
+        assert a.tolist() == b.tolist(), column
+
+
 def test_every_metric_is_the_same_on_spark(spark: SparkBackend, sample: pd.DataFrame) -> None:
     """The product path: compute_metrics with its aggregates run by Spark equals the default DuckDB run."""
     want = compute_metrics(sample).frame

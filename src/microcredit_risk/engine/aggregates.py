@@ -1,7 +1,7 @@
 """The aggregates, as SQL text in DuckDB's dialect: each is written once, here.
 
-They read one registered table of prepared ledger rows, :data:`ROWS`, whose columns are the
-domain-rule inputs that ``metrics.prepare`` derives once in pandas (see :data:`ROW_COLUMNS`), and
+They read one table of prepared ledger rows, :data:`ROWS`, whose columns are the domain-rule
+inputs that :mod:`.rows_sql` derives once in SQL from :data:`LEDGER` (see :data:`ROW_COLUMNS`), and
 return a few rows per snapshot × dimension × segment. Each value column is a per-row expression
 summed as ``SUM(CASE WHEN … THEN x ELSE 0.0 END)``: over the rows in ledger order (one thread) that
 is the same sequence of additions ``np.bincount`` made, so the sums are bit for bit the old ones.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-ROWS = "ledger_rows"  # the registered table of prepared rows
+ROWS = "ledger_rows"  # the table of prepared rows (engine/rows_sql.py)
 LEDGER = "ledger"     # the registered canonical ledger (ledger/contract.py columns + ``row``)
 
 # the prepared row table: column → meaning (NULL = missing; optional columns exist only when the ledger has them)
@@ -36,7 +36,7 @@ ROW_COLUMNS: dict[str, str] = {
     "renewed": "renewal_flag, NULL missing; only with renewal_flag",
     "grp": "group code (group_id), −1 missing; only with group_id",
     "inclusive_type": "customer_type is an inclusive type (data/metrics.toml); only with customer_type",
-    "seg_<dimension>": "segment code of the row in that dimension (metrics/prepare.py)",
+    "seg_<dimension>": "segment code of the row in that dimension (engine/rows_sql.py; labels in metrics' Base.dims)",
 }
 
 

@@ -115,6 +115,7 @@ class SparkBackend:
     spark: Any = None   # an existing SparkSession (tests share one); made from ``conf`` when None
     name: str = "spark"
     dialect: str = "spark"
+    _cached: dict[str, Any] = field(default_factory=dict, repr=False)   # name → the cached DataFrame of create()
 
     def __post_init__(self) -> None:
         if self.spark is None:
@@ -134,6 +135,16 @@ class SparkBackend:
         """The answer through Arrow, in the order of the SQL's ORDER BY (toPandas keeps it)."""
         out = self.spark.sql(self.translate(sql)).toPandas()
         return out.reset_index(drop=True)
+
+    def create(self, name: str, sql: str, order_by: str | None = None) -> None:
+        """A cached DataFrame as temp view ``name``. ``order_by`` is ignored: Spark adds a sum per
+        partition whatever the stored order, and a global sort of the ledger is a full shuffle."""
+        frame = self.spark.sql(self.translate(sql)).cache()
+        frame.createOrReplaceTempView(name)
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        self._cached[name] = frame
 
     def stop(self) -> None:
         self.spark.stop()

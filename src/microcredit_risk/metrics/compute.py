@@ -1,6 +1,7 @@
 """``compute_metrics``: the ledger → the tidy metrics table of METRICS.md.
 
-Derived columns are computed once (:mod:`.prepare`); the stock sums of the portfolio and of each
+The ledger is registered with the engine, which derives every per-row code once, in SQL
+(:mod:`.prepare`, :mod:`.rows`); the stock sums of the portfolio and of each
 dimension are one engine aggregate (:mod:`.stock`, SQL in :mod:`..engine.aggregates`), and the
 formulas read it; concentration reuses those groupings. Stock metrics
 are reported for every snapshot; growth, write_off, migration, vintage and inclusive changes use
@@ -23,9 +24,8 @@ from .dimensions import dimension_rows
 from .inclusive import inclusive_rows
 from .migration import migration_rows
 from .portfolio import portfolio_rows
-from .prepare import Base, prepare
+from .prepare import prepare
 from .programmes import renewal_rows, risk_sharing_rows
-from .rows import register_rows
 from .stock import stock_aggregates
 from .table import Metrics, Skipped
 from .vintage import vintage_rows
@@ -39,16 +39,15 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
     ``backend`` runs the aggregates (default: an in-process DuckDB, closed afterwards).
     """
     profile = profile or BankProfile()
-    base = prepare(ledger, profile.thresholds)
-    held = isinstance(ledger, StoredLedger)   # streamed: its rows are in the engine already
     if backend is None:
         with closing(DuckDBBackend()) as own:
-            return _compute(base, own, profile, held)
-    return _compute(base, backend, profile, held)
+            return _compute(ledger, own, profile)
+    return _compute(ledger, backend, profile)
 
 
-def _compute(base: Base, backend: Backend, profile: BankProfile, held: bool) -> Metrics:
-    register_rows(base, backend, ledger_held=held)
+def _compute(ledger: Ledger | pd.DataFrame, backend: Backend, profile: BankProfile) -> Metrics:
+    # a streamed ledger is in the engine already (engine/ingest.py): nothing of it is registered again
+    base = prepare(ledger, profile.thresholds, backend, held=isinstance(ledger, StoredLedger))
     stock = stock_aggregates(base, backend)
     skipped: list[Skipped] = list(stock.skipped)
     total, dims = stock.total, stock.dims

@@ -1,196 +1,145 @@
-"""Derived columns, computed once: snapshot codes, grade codes, the stock mask, segment codes.
+"""The run's prepared ledger: ``ledger`` and ``ledger_rows`` in the engine, their small facts in :class:`Base`.
 
-Every family reads this one :class:`Base` so no column is derived twice and grouping is done on
-small integer codes (``np.bincount``) rather than on strings.
+:func:`prepare` registers the canonical ledger with a backend and has the engine derive every per-row
+code in SQL (:mod:`.rows`, :mod:`..engine.rows_sql`). Base keeps only metadata — the snapshot dates,
+the annual snapshots, the segment labels, which columns hold a value, how many customers and loans —
+so no per-row array of the whole ledger lives in pandas once the last family reads the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
-from ..ledger.contract import DIMENSIONS, GRADE_DTYPE, GRADES, Ledger
-from ..ledger.floor import floor_codes
-from ..snapshots import annual_dates
-from .catalogue import definitions
+from ..engine import Backend, DuckDBBackend
+from ..engine.aggregates import LEDGER, segment_column
+from ..engine.rows_sql import RowPlan, row_column_sql
+from ..ledger.contract import GRADES, Ledger
+from .rows import ENGINE_DIMENSIONS, derive, engine_frame, register_ledger
 
 NPL_CODE = GRADES.index("substandard")  # grade codes ≥ this are NPL
-# the engine's dimensions: the canonical ones plus ``renewal`` (segments "true"/"false" from renewal_flag)
-# and ``guarantee_group`` (guarantee types pooled, data/metrics.toml), kept here so DIMENSIONS (the
-# ledger's attribute columns) stays unchanged for its other users
-ENGINE_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "renewal", "guarantee_group")
+CORE = ("date", "stock", "balance", "grade", "customer", "loan")   # TRANSITIONAL: Base's per-row arrays
+__all__ = ["ENGINE_DIMENSIONS", "NPL_CODE", "Base", "Segments", "months_between", "prepare"]
 
 
 @dataclass
 class Segments:
-    """One dimension: a code per row (into ``labels``)."""
+    """One dimension: its segment names, in code order (``seg_<dimension>`` of ledger_rows indexes them)."""
 
-    codes: np.ndarray   # int64, one per row of Base.frame
     labels: np.ndarray  # object array of segment names
+    _fetch: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+
+    # -- TRANSITIONAL (issue 14): the per-row codes, for the families not yet ported to the engine --
+    @cached_property
+    def codes(self) -> np.ndarray:
+        assert self._fetch is not None
+        return self._fetch()
 
 
 @dataclass
 class Base:
-    frame: pd.DataFrame                 # the ledger rows (all balances), original index dropped
+    """What pandas keeps of the prepared ledger: small facts; the rows stay in ``backend``."""
+
     dates: list[pd.Timestamp]           # all snapshots, ascending
     annual: list[pd.Timestamp]          # last snapshot of each year
-    date_code: np.ndarray               # per row, index into dates
-    stock: np.ndarray                   # per row, balance > 0
-    balance: np.ndarray                 # per row, balance (NaN → 0)
-    grade: np.ndarray                   # per row, 0..4 (normal..loss), -1 missing
-    customer: np.ndarray                # per row, customer code
+    n_rows: int
     n_customers: int
-    loan: np.ndarray                    # per row, loan code
     n_loans: int
-    floor: np.ndarray | None            # per row, floor grade code from days_past_due (None: no column)
-    dims: dict[str, Segments] = field(default_factory=dict)
-    _columns: frozenset[str] | None = field(default=None, repr=False)
+    columns: frozenset[str]             # the ledger's columns that hold at least one value
+    dims: dict[str, Segments]
+    backend: Backend                    # holds ``ledger`` and ``ledger_rows``
+    plan: RowPlan                       # how ledger_rows was made (register_rows repeats it elsewhere)
+    _source: pd.DataFrame | None = field(default=None, repr=False)  # the frame registered as ``ledger``
 
     def has(self, column: str) -> bool:
         return column in self.columns
-
-    @property
-    def columns(self) -> frozenset[str]:
-        """The ledger's columns that hold at least one value (what a family may aggregate)."""
-        if self._columns is None:
-            f = self.frame
-            self._columns = frozenset(c for c in f.columns if bool(f[c].notna().any()))
-        return self._columns
 
     @property
     def annual_codes(self) -> np.ndarray:
         pos = {d: i for i, d in enumerate(self.dates)}
         return np.array([pos[d] for d in self.annual], dtype=np.int64)
 
-    @property
+    # -- TRANSITIONAL (issue 14): per-row arrays fetched from ledger_rows on first use, for the families
+    # (migration, vintage, concentration, inclusive, book, programmes) not yet ported to the engine.
+    # Delete this block with the last of them. ---------------------------------------------------------
+    def _rows(self, column: str, dtype: str | type, got: pd.DataFrame | None = None) -> np.ndarray:
+        got = self.backend.query(row_column_sql([column])) if got is None else got
+        out = np.empty(self.n_rows, dtype=dtype)
+        out[got["row"].to_numpy(dtype=np.int64)] = got[column].to_numpy(dtype=dtype)
+        return out
+
+    @cached_property
+    def _core(self) -> pd.DataFrame:
+        """The columns the unported families read, in one query."""
+        return self.backend.query(row_column_sql([*CORE, *(["floor"] if self.has("days_past_due") else [])]))
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        if self._source is not None:
+            return self._source
+        return self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row")
+
+    @cached_property
+    def date_code(self) -> np.ndarray:
+        return self._rows("date", np.int64, self._core)
+
+    @cached_property
     def period_code(self) -> np.ndarray:
-        """Per row, index into ``annual`` of the annual period (t−1, t] holding its snapshot."""
-        years = np.array([d.year for d in self.annual])
-        row_years = np.array([d.year for d in self.dates])[self.date_code]
-        return np.searchsorted(years, row_years)
+        return self._rows("period", np.int64)
 
+    @cached_property
+    def stock(self) -> np.ndarray:
+        return self._rows("stock", bool, self._core)
 
-def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
-    frame = ledger.frame if isinstance(ledger, Ledger) else ledger
-    missing = [c for c in ("as_of", "loan_id", "customer_id", "balance", "five_category") if c not in frame]
-    if missing:
-        raise AnalysisError("E708", names=", ".join(missing), count=len(missing))
-    return frame.reset_index(drop=True)
+    @cached_property
+    def balance(self) -> np.ndarray:
+        return self._rows("balance", "float64", self._core)
 
+    @cached_property
+    def grade(self) -> np.ndarray:
+        return self._rows("grade", np.int64, self._core)
 
-def _grade_codes(s: pd.Series) -> np.ndarray:
-    if not isinstance(s.dtype, pd.CategoricalDtype) or list(s.dtype.categories) != list(GRADES):
-        cat = s.astype(GRADE_DTYPE)
-        bad = s.notna() & cat.isna()
-        if bad.any():
-            raise AnalysisError("E709", value=s[bad].iloc[0], choices=", ".join(GRADES))
-        s = cat
-    return np.asarray(s.cat.codes, dtype=np.int64)
+    @cached_property
+    def customer(self) -> np.ndarray:
+        return self._rows("customer", np.int64, self._core)
 
+    @cached_property
+    def loan(self) -> np.ndarray:
+        return self._rows("loan", np.int64, self._core)
 
-def _label(value: object) -> str:
-    """Segment name: integral numbers (years) without a trailing .0."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _factorize(values: pd.Series, missing: str) -> Segments:
-    codes, uniques = pd.factorize(values, sort=True)
-    labels = np.asarray([_label(u) for u in uniques], dtype=object)
-    codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():
-        if missing in set(labels):
-            codes = np.where(codes < 0, int(np.flatnonzero(labels == missing)[0]), codes)
-        else:
-            labels = np.append(labels, missing)
-            codes = np.where(codes < 0, len(labels) - 1, codes)
-    return Segments(codes, labels)
-
-
-def _bucket(values: np.ndarray, edges: list[float], labels: list[str], missing: str) -> Segments:
-    """Right-closed buckets: label i for edges[i-1] < v ≤ edges[i]."""
-    idx = np.searchsorted(np.asarray(edges, dtype="float64"), values, side="left")
-    names = np.asarray([*labels, missing], dtype=object)
-    idx = np.where(np.isnan(values), len(labels), idx)
-    used = np.unique(idx)
-    remap = np.full(len(names), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Segments(remap[idx], names[used])
+    @cached_property
+    def floor(self) -> np.ndarray | None:
+        return self._rows("floor", np.int64, self._core) if self.has("days_past_due") else None
+    # -- end of TRANSITIONAL ----------------------------------------------------------------------------
 
 
 def months_between(start: pd.Series, end: pd.Series) -> np.ndarray:
-    """Calendar months from start to end, a started month counting as one (NaN where missing)."""
+    """TRANSITIONAL (book.py's term statistics until it reads ``term_months``; the rule is
+    engine/rows_sql.months_sql): calendar months from start to end, a started month counting as one."""
     s, e = pd.to_datetime(start), pd.to_datetime(end)
     m = (e.dt.year - s.dt.year) * 12 + (e.dt.month - s.dt.month) + (e.dt.day > s.dt.day).astype("float64")
     return m.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _flag_labels(flag: pd.Series) -> pd.Series:
-    """renewal_flag (nullable boolean) as the segment names "true"/"false"; missing stays missing."""
-    b = flag.astype("boolean")
-    return pd.Series(np.where(b.fillna(False).to_numpy(dtype=bool), "true", "false"),
-                     index=flag.index, dtype=object).where(b.notna().to_numpy(dtype=bool))
+def prepare(ledger: Ledger | pd.DataFrame, thresholds: Mapping[str, float], backend: Backend | None = None,
+            held: bool = False) -> Base:
+    """Register the ledger with ``backend`` (default: a DuckDB of its own) and derive ``ledger_rows`` there.
 
-
-def _grouped(seg: Segments, groups: dict[str, list[str]], rest: str) -> Segments:
-    """Segments pooled into named groups (every segment in no group, missing included, into ``rest``)."""
-    names = [*groups, rest]
-    of = {str(member): i for i, members in enumerate(groups.values()) for member in members}
-    remap = np.asarray([of.get(str(label), len(groups)) for label in seg.labels], dtype=np.int64)
-    return Segments(remap[seg.codes], np.asarray(names, dtype=object))
-
-
-def _dimensions(frame: pd.DataFrame, balance: np.ndarray) -> dict[str, Segments]:
-    d = definitions()
-    missing = d["missing_segment"]
-    out: dict[str, Segments] = {}
-    for dim in DIMENSIONS:
-        if dim in frame.columns and frame[dim].notna().any():
-            out[dim] = _factorize(frame[dim], missing)
-    if "origination_date" in frame.columns and frame["origination_date"].notna().any():
-        orig = pd.to_datetime(frame["origination_date"])
-        if "maturity_date" in frame.columns and frame["maturity_date"].notna().any():
-            months = months_between(orig, frame["maturity_date"])
-            out["term_bucket"] = _bucket(months, d["term_bucket_months"], d["term_bucket_labels"], missing)
-        out["vintage"] = _factorize(orig.dt.year, missing)
-    size = balance
-    if "amount" in frame.columns:
-        amount = frame["amount"].to_numpy(dtype="float64", na_value=np.nan)
-        size = np.where(np.isnan(amount), balance, amount)
-    out["size_bucket"] = _bucket(size, d["size_bucket_yuan"], d["size_bucket_labels"], missing)
-    if "renewal_flag" in frame.columns and frame["renewal_flag"].notna().any():
-        out["renewal"] = _factorize(_flag_labels(frame["renewal_flag"]), missing)
-    if "guarantee_type" in out:
-        out["guarantee_group"] = _grouped(out["guarantee_type"], d["guarantee_groups"], d["guarantee_group_rest"])
-    return {dim: out[dim] for dim in ENGINE_DIMENSIONS if dim in out}
-
-
-def prepare(ledger: Ledger | pd.DataFrame, thresholds: dict[str, float]) -> Base:
-    frame = _frame_of(ledger)
-    if frame.empty:
-        raise AnalysisError("E710")
-    as_of = pd.to_datetime(frame["as_of"]).dt.normalize()
-    codes, uniq = pd.factorize(as_of, sort=True)
-    dates = [pd.Timestamp(d) for d in uniq]
-    date_code = np.asarray(codes, dtype=np.int64)
-    if (date_code < 0).any():
-        raise AnalysisError("E711")
-    annual = annual_dates(dates)
-    balance = np.nan_to_num(pd.to_numeric(frame["balance"], errors="coerce").to_numpy(dtype="float64",
-                                                                                     na_value=np.nan))
-    cust, cust_u = pd.factorize(frame["customer_id"])
-    loan, loan_u = pd.factorize(frame["loan_id"])
-    floor = None
-    if "days_past_due" in frame.columns and frame["days_past_due"].notna().any():
-        floor = floor_codes(frame["days_past_due"], thresholds)
-    return Base(
-        frame=frame, dates=dates, annual=annual, date_code=date_code, stock=balance > 0, balance=balance,
-        grade=_grade_codes(frame["five_category"]),
-        customer=np.asarray(cust, dtype=np.int64), n_customers=max(len(cust_u), 1),
-        loan=np.asarray(loan, dtype=np.int64), n_loans=max(len(loan_u), 1),
-        floor=floor, dims=_dimensions(frame, balance),
-    )
+    ``held``: ``backend`` holds the canonical ``ledger`` already (a ledger streamed into the engine):
+    nothing is registered and no frame of it is made.
+    """
+    backend = backend if backend is not None else DuckDBBackend()
+    frame = None
+    if not held:
+        frame = engine_frame(ledger)
+        register_ledger(frame, backend)
+    got = derive(backend, thresholds)
+    base = Base(dates=got.dates, annual=got.annual, n_rows=got.n_rows, n_customers=got.n_customers,
+                n_loans=got.n_loans, columns=got.columns, dims={}, backend=backend, plan=got.plan, _source=frame)
+    for dim, labels in got.labels.items():
+        base.dims[dim] = Segments(labels, _fetch=partial(base._rows, segment_column(dim), np.int64))
+    return base

@@ -1,7 +1,7 @@
 """The stock sums of the portfolio and dimension families, computed in the query engine.
 
-The prepared rows (:class:`~.prepare.Base`: snapshot, grade, floor, segment codes — the domain rules,
-derived once in pandas) are registered with a :class:`~..engine.Backend`, which answers the
+The prepared rows (``ledger_rows``: snapshot, grade, floor, segment codes — the domain rules, derived
+once in SQL by :mod:`..engine.rows_sql`) are held by a :class:`~..engine.Backend`, which answers the
 aggregates of :mod:`..engine.aggregates` per snapshot × dimension × segment. This module only turns
 those few result rows back into dense arrays (group code = date code · n_seg + segment code) that
 the metric formulas in :mod:`.portfolio`, :mod:`.dimensions` and :mod:`.concentration` read.
@@ -62,7 +62,7 @@ class Stock:
 def _inputs(base: Base) -> tuple[StockInputs, bool, list[Skipped]]:
     """Which stock sums the ledger allows; the metrics it does not, as skipped."""
     skipped: list[Skipped] = []
-    dpd, prov, rate, wo = base.floor is not None, base.has("provision"), base.has("interest_rate"), base.has("write_off")
+    dpd, prov, rate, wo = base.has("days_past_due"), base.has("provision"), base.has("interest_rate"), base.has("write_off")
     if not dpd:
         for m in ("overdue_ratio", "overdue90_balance", "overdue90_ratio", "deviation_ratio",
                   "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio",
@@ -103,7 +103,7 @@ def _dense(result: pd.DataFrame, key: str, n_keys: int, sizes: list[int], names:
 
 def stock_aggregates(base: Base, backend: Backend) -> Stock:
     """The portfolio's and every dimension's stock sums, period sums and overdue buckets, from the engine
-    (``ledger_rows`` registered by :func:`.rows.register_rows`)."""
+    (``ledger_rows`` made by :func:`.prepare.prepare`)."""
     inputs, write_off, skipped = _inputs(base)
     dims = list(base.dims)
     sizes = [1, *(len(base.dims[d].labels) for d in dims)]

@@ -26,7 +26,7 @@ import pandas as pd
 from ..findings.records import Finding, Findings
 from ..ledger.contract import GRADE_DTYPE, GRADES
 from ..ledger.floor import floor_breaches, floor_codes
-from ..metrics.prepare import Segments, prepare
+from ..metrics.rows import snapshot_segments
 from ..metrics.table import Skipped
 from ..snapshots import annual_dates
 
@@ -148,10 +148,10 @@ class _Snapshot:
         at = self._before_at
         return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else np.nan, np.nan)
 
-    @cached_property
-    def segments(self) -> dict[str, Segments]:
-        """Every dimension's segment of each loan, named as the metrics name them (metrics/prepare.py)."""
-        return prepare(self.snap, dict(self.thresholds)).dims
+    def segments(self, dimensions: set[str]) -> pd.DataFrame:
+        """Each loan's segment name in those of ``dimensions`` the snapshot has (a column each, its row
+        order), from the engine's segment rule that the metrics use (engine/rows_sql.py)."""
+        return snapshot_segments(self.snap, dict(self.thresholds), dimensions)
 
     def fired(self, code: str) -> list[Finding]:
         return [f for f in self.findings.items if f.code in config()["problems"][code]]
@@ -246,11 +246,11 @@ def hotspot_segment(s: _Snapshot) -> np.ndarray | Skipped:
     named = sorted({(f.dimension, f.segment) for f in s.fired("HOTSPOT_SEGMENT")
                     if f.dimension is not None and f.segment is not None})
     keys, hits = [], []
+    names = s.segments({dim for dim, _ in named}) if named else pd.DataFrame()
     for dim, seg in named:
-        part = s.segments.get(dim)
-        if part is not None:
+        if dim in names.columns:
             keys.append(f"{dim}={seg}")
-            hits.append((part.labels[part.codes] == seg) & s.weak)
+            hits.append((names[dim] == seg).to_numpy(dtype=bool) & s.weak)
     matrix = np.column_stack(hits) if hits else np.zeros((len(s.snap), 0), dtype=bool)
     s.hotspots = (keys, matrix)
     return np.asarray(matrix.any(axis=1), dtype=bool)
