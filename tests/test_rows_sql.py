@@ -168,11 +168,12 @@ def test_segment_names_of_a_snapshot_for_the_watchlist() -> None:
     assert got["size_bucket"].tolist() == ["<=1m", "<=1m"]
 
 
-def test_the_transitional_arrays_and_another_backend() -> None:
+def test_floor_and_segment_codes_and_another_backend() -> None:
     f = ledger(3, days_past_due=[0.0, 95.0, np.nan], industry=["B", "A", "B"])
     base = prepare(f, THRESHOLDS)
-    assert base.floor is not None and base.floor.tolist() == [0, 2, 0]
-    assert base.dims["industry"].codes.tolist() == [1, 0, 1]
+    got = base.backend.query(f"SELECT floor, seg_industry FROM {ROWS} ORDER BY row")
+    assert got["floor"].tolist() == [0, 2, 0] and got["seg_industry"].tolist() == [1, 0, 1]
+    assert base.dims["industry"].labels.tolist() == ["A", "B"]
     assert base.frame is base._source and len(base.frame) == 3
     other = DuckDBBackend()
     register_rows(base, other)

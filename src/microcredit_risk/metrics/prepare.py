@@ -8,21 +8,20 @@ so no per-row array of the whole ledger lives in pandas once the last family rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from ..engine import Backend, DuckDBBackend
-from ..engine.aggregates import LEDGER, segment_column
-from ..engine.rows_sql import RowPlan, row_column_sql
+from ..engine.aggregates import LEDGER
+from ..engine.rows_sql import RowPlan
 from ..ledger.contract import GRADES, Ledger
 from .rows import ENGINE_DIMENSIONS, derive, engine_frame, register_ledger
 
 NPL_CODE = GRADES.index("substandard")  # grade codes ≥ this are NPL
-CORE = ("date", "stock", "balance", "grade", "customer", "loan")   # TRANSITIONAL: Base's per-row arrays
 __all__ = ["ENGINE_DIMENSIONS", "NPL_CODE", "Base", "Segments", "months_between", "prepare"]
 
 
@@ -31,13 +30,6 @@ class Segments:
     """One dimension: its segment names, in code order (``seg_<dimension>`` of ledger_rows indexes them)."""
 
     labels: np.ndarray  # object array of segment names
-    _fetch: Callable[[], np.ndarray] | None = field(default=None, repr=False)
-
-    # -- TRANSITIONAL (issue 14): the per-row codes, for the families not yet ported to the engine --
-    @cached_property
-    def codes(self) -> np.ndarray:
-        assert self._fetch is not None
-        return self._fetch()
 
 
 @dataclass
@@ -63,58 +55,13 @@ class Base:
         pos = {d: i for i, d in enumerate(self.dates)}
         return np.array([pos[d] for d in self.annual], dtype=np.int64)
 
-    # -- TRANSITIONAL (issue 14): per-row arrays fetched from ledger_rows on first use, for the families
-    # (migration, vintage, concentration, inclusive, book, programmes) not yet ported to the engine.
-    # Delete this block with the last of them. ---------------------------------------------------------
-    def _rows(self, column: str, dtype: str | type, got: pd.DataFrame | None = None) -> np.ndarray:
-        got = self.backend.query(row_column_sql([column])) if got is None else got
-        out = np.empty(self.n_rows, dtype=dtype)
-        out[got["row"].to_numpy(dtype=np.int64)] = got[column].to_numpy(dtype=dtype)
-        return out
-
-    @cached_property
-    def _core(self) -> pd.DataFrame:
-        """The columns the unported families read, in one query."""
-        return self.backend.query(row_column_sql([*CORE, *(["floor"] if self.has("days_past_due") else [])]))
-
     @cached_property
     def frame(self) -> pd.DataFrame:
+        """The canonical ledger as registered (fetched back from the engine for a streamed one): only for
+        registering it with another backend (metrics.rows.register_rows), never for a family."""
         if self._source is not None:
             return self._source
         return self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row")
-
-    @cached_property
-    def date_code(self) -> np.ndarray:
-        return self._rows("date", np.int64, self._core)
-
-    @cached_property
-    def period_code(self) -> np.ndarray:
-        return self._rows("period", np.int64)
-
-    @cached_property
-    def stock(self) -> np.ndarray:
-        return self._rows("stock", bool, self._core)
-
-    @cached_property
-    def balance(self) -> np.ndarray:
-        return self._rows("balance", "float64", self._core)
-
-    @cached_property
-    def grade(self) -> np.ndarray:
-        return self._rows("grade", np.int64, self._core)
-
-    @cached_property
-    def customer(self) -> np.ndarray:
-        return self._rows("customer", np.int64, self._core)
-
-    @cached_property
-    def loan(self) -> np.ndarray:
-        return self._rows("loan", np.int64, self._core)
-
-    @cached_property
-    def floor(self) -> np.ndarray | None:
-        return self._rows("floor", np.int64, self._core) if self.has("days_past_due") else None
-    # -- end of TRANSITIONAL ----------------------------------------------------------------------------
 
 
 def months_between(start: pd.Series, end: pd.Series) -> np.ndarray:
@@ -141,5 +88,5 @@ def prepare(ledger: Ledger | pd.DataFrame, thresholds: Mapping[str, float], back
     base = Base(dates=got.dates, annual=got.annual, n_rows=got.n_rows, n_customers=got.n_customers,
                 n_loans=got.n_loans, columns=got.columns, dims={}, backend=backend, plan=got.plan, _source=frame)
     for dim, labels in got.labels.items():
-        base.dims[dim] = Segments(labels, _fetch=partial(base._rows, segment_column(dim), np.int64))
+        base.dims[dim] = Segments(labels)
     return base
