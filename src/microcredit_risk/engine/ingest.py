@@ -167,9 +167,10 @@ def _canonical_files(files: Sequence[LedgerFile | DatabaseSource], cmap: ColumnM
         for f in files:
             yield _canonical_file(f, cmap, forced, batch_rows, out)
         return
-    # Linux: fork (the workers only read files and use pandas/pyarrow, never the parent's DuckDB); elsewhere
-    # spawn, which re-imports the caller's main module: a script must then guard with __name__ == "__main__"
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # forkserver on Linux: workers fork from a clean server process, not from this one — a fork of a
+    # process running threads (a JVM, pyarrow's pools) segfaulted a worker in CI; elsewhere spawn. Both
+    # re-import the caller's main module: a script must guard with if __name__ == "__main__"
+    ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         pending: deque[Future[_FileDone]] = deque()
         for f in files:
