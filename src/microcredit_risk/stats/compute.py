@@ -10,7 +10,6 @@ from ..engine import Backend, DuckDBBackend
 from ..errors import AnalysisError
 from ..ledger.contract import Ledger
 from ..metrics.prepare import prepare
-from ..metrics.rows import register_rows
 from ..metrics.table import Metrics, Skipped
 from ..profile import BankProfile
 from .drivers import fit_driver_model
@@ -50,7 +49,7 @@ def table_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
         return out
     if backend is None:
         with closing(DuckDBBackend()) as own:
-            register_rows(prepare(frame, profile.thresholds), own)
+            prepare(frame, profile.thresholds, own)   # registers ledger and ledger_rows in ``own``
             return _segment_statistics(out, own)
     return _segment_statistics(out, backend)
 

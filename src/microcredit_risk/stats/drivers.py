@@ -25,7 +25,6 @@ import pandas as pd
 from ..engine import Backend, DuckDBBackend
 from ..engine.loan_periods import value_counts
 from ..metrics.prepare import prepare
-from ..metrics.rows import register_rows
 from ..profile import BankProfile
 from .design import DEFAULT_COLUMNS, PERIOD, PP_SCALE, available_columns, build_design, default_terms
 from .formula import Term, formula_text, parse_formula
@@ -78,7 +77,7 @@ def fit_driver_model(frame: pd.DataFrame, formula: str | None = None, profile: B
         check_columns(frame.columns)
         if backend is None:
             backend = stack.enter_context(closing(DuckDBBackend()))
-            register_rows(prepare(frame, th), backend)
+            prepare(frame, th, backend)   # registers ledger and ledger_rows in ``backend``
         return _fit(frame, formula, th, backend)
 
 
