@@ -80,8 +80,10 @@ def stock_sum_expressions(inputs: StockInputs) -> dict[str, str]:
     if inputs.interest_rate:
         cols["rate_balance"] = _sum("stock AND interest_rate IS NOT NULL", "interest_rate * balance")
         cols["rated_balance"] = _sum("stock AND interest_rate IS NOT NULL")
-    cols["customers"] = "CAST(COUNT(DISTINCT customer) FILTER (WHERE stock AND customer >= 0) AS DOUBLE)"
     return cols
+
+
+CUSTOMERS = "CAST(COUNT(DISTINCT customer) FILTER (WHERE stock AND customer >= 0) AS DOUBLE)"
 
 
 def _grouped(select: dict[str, str], key: str, dimensions: Sequence[str]) -> str:
@@ -97,6 +99,13 @@ def _grouped(select: dict[str, str], key: str, dimensions: Sequence[str]) -> str
 def stock_sums(inputs: StockInputs, dimensions: Sequence[str]) -> str:
     """Per snapshot (``date``) × grouping × segment: every stock sum of the portfolio and dimension families."""
     return _grouped(stock_sum_expressions(inputs), "date", dimensions)
+
+
+def stock_customers(dimensions: Sequence[str]) -> str:
+    """Per snapshot × grouping × segment: the distinct customers with a stock balance. A query of its
+    own because a count is the same in any order (``Backend.query(…, order_free=True)``: every core),
+    and the distinct count costs twice the 17 sums (10M rows: 22 s against 10 s on one thread)."""
+    return _grouped({"customers": CUSTOMERS}, "date", dimensions)
 
 
 def period_sums(write_off: bool, dimensions: Sequence[str]) -> str:

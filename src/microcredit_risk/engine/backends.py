@@ -8,6 +8,8 @@ engine transpiles that text with ``sqlglot.transpile(sql, read="duckdb", write=<
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,8 +30,10 @@ class Backend(Protocol):
         """Make ``frame`` queryable as table ``name`` (replacing an earlier one of that name)."""
         ...
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """The result of ``sql`` (DuckDB dialect) as a pandas frame."""
+    def query(self, sql: str, order_free: bool = False) -> pd.DataFrame:
+        """The result of ``sql`` (DuckDB dialect) as a pandas frame. ``order_free``: no value of the
+        result depends on the order rows are added in (counts, distinct counts, minima, keys), so an
+        engine that keeps float sums on one thread may run this one on every core."""
         ...
 
     def create(self, name: str, sql: str, order_by: str | None = None) -> None:
@@ -59,13 +63,16 @@ class DuckDBBackend:
 
     ``threads`` defaults to 1 because DuckDB's parallel aggregation adds floating-point values in an
     order that depends on thread timing, and mcr's output must be byte-identical run to run; with one
-    thread a sum adds the rows in ledger order, exactly as ``np.bincount`` did. A registered pandas
-    frame is scanned in place (its NumPy/Arrow buffers), not copied.
+    thread a sum adds the rows in ledger order, exactly as ``np.bincount`` did. What no thread order
+    can change runs on ``cores`` threads: ``query(…, order_free=True)`` (counts, keys, ordered rows).
+    A registered pandas frame is scanned in place (its
+    NumPy/Arrow buffers), not copied.
     """
 
     memory_limit: str | None = None     # e.g. "4GB"; DuckDB's default is 80 % of RAM
     temp_directory: str | None = None   # where DuckDB spills; its default is next to the database
     threads: int = 1
+    cores: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
     name: str = "duckdb"
     database: str = ":memory:"          # a file: tables (a streamed ledger) live on disk, not in RAM
     _con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
@@ -98,17 +105,34 @@ class DuckDBBackend:
         """
         try:
             self._con.unregister(name)   # a registered frame of that name (a no-op if there is none)
+            # one thread: a parallel join loses the ledger's order (10M rows: always), and the sort
+            # that would then restore it costs more than the second core saves
             self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
             if order_by is not None and self._con.execute(out_of_order_sql(name, order_by)).fetchone() != (0,):
                 self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM ({sql}) ORDER BY {order_by}")
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
-    def query(self, sql: str) -> pd.DataFrame:
+    def query(self, sql: str, order_free: bool = False) -> pd.DataFrame:
         try:
+            if order_free:
+                with self._on_cores():
+                    return self._con.execute(sql).df()
             return self._con.execute(sql).df()
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+
+    @contextmanager
+    def _on_cores(self) -> Iterator[None]:
+        """Every core for what follows, then back to ``threads`` (the float sums' one thread)."""
+        if self.cores <= self.threads:
+            yield
+            return
+        self._con.execute(f"SET threads = {self.cores}")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET threads = {self.threads}")
 
     def execute(self, sql: str) -> None:
         """Run a statement that returns nothing (CREATE, INSERT, DROP)."""

@@ -202,7 +202,7 @@ class StoredLedger(Ledger):
 
     @property
     def frame(self) -> pd.DataFrame:  # type: ignore[override]
-        return self._typed(self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row"))
+        return self._typed(self.backend.query(f"SELECT * EXCLUDE (row) FROM {LEDGER} ORDER BY row", order_free=True))
 
     @property
     def columns(self) -> list[str]:
@@ -212,7 +212,7 @@ class StoredLedger(Ledger):
         """The canonical rows of the given snapshots, in ledger order."""
         days = ", ".join(f"TIMESTAMP '{pd.Timestamp(d).strftime('%Y-%m-%d')}'" for d in dates) or "NULL"
         return self._typed(self.backend.query(
-            f"SELECT * EXCLUDE (row) FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row"))
+            f"SELECT * EXCLUDE (row) FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row", order_free=True))
 
     def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Back to the contract's dtypes (ledger/contract.py): what the engine holds as ENUM/VARCHAR."""
@@ -316,8 +316,8 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
     backend.execute(f"CREATE OR REPLACE VIEW {LEDGER} AS SELECT *, CAST(rowid AS BIGINT) AS row FROM {SORTED}")
     backend.execute(f"DROP VIEW {RAW}")
     backend.execute(f"SET threads = {backend.threads}")
-    n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}")["n"].iloc[0])
-    days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of")["as_of"]
+    n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}", order_free=True)["n"].iloc[0])
+    days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of", order_free=True)["as_of"]
     dates = [pd.Timestamp(d) for d in days]
     return StoredLedger(backend, n, [*canonical, *extras], dates, sources, matches, collector.as_list(), extras,
                         cmap.currency, collector.explains)

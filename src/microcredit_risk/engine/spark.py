@@ -131,8 +131,9 @@ class SparkBackend:
     def translate(self, sql: str) -> str:
         return to_dialect(sql, self.dialect)
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """The answer through Arrow, in the order of the SQL's ORDER BY (toPandas keeps it)."""
+    def query(self, sql: str, order_free: bool = False) -> pd.DataFrame:
+        """The answer through Arrow, in the order of the SQL's ORDER BY (toPandas keeps it).
+        ``order_free`` changes nothing: Spark runs every query on all its executors."""
         out = self.spark.sql(self.translate(sql)).toPandas()
         return out.reset_index(drop=True)
 

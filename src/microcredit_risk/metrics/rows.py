@@ -133,11 +133,11 @@ class Derived:
 
 def _first_look(backend: Backend) -> tuple[list[str], int, frozenset[str]]:
     """The ledger's columns, its rows and the columns that hold a value; the coded refusals."""
-    schema = backend.query(schema_sql())
+    schema = backend.query(schema_sql(), order_free=True)
     names = [c for c in schema.columns if c != "row"]
     grade = schema["five_category"].dtype
     categorical = isinstance(grade, pd.CategoricalDtype) and set(grade.categories) <= set(GRADES)
-    counts = backend.query(counts_sql(names, guard=not categorical)).iloc[0]
+    counts = backend.query(counts_sql(names, guard=not categorical), order_free=True).iloc[0]
     n_rows = int(counts["n_rows"])
     if n_rows == 0:
         raise AnalysisError("E710")
@@ -145,7 +145,7 @@ def _first_look(backend: Backend) -> tuple[list[str], int, frozenset[str]]:
     if int(counts[f"n{names.index('as_of')}"]) < n_rows:
         raise AnalysisError("E711")
     if not pd.isna(counts["bad_grade_row"]):
-        value = backend.query(value_at_sql("five_category", int(counts["bad_grade_row"])))["value"].iloc[0]
+        value = backend.query(value_at_sql("five_category", int(counts["bad_grade_row"])), order_free=True)["value"].iloc[0]
         raise AnalysisError("E709", value=value, choices=", ".join(GRADES))
     return names, n_rows, present
 
@@ -153,7 +153,7 @@ def _first_look(backend: Backend) -> tuple[list[str], int, frozenset[str]]:
 def _days(backend: Backend) -> tuple[list[pd.Timestamp], list[pd.Timestamp], list[tuple[str, int, int]]]:
     """The snapshots, the annual ones, and per snapshot (ISO day, date code, annual period code):
     the period (t−1, t] of the annual snapshots holding it, found by year."""
-    dates = [pd.Timestamp(d) for d in backend.query(snapshot_days_sql())["day"]]
+    dates = [pd.Timestamp(d) for d in backend.query(snapshot_days_sql(), order_free=True)["day"]]
     annual = annual_dates(dates)
     period = np.searchsorted(np.array([d.year for d in annual]), np.array([d.year for d in dates]))
     return dates, annual, [(d.strftime("%Y-%m-%d"), i, int(p)) for i, (d, p) in enumerate(zip(dates, period, strict=True))]
@@ -184,7 +184,7 @@ def _plan(backend: Backend, thresholds: Mapping[str, float], segments_only: bool
         if wanted is not None and dim not in wanted:
             continue
         backend.create(key_table(dim), key_table_sql(key, names))
-        got = backend.query(keys_sql(dim))["key"].tolist()
+        got = backend.query(keys_sql(dim), order_free=True)["key"].tolist()
         if kind == "buckets":
             names_of = d["term_bucket_labels"] if dim == "term_bucket" else d["size_bucket_labels"]
             labels[dim] = bucket_labels(got, names_of, missing)
@@ -202,7 +202,7 @@ def _plan(backend: Backend, thresholds: Mapping[str, float], segments_only: bool
         keys[name] = key
     n_ids: dict[str, int] = {"customer": 0, "loan": 0}
     if ids:
-        got_ids = backend.query("SELECT " + ", ".join(f"(SELECT COUNT(key) FROM {key_table(n)}) AS {n}" for n in ids))
+        got_ids = backend.query("SELECT " + ", ".join(f"(SELECT COUNT(key) FROM {key_table(n)}) AS {n}" for n in ids), order_free=True)
         n_ids = {n: int(got_ids[n].iloc[0]) for n in ids}
     segments = [dim for dim in ENGINE_DIMENSIONS if dim in labels and (dimensions is None or dim in dimensions)]
     plan = RowPlan(present=present, columns=frozenset(names), thresholds=dict(thresholds),
@@ -219,7 +219,7 @@ def segment_names(backend: Backend, labels: Mapping[str, np.ndarray], date: int,
     """Per row with a balance at snapshot ``date`` (ledger order): its loan_id and its segment name in
     every dimension (a categorical: the codes of ``ledger_rows``, the one segment rule the metrics use,
     under their labels). ``rows``: see :func:`~..engine.rows_sql.segment_codes_sql`."""
-    got = backend.query(segment_codes_sql(list(labels), date, rows))
+    got = backend.query(segment_codes_sql(list(labels), date, rows), order_free=True)
     out: dict[str, object] = {"loan_id": got["loan_id"]}
     for dim, names in labels.items():
         out[dim] = pd.Categorical.from_codes(got[f"seg_{dim}"].to_numpy(dtype=np.int64), categories=pd.Index(names))

@@ -19,6 +19,7 @@ from ..engine.aggregates import (
     StockInputs,
     overdue_bucket_sums,
     period_sums,
+    stock_customers,
     stock_sums,
 )
 from ..ledger.contract import GRADES
@@ -111,12 +112,13 @@ def stock_aggregates(base: Base, backend: Backend) -> Stock:
     stock = backend.query(stock_sums(inputs, dims))
     names = [c for c in stock.columns if c not in ("grouping", "segment", "date")]
     sums = _dense(stock, "date", n_dates, sizes, names)
+    counted = _dense(backend.query(stock_customers(dims), order_free=True), "date", n_dates, sizes, ["customers"])
     period = backend.query(period_sums(write_off, dims))
     pnames = ["rows", *(["write_off"] if write_off else [])]
     psums = _dense(period, "period", n_periods, sizes, pnames)
     aggs = []
     for i, (dim, s, p) in enumerate(zip([None, *dims], sums, psums, strict=True)):
-        customers = s.pop("customers")
+        customers = counted[i]["customers"]
         labels = None if dim is None else base.dims[dim].labels
         aggs.append(Aggregate(dim, labels, sizes[i], n_dates, s, customers, p.get("write_off"), p["rows"]))
     total = aggs[0]

@@ -23,7 +23,7 @@ def vintage_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list
         return [], [Skipped(m, "column origination_date", "the ledger has no origination dates")
                     for m in ("vintage_default_rate", "vintage_loans")]
     n_seg, n_annual = len(seg.labels), len(base.annual)
-    result = backend.query(vintage_counts([int(c) for c in base.annual_codes], NPL_CODE))
+    result = backend.query(vintage_counts([int(c) for c in base.annual_codes], NPL_CODE), order_free=True)
     idx = (result["snapshot"].to_numpy(dtype=np.int64), result["vintage"].to_numpy(dtype=np.int64))
     seen = np.zeros((n_annual, n_seg), dtype=np.int64)
     bad = np.zeros((n_annual, n_seg), dtype=np.int64)

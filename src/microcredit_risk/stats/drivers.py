@@ -38,7 +38,7 @@ def present_columns(backend: Backend, columns: pd.Index | list[str]) -> set[str]
     cols = [c for c in DEFAULT_COLUMNS if c in columns]
     if not cols:
         return set()
-    counts = backend.query(value_counts(cols))
+    counts = backend.query(value_counts(cols), order_free=True)
     return {c for i, c in enumerate(cols) if int(counts[f"n{i}"].iloc[0]) > 0}
 
 

@@ -71,7 +71,7 @@ def allocate(population: Mapping[tuple[int, int], int], limit: int, event_share:
 
 def _spec(backend: Backend) -> tuple[lp.LoanPeriods, list[pd.Timestamp]]:
     """The annual snapshots (their date codes and years), from the engine's few snapshot rows."""
-    dates = backend.query(lp.snapshot_dates())
+    dates = backend.query(lp.snapshot_dates(), order_free=True)
     when = [pd.Timestamp(d) for d in dates["as_of"]]
     annual = annual_dates(when)
     code = {d: int(c) for c, d in zip(dates["date"], when, strict=True)}
@@ -110,14 +110,14 @@ def model_sample(backend: Backend, dtypes: Mapping[str, Any], columns: list[str]
     raw = [c for c in columns if c in dtypes]
     keep_cols = list(dict.fromkeys(["as_of", "loan_id", "five_category", *raw,
                                     *(["origination_date", "maturity_date"] if "term" in columns else [])]))
-    counts = backend.query(lp.stratum_counts(spec))
+    counts = backend.query(lp.stratum_counts(spec), order_free=True)
     population = {(int(k), int(y)): int(n) for k, y, n in zip(counts["k"], counts["y"], counts["population"],
                                                               strict=True)}
     limit, seed = int(thresholds["model_sample_max"]), int(thresholds["model_sample_seed"])
     keep = None
     if sum(population.values()) > limit:
         keep = allocate(population, limit, float(thresholds["model_sample_event_share"]))
-    rows = backend.query(lp.sample_rows(spec, keep_cols, keep, seed))
+    rows = backend.query(lp.sample_rows(spec, keep_cols, keep, seed), order_free=True)
     data = pd.DataFrame({c: rows[f"c{i}"].astype(dtypes[c]) for i, c in enumerate(keep_cols)})
     k = rows[lp.PERIOD_CODE].to_numpy(dtype="int64")
     y = rows[lp.OUTCOME].to_numpy(dtype="float64")
