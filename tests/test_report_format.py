@@ -35,6 +35,17 @@ def test_ratios_points_pvalues_dates():
     assert EN.value(12, "count") == "12" and EN.value(0.38, "index") == "0.3800"
 
 
+def test_thresholds_print_as_written_never_as_exponents():
+    # the method section's thresholds table: model_sample_max and inclusive_ceiling were "2e+06", "1e+07"
+    assert EN.setting(2_000_000) == "2,000,000"
+    assert ZH.setting(10_000_000.0) == "10,000,000"
+    assert EN.setting(0.05) == "0.05"
+    assert EN.setting(0.125) == "0.125"
+    assert EN.setting(91) == "91"
+    assert EN.setting(1e-7) == "0.0000001"
+    assert EN.setting(float("nan")) == EN.missing
+
+
 def test_every_text_has_both_languages():
     for key, leaf in leaves():
         assert set(LANGS) <= set(leaf), key

@@ -76,6 +76,16 @@ class Formatter:
         f = _finite(v)
         return self.missing if f is None else f"{round(f):,d}"
 
+    def setting(self, v: Any) -> str:
+        """A threshold as the user wrote it: a whole number with thousands separators (2,000,000, not
+        2e+06), a fraction to at most ten decimals without trailing zeros (0.05, 0.125), never an exponent."""
+        f = _finite(v)
+        if f is None:
+            return self.missing
+        if f.is_integer():
+            return f"{int(f):,d}"
+        return f"{f:,.10f}".rstrip("0").rstrip(".")
+
     def number(self, v: Any, digits: int = 2) -> str:
         f = _finite(v)
         return self.missing if f is None else f"{f:,.{digits}f}"

@@ -34,7 +34,7 @@ def method_section(b: Builder) -> Section:
         sm, ss, d, loss = (f.count(th[k]) for k in floor_keys)
         sec.blocks.append(Paragraph(t.get("sentences.floor", sm=sm, ss=ss, d=d, l=loss)))
     if th:
-        rows = [[k, t.opt(f"thresholds.{k}", k), f"{v:g}"] for k, v in sorted(th.items())]
+        rows = [[k, t.opt(f"thresholds.{k}", k), f.setting(v)] for k, v in sorted(th.items())]
         sec.blocks.append(b.table(t.get("captions.thresholds"), [t.get("headers.name"), t.get("headers.description"),
                                                                  t.get("headers.threshold")],
                                   rows, [False, False, True]))
