@@ -53,7 +53,8 @@ def run(cmd: list[str]) -> tuple[float, float, list[tuple[float, str]]]:
     """(seconds, peak GB of the process tree, timestamped stderr lines) of one command."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg"})
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg",
+                                 "MCR_PROGRESS": "lines"})
     peak = [0]
     lines: list[tuple[float, str]] = []
 
