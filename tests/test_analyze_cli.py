@@ -60,7 +60,7 @@ def test_numbers_agree_across_outputs(run):
 def test_fail_on_gives_exit_3_and_quiet_prints_nothing(ledger, tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["analyze", str(ledger[0]), "--profile", str(ledger[1]), "--out", str(out), "--dpi", "60",
-                                      "--fail-on", "low", "--quiet"])
+                                      "--fail-on", "low", "--quiet"], env={"MCR_PROGRESS": "lines"})
     findings = json.loads((out / "findings.json").read_text("utf-8"))["findings"]
     assert findings, "the village-bank sample should raise findings"
     assert result.exit_code == 3
@@ -75,8 +75,11 @@ def test_same_input_same_bytes_and_anonymize(ledger, run, tmp_path):
         assert (again / name).read_bytes() == (run / name).read_bytes(), name
     # an existing run folder is replaced whole; an unrelated folder is refused
     anon = again
-    assert CliRunner().invoke(app, ["analyze", str(ledger[0]), "--profile", str(ledger[1]), "--out", str(anon),
-                                    "-q", "--anonymize", "--dpi", "60"]).exit_code == 0
+    said = CliRunner().invoke(app, ["analyze", str(ledger[0]), "--profile", str(ledger[1]), "--out", str(anon),
+                                    "--anonymize", "--dpi", "60"], env={"MCR_PROGRESS": "lines"})
+    assert said.exit_code == 0
+    stages = [line for line in said.stderr.splitlines() if line.endswith("…")]   # MCR_PROGRESS=lines: one a stage
+    assert stages[0] == "reading ledger…" and "computing metrics…" in stages and "diagnosing…" in stages
     import pandas as pd
 
     from microcredit_risk.ledger.load import load_ledger
