@@ -8,7 +8,9 @@ engine transpiles that text with ``sqlglot.transpile(sql, read="duckdb", write=<
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,6 +21,7 @@ import pandas as pd
 from ..errors import AnalysisError
 
 SOURCE_DIALECT = "duckdb"  # the dialect every aggregate is written in
+WORK = "mcr_work"         # DuckDB: the in-memory catalog of the tables ``create`` keeps
 
 
 class Backend(Protocol):
@@ -34,6 +37,12 @@ class Backend(Protocol):
         """The result of ``sql`` (DuckDB dialect) as a pandas frame. ``order_free``: no value of the
         result depends on the order rows are added in (counts, distinct counts, minima, keys), so an
         engine that keeps float sums on one thread may run this one on every core."""
+        ...
+
+    def prefetch(self, sqls: Sequence[str]) -> None:
+        """Start these queries now, side by side where the engine can: a later ``query`` of the same
+        text takes its answer, which equals what ``query`` alone would give. Only an optimisation: a
+        text never queried is dropped unseen, and an engine may ignore the call."""
         ...
 
     def create(self, name: str, sql: str, order_by: str | None = None) -> None:
@@ -65,7 +74,10 @@ class DuckDBBackend:
     order that depends on thread timing, and mcr's output must be byte-identical run to run; with one
     thread a sum adds the rows in ledger order, exactly as ``np.bincount`` did. What no thread order
     can change runs on ``cores`` threads: ``query(…, order_free=True)`` (counts, keys, ordered rows).
-    A registered pandas frame is scanned in place (its
+    :meth:`prefetch` runs up to ``cores`` queries at once, each on its own cursor and one thread (a
+    DuckDB client thread runs only its own query's tasks, and there is no background thread), so each
+    sum still adds in storage order. The tables :meth:`create` keeps live in an attached in-memory
+    catalog, :data:`WORK`, that those cursors see (a TEMP table is one connection's). A registered pandas frame is scanned in place (its
     NumPy/Arrow buffers), not copied.
     """
 
@@ -76,6 +88,9 @@ class DuckDBBackend:
     name: str = "duckdb"
     database: str = ":memory:"          # a file: tables (a streamed ledger) live on disk, not in RAM
     _con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
+    _search: str = field(init=False, repr=False)
+    _pool: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
+    _ahead: dict[str, deque[Future[pd.DataFrame]]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {"threads": self.threads}
@@ -87,12 +102,18 @@ class DuckDBBackend:
             os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
         try:
             self._con = duckdb.connect(database=self.database, config=config)
+            self._con.execute(f"ATTACH ':memory:' AS {WORK}")
+            home = str(self._con.execute("SELECT current_database()").fetchall()[0][0])
+            # unqualified names: this database first (ingest's tables stay on its disk), then WORK
+            self._search = f'"{home}".main,{WORK}.main'
+            self._con.execute(f"SET search_path = '{self._search}'")
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
+        self._settle()
         self._con.unregister(name)
-        self._con.execute(f"DROP TABLE IF EXISTS temp.{name}")   # one made by :meth:`create` under that name
+        self._con.execute(f"DROP TABLE IF EXISTS {WORK}.main.{name}")   # one made by :meth:`create` under that name
         self._con.register(name, frame)
 
     def create(self, name: str, sql: str, order_by: str | None = None) -> None:
@@ -103,17 +124,28 @@ class DuckDBBackend:
         key tables keeps the ledger's order, though DuckDB does not promise it for joins; a sort of the
         whole ledger_rows would cost ≈ 40 % of making it. Only if the check fails is it sorted.
         """
+        self._settle()
+        table = f"{WORK}.main.{name}"
         try:
             self._con.unregister(name)   # a registered frame of that name (a no-op if there is none)
             # one thread: a parallel join loses the ledger's order (10M rows: always), and the sort
             # that would then restore it costs more than the second core saves
-            self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-            if order_by is not None and self._con.execute(out_of_order_sql(name, order_by)).fetchone() != (0,):
-                self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM ({sql}) ORDER BY {order_by}")
+            self._con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+            if order_by is not None and self._con.execute(out_of_order_sql(table, order_by)).fetchall() != [(0,)]:
+                self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({sql}) ORDER BY {order_by}")
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
     def query(self, sql: str, order_free: bool = False) -> pd.DataFrame:
+        ahead = self._ahead.get(sql)
+        if ahead:
+            future = ahead.popleft()
+            if not ahead:
+                del self._ahead[sql]
+            try:
+                return future.result()
+            except duckdb.Error as e:
+                raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
         try:
             if order_free:
                 with self._on_cores():
@@ -122,12 +154,37 @@ class DuckDBBackend:
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
+    def prefetch(self, sqls: Sequence[str]) -> None:
+        """Start ``sqls`` on up to ``cores`` cursors of one thread each (see the class docstring)."""
+        if self.cores <= 1 or self.threads != 1:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.cores, thread_name_prefix="mcr-duckdb")
+        for sql in sqls:
+            cursor = self._con.cursor()   # made here, on the connection's own thread
+            self._ahead.setdefault(sql, deque()).append(self._pool.submit(self._on_cursor, cursor, sql))
+
+    def _on_cursor(self, cursor: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+        try:
+            cursor.execute(f"SET search_path = '{self._search}'")
+            return cursor.execute(sql).df()
+        finally:
+            cursor.close()
+
+    def _settle(self) -> None:
+        """Wait for the queries in flight (their answers stay for ``query``) before a statement that
+        changes a table they read, or the thread count they run on."""
+        for futures in self._ahead.values():
+            for f in futures:
+                f.exception()   # waits; an error stays with the future, for the query that takes it
+
     @contextmanager
     def _on_cores(self) -> Iterator[None]:
         """Every core for what follows, then back to ``threads`` (the float sums' one thread)."""
         if self.cores <= self.threads:
             yield
             return
+        self._settle()
         self._con.execute(f"SET threads = {self.cores}")
         try:
             yield
@@ -136,6 +193,7 @@ class DuckDBBackend:
 
     def execute(self, sql: str) -> None:
         """Run a statement that returns nothing (CREATE, INSERT, DROP)."""
+        self._settle()
         try:
             self._con.execute(sql)
         except duckdb.Error as e:
@@ -152,6 +210,7 @@ class DuckDBBackend:
         value at all enters as NULL of the table's type: pandas holds an all-missing text column as
         float NaN, which a plain cast would turn into the text 'nan'.
         """
+        self._settle()
         self._con.register("_frame", frame)
         try:
             self._append_from(table, "SELECT * FROM _frame")
@@ -167,7 +226,7 @@ class DuckDBBackend:
             have = {str(r[0]): str(r[1]) for r in self._con.execute(f'DESCRIBE "{table}"').fetchall()}
             kinds = {str(r[0]): str(r[1]) for r in self._con.execute("DESCRIBE _part").fetchall()}
             names = list(kinds)
-            counts = self._con.execute("SELECT " + ", ".join(f'COUNT("{c}")' for c in names) + " FROM _part").fetchone()
+            counts = self._con.execute("SELECT " + ", ".join(f'COUNT("{c}")' for c in names) + " FROM _part").fetchall()[0]
             empty = {c for c, n in zip(names, counts or [], strict=True) if not n}
             for c in names:
                 if c not in have and c not in empty:
@@ -182,7 +241,11 @@ class DuckDBBackend:
 
     def _exists(self, table: str) -> bool:
         return bool(self._con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?",
-                                      [table]).fetchone()[0])  # type: ignore[index]
+                                      [table]).fetchall()[0][0])
 
     def close(self) -> None:
+        self._settle()
+        self._ahead.clear()
+        if self._pool is not None:
+            self._pool.shutdown()
         self._con.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +137,9 @@ class SparkBackend:
         ``order_free`` changes nothing: Spark runs every query on all its executors."""
         out = self.spark.sql(self.translate(sql)).toPandas()
         return out.reset_index(drop=True)
+
+    def prefetch(self, sqls: Sequence[str]) -> None:
+        """Nothing: each query already runs on every executor, and its answer is not cached."""
 
     def create(self, name: str, sql: str, order_by: str | None = None) -> None:
         """A cached DataFrame as temp view ``name``. ``order_by`` is ignored: Spark adds a sum per

@@ -51,12 +51,18 @@ def interpolate(n: np.ndarray, q: float, at: pd.Series, dates: np.ndarray) -> np
     return np.where(frac == 0.0, val, val + (nxt - val) * frac)
 
 
+def book_queries(base: Base) -> list[str]:
+    """The SQL :func:`book_rows` runs: the means, then the order statistics (``Backend.prefetch``)."""
+    columns = [c for _, c, _ in _variables(base)[0]]
+    annual = [int(c) for c in base.annual_codes]
+    return [book_means(columns, annual), book_order_statistics(columns, annual, list(QUANTILES.values()))]
+
+
 def book_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     variables, skipped = _variables(base)
-    columns = [c for _, c, _ in variables]
-    annual = [int(c) for c in base.annual_codes]
-    means = backend.query(book_means(columns, annual))
-    order = backend.query(book_order_statistics(columns, annual, list(QUANTILES.values())))
+    sql = book_queries(base)
+    means = backend.query(sql[0])
+    order = backend.query(sql[1])
     dates = np.asarray(base.dates, dtype="datetime64[ns]")
     out: list[pd.DataFrame] = []
     for i, (name, _, unit) in enumerate(variables):

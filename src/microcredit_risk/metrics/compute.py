@@ -18,15 +18,15 @@ from ..engine import Backend, DuckDBBackend
 from ..engine.ingest import StoredLedger
 from ..ledger.contract import Ledger
 from ..profile import BankProfile
-from .book import book_rows
-from .concentration import concentration_rows
+from .book import book_queries, book_rows
+from .concentration import concentration_queries, concentration_rows
 from .dimensions import dimension_rows
-from .inclusive import inclusive_rows
-from .migration import migration_rows
+from .inclusive import inclusive_queries, inclusive_rows
+from .migration import migration_queries, migration_rows
 from .portfolio import portfolio_rows
 from .prepare import prepare
 from .programmes import renewal_rows, risk_sharing_rows
-from .stock import stock_aggregates
+from .stock import stock_aggregates, stock_queries
 from .table import Metrics, Skipped
 from .vintage import vintage_rows
 
@@ -48,6 +48,10 @@ def compute_metrics(ledger: Ledger | pd.DataFrame, profile: BankProfile | None =
 def _compute(ledger: Ledger | pd.DataFrame, backend: Backend, profile: BankProfile) -> Metrics:
     # a streamed ledger is in the engine already (engine/ingest.py): nothing of it is registered again
     base = prepare(ledger, profile.thresholds, backend, held=isinstance(ledger, StoredLedger))
+    # the families' aggregates read only ledger_rows: the engine may run them side by side (the
+    # longest first), and each family then takes its answers in its own order
+    backend.prefetch([*stock_queries(base), *concentration_queries(base, profile), *inclusive_queries(base, profile),
+                      *book_queries(base), *migration_queries(base)])
     stock = stock_aggregates(base, backend)
     skipped: list[Skipped] = list(stock.skipped)
     total, dims = stock.total, stock.dims

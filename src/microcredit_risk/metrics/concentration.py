@@ -25,6 +25,15 @@ TOP_N = 10  # "ten largest customers" is part of the metrics' definitions
 LORENZ_STEPS = 20  # customer_lorenz at population shares 0, 1/20, …, 1 (21 points)
 
 
+def concentration_queries(base: Base, profile: BankProfile) -> list[str]:
+    """The SQL :func:`concentration_rows` runs: the customer points and, with group ids and a net
+    capital to divide by, the largest group (``Backend.prefetch`` starts them early)."""
+    out = [customer_points(TOP_N, LORENZ_STEPS)]
+    if base.has("group_id") and not np.isnan(_net_capital(base, profile)).all():
+        out.append(largest_group())
+    return out
+
+
 def _customer_figures(backend: Backend, n_dates: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Per snapshot, the customer-balance sums (0 where a snapshot has no customer) and the Lorenz
     neighbours ``below`` and ``next`` as (n_dates, LORENZ_STEPS + 1) arrays, from the engine."""

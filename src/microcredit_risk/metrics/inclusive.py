@@ -23,9 +23,15 @@ from .table import Skipped
 from .tidy import div, rows
 
 
-def _sums(backend: Backend, n_dates: int, ceiling: float, by_type: bool, rated: bool) -> dict[str, np.ndarray]:
+def inclusive_queries(base: Base, profile: BankProfile) -> list[str]:
+    """The SQL :func:`inclusive_rows` runs (``Backend.prefetch`` starts it early)."""
+    return [inclusive_sums(profile.thresholds["inclusive_ceiling"], NPL_CODE, base.has("customer_type"),
+                           base.has("interest_rate"))]
+
+
+def _sums(backend: Backend, sql: str, n_dates: int) -> dict[str, np.ndarray]:
     """The engine's per-snapshot inclusive sums as dense arrays (0 where a snapshot has no inclusive row)."""
-    got = backend.query(inclusive_sums(ceiling, NPL_CODE, by_type, rated))
+    got = backend.query(sql)
     date = got["date"].to_numpy(dtype=np.int64)
     out = {}
     for name in got.columns.drop("date"):
@@ -43,7 +49,7 @@ def inclusive_rows(base: Base, backend: Backend, total: Aggregate, profile: Bank
         notes.append(Skipped("inclusive customer-type filter", "column customer_type",
                              "without customer_type every loan under the ceiling counts as inclusive (farmers included)"))
     n_dates = len(base.dates)
-    sums = _sums(backend, n_dates, profile.thresholds["inclusive_ceiling"], by_type, base.has("interest_rate"))
+    sums = _sums(backend, inclusive_queries(base, profile)[0], n_dates)
     bal, npl, customers = sums["balance"], sums["npl_balance"], sums["customers"]
     any_stock = total.present
     ratio = div(npl, bal)

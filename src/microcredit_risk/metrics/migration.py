@@ -27,6 +27,12 @@ MIGRATING = GRADES[:-1]  # grades with a migration rate (loss cannot move down)
 Cells = dict[str, np.ndarray]  # "loans" and CELL_SUMS → (n_annual, n_grades, n_grades + 1), per period k
 
 
+def migration_queries(base: Base) -> list[str]:
+    """The SQL :func:`migration_rows` runs (none without two annual snapshots; ``Backend.prefetch``)."""
+    annual = [int(c) for c in base.annual_codes]
+    return [migration_cells(annual, EXITED)] if len(annual) >= 2 else []
+
+
 def migration_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     annual = base.annual_codes
     if len(annual) < 2:

@@ -102,6 +102,17 @@ def _dense(result: pd.DataFrame, key: str, n_keys: int, sizes: list[int], names:
     return out
 
 
+def stock_queries(base: Base) -> list[str]:
+    """The SQL :func:`stock_aggregates` runs, in that order: stock sums, customers, period sums and,
+    with days past due, the overdue buckets (``compute`` starts them early: ``Backend.prefetch``)."""
+    inputs, write_off, _ = _inputs(base)
+    dims = list(base.dims)
+    out = [stock_sums(inputs, dims), stock_customers(dims), period_sums(write_off, dims)]
+    if inputs.days_past_due:
+        out.append(overdue_bucket_sums(definitions()["overdue_bucket_days"]))
+    return out
+
+
 def stock_aggregates(base: Base, backend: Backend) -> Stock:
     """The portfolio's and every dimension's stock sums, period sums and overdue buckets, from the engine
     (``ledger_rows`` made by :func:`.prepare.prepare`)."""
@@ -109,11 +120,12 @@ def stock_aggregates(base: Base, backend: Backend) -> Stock:
     dims = list(base.dims)
     sizes = [1, *(len(base.dims[d].labels) for d in dims)]
     n_dates, n_periods = len(base.dates), len(base.annual)
-    stock = backend.query(stock_sums(inputs, dims))
+    sql = stock_queries(base)
+    stock = backend.query(sql[0])
     names = [c for c in stock.columns if c not in ("grouping", "segment", "date")]
     sums = _dense(stock, "date", n_dates, sizes, names)
-    counted = _dense(backend.query(stock_customers(dims), order_free=True), "date", n_dates, sizes, ["customers"])
-    period = backend.query(period_sums(write_off, dims))
+    counted = _dense(backend.query(sql[1], order_free=True), "date", n_dates, sizes, ["customers"])
+    period = backend.query(sql[2])
     pnames = ["rows", *(["write_off"] if write_off else [])]
     psums = _dense(period, "period", n_periods, sizes, pnames)
     aggs = []
@@ -123,8 +135,7 @@ def stock_aggregates(base: Base, backend: Backend) -> Stock:
         aggs.append(Aggregate(dim, labels, sizes[i], n_dates, s, customers, p.get("write_off"), p["rows"]))
     total = aggs[0]
     if inputs.days_past_due:
-        edges = definitions()["overdue_bucket_days"]
-        buckets = backend.query(overdue_bucket_sums(edges))
+        buckets = backend.query(sql[3])
         n_b = len(definitions()["overdue_bucket_labels"])
         grid = np.zeros(n_dates * n_b, dtype="float64")
         grid[buckets["date"].to_numpy(dtype=np.int64) * n_b + buckets["bucket"].to_numpy(dtype=np.int64)] = \

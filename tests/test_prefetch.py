@@ -1,0 +1,75 @@
+"""``DuckDBBackend.prefetch``: aggregates run side by side on cursors give the answers ``query`` gives
+alone, bit for bit, and ``compute_metrics`` prefetches exactly the queries its families take."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from microcredit_risk.engine.backends import DuckDBBackend
+from microcredit_risk.errors import AnalysisError
+from microcredit_risk.ledger.load import load_ledger
+from microcredit_risk.metrics.compute import compute_metrics
+from microcredit_risk.profile import load_profile
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def _rows(backend: DuckDBBackend, n: int = 50_000) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"row": np.arange(n), "g": rng.integers(0, 7, n),
+                          "x": rng.lognormal(10, 2, n), "y": rng.normal(0, 1e6, n)})
+    backend.register("ledger", frame)
+    backend.create("ledger_rows", "SELECT * FROM ledger", order_by="row")
+
+
+SUMS = ["SELECT g, SUM(x) AS sx, SUM(y * x) AS sxy FROM ledger_rows GROUP BY g ORDER BY g",
+        "SELECT g, SUM(y) AS sy, COUNT(DISTINCT CAST(x AS BIGINT)) AS d FROM ledger_rows GROUP BY g ORDER BY g",
+        "SELECT SUM(x) AS total FROM ledger_rows"]
+
+
+def test_prefetched_answers_are_the_ones_query_gives_alone():
+    alone = DuckDBBackend()
+    _rows(alone)
+    expected = [alone.query(sql) for sql in SUMS]
+    side = DuckDBBackend(cores=2)
+    _rows(side)
+    side.prefetch([*SUMS, SUMS[0]])   # the same text twice: two answers, taken in turn
+    got = [side.query(sql) for sql in SUMS] + [side.query(SUMS[0])]
+    for e, g in zip([*expected, expected[0]], got, strict=True):
+        pd.testing.assert_frame_equal(e, g, check_exact=True)
+    assert side._ahead == {}
+    alone.close()
+    side.close()
+
+
+def test_a_prefetched_error_is_raised_by_the_query_that_takes_it_and_an_unused_one_never():
+    b = DuckDBBackend(cores=2)
+    _rows(b)
+    b.prefetch(["SELECT no_such_column FROM ledger_rows", "SELECT nothing FROM nowhere"])
+    with pytest.raises(AnalysisError) as e:
+        b.query("SELECT no_such_column FROM ledger_rows")
+    assert e.value.code == "E716"
+    b.register("ledger", pd.DataFrame({"row": [0], "g": [1], "x": [1.0], "y": [2.0]}))  # waits, then replaces
+    b.close()   # the unused failing one is dropped unseen
+
+
+def test_one_core_prefetches_nothing():
+    b = DuckDBBackend(cores=1)
+    _rows(b)
+    b.prefetch(SUMS)
+    assert b._ahead == {}
+    b.close()
+
+
+def test_compute_metrics_takes_every_query_it_prefetched():
+    # a query prefetched and never taken would be a family's SQL built two ways: wasted work
+    profile = load_profile(SAMPLE / "village_bank.toml")
+    ledger = load_ledger([SAMPLE / "village_bank.xlsx"], profile=profile)
+    backend = DuckDBBackend(cores=2)
+    compute_metrics(ledger, profile, backend=backend)
+    assert backend._ahead == {}
+    backend.close()
