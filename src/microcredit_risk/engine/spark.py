@@ -123,10 +123,12 @@ class SparkBackend:
             self.spark = session(self.conf)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
+        self._uncache(name)   # a table made by :meth:`create` under that name (as DuckDBBackend drops it)
         _spark_frame(self.spark, frame).createOrReplaceTempView(name)
 
     def register_parquet(self, name: str, path: str) -> None:
         """A Parquet file or folder (local, hdfs://, s3a://) read by the executors, never by the driver."""
+        self._uncache(name)
         self.spark.read.parquet(path).createOrReplaceTempView(name)
 
     def translate(self, sql: str) -> str:
@@ -143,13 +145,26 @@ class SparkBackend:
 
     def create(self, name: str, sql: str, order_by: str | None = None) -> None:
         """A cached DataFrame as temp view ``name``. ``order_by`` is ignored: Spark adds a sum per
-        partition whatever the stored order, and a global sort of the ledger is a full shuffle."""
-        frame = self.spark.sql(self.translate(sql)).cache()
+        partition whatever the stored order, and a global sort of the ledger is a full shuffle.
+
+        The table made earlier under ``name`` is uncached *before* the new one is cached. Spark keeps
+        one cache entry per plan: the same SELECT over the same data (a Base registered again, a second
+        ``prepare`` of the same ledger) is "already cached", so caching first and then unpersisting the
+        old frame dropped the entry both share, and ``ledger_rows`` and every key table were left
+        uncached. Each aggregate then re-derived them from the registered frame inside its own plan,
+        and planning the segment counts ran the 1 GB test driver out of heap; the OutOfMemoryError
+        killed Spark's serve-Arrow thread without answering, so ``toPandas`` waited forever.
+        """
+        frame = self.spark.sql(self.translate(sql))   # analysed now, against the tables as they are
+        self._uncache(name)
+        frame.cache()
         frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+
+    def _uncache(self, name: str) -> None:
         old = self._cached.pop(name, None)
         if old is not None:
             old.unpersist()
-        self._cached[name] = frame
 
     def stop(self) -> None:
         self.spark.stop()
