@@ -45,10 +45,12 @@ class Backend(Protocol):
         text never queried is dropped unseen, and an engine may ignore the call."""
         ...
 
-    def create(self, name: str, sql: str, order_by: str | None = None) -> None:
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
         """Keep the result of ``sql`` (a SELECT, DuckDB dialect) as table ``name``, computed once, for
         repeated aggregation. ``order_by``: a column whose order the stored rows keep where the engine's
-        sums follow storage order (DuckDB, one thread); an engine whose sums do not may ignore it."""
+        sums follow storage order (DuckDB, one thread); an engine whose sums do not may ignore it.
+        ``order_free``: neither the rows nor their order depend on threads (a key table: distinct
+        keys, each coded by its rank), so every core may make it."""
         ...
 
 
@@ -116,8 +118,8 @@ class DuckDBBackend:
         self._con.execute(f"DROP TABLE IF EXISTS {WORK}.main.{name}")   # one made by :meth:`create` under that name
         self._con.register(name, frame)
 
-    def create(self, name: str, sql: str, order_by: str | None = None) -> None:
-        """A temporary table, not a view: the aggregates scan it again and again (a view of the
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
+        """A table, not a view: the aggregates scan it again and again (a view of the
         derivation would redo its joins in every aggregate, ≈ 50× slower on the 1M-row ledger).
 
         ``order_by`` is checked rather than sorted for: on one thread a join of the ledger with small
@@ -128,9 +130,13 @@ class DuckDBBackend:
         table = f"{WORK}.main.{name}"
         try:
             self._con.unregister(name)   # a registered frame of that name (a no-op if there is none)
-            # one thread: a parallel join loses the ledger's order (10M rows: always), and the sort
-            # that would then restore it costs more than the second core saves
-            self._con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+            # one thread unless order_free: a parallel join loses the ledger's order (10M rows:
+            # always), and the sort that would then restore it costs more than the second core saves
+            if order_free:
+                with self._on_cores():
+                    self._con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+            else:
+                self._con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
             if order_by is not None and self._con.execute(out_of_order_sql(table, order_by)).fetchall() != [(0,)]:
                 self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({sql}) ORDER BY {order_by}")
         except duckdb.Error as e:

@@ -143,9 +143,10 @@ class SparkBackend:
     def prefetch(self, sqls: Sequence[str]) -> None:
         """Nothing: each query already runs on every executor, and its answer is not cached."""
 
-    def create(self, name: str, sql: str, order_by: str | None = None) -> None:
-        """A cached DataFrame as temp view ``name``. ``order_by`` is ignored: Spark adds a sum per
-        partition whatever the stored order, and a global sort of the ledger is a full shuffle.
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
+        """A cached DataFrame as temp view ``name``. ``order_by`` and ``order_free`` are ignored: Spark
+        adds a sum per partition whatever the stored order, and a global sort of the ledger is a full
+        shuffle.
 
         The table made earlier under ``name`` is uncached *before* the new one is cached. Spark keeps
         one cache entry per plan: the same SELECT over the same data (a Base registered again, a second

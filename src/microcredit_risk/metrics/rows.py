@@ -183,7 +183,7 @@ def _plan(backend: Backend, thresholds: Mapping[str, float], segments_only: bool
     for dim, (kind, key) in segment_keys(present, names, edges).items():
         if wanted is not None and dim not in wanted:
             continue
-        backend.create(key_table(dim), key_table_sql(key, names))
+        backend.create(key_table(dim), key_table_sql(key, names), order_free=True)
         got = backend.query(keys_sql(dim), order_free=True)["key"].tolist()
         if kind == "buckets":
             names_of = d["term_bucket_labels"] if dim == "term_bucket" else d["size_bucket_labels"]
@@ -198,7 +198,7 @@ def _plan(backend: Backend, thresholds: Mapping[str, float], segments_only: bool
         groups["guarantee_group"] = ("guarantee_type", members)
     ids = {} if segments_only else {n: key for n, key in ID_KEYS.items() if n != "grp" or "group_id" in present}
     for name, key in ids.items():
-        backend.create(key_table(name), key_table_sql(key, names))
+        backend.create(key_table(name), key_table_sql(key, names), order_free=True)
         keys[name] = key
     n_ids: dict[str, int] = {"customer": 0, "loan": 0}
     if ids:
