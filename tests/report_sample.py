@@ -102,7 +102,8 @@ def make_findings() -> Findings:
         RecommendationResult("R_EARLY_WARNING", "C_POST_LOAN", "post_loan", "建立贷后预警清单", [], conditional=True),
     ]
     return Findings(items=[conc, rising, hotspot],
-                    not_run=[Skipped("OFFICER_OUTLIERS", "column loan_officer", "台账没有客户经理列")],
+                    not_run=[Skipped("OFFICER_OUTLIERS", "column loan_officer", "the ledger has no loan_officer column",
+                                     "column", {"column": "loan_officer"})],
                     causes=causes, recommendations=recs,
                     states={"NPL_RISING": "fired", "INDUSTRY_HOTSPOT": "fired", "CUSTOMER_CONCENTRATION": "fired",
                             "OFFICER_OUTLIERS": "unknown"})
@@ -190,7 +191,9 @@ def write_pngs(folder: Path) -> None:
 def make_run(folder: Path) -> RunResults:
     write_pngs(folder)
     metrics = Metrics.concat([pd.DataFrame(_rows())],
-                             [Skipped("single_customer_concentration", "profile bank.net_capital[2023]", "缺少资本净额")])
+                             [Skipped("single_customer_concentration", "profile bank.net_capital[2023]",
+                                      "ratios to net capital need the bank's net capital for that year", "profile_years",
+                                      {"fact": "net_capital", "years": [2023]})])
     ledger = LedgerSummary(
         files=["ledger.xlsx"], rows=1480, snapshots=list(YEARS),
         sources=[{"file": "ledger.xlsx", "sheet": f"{y[:4]}年末", "header_row": 2, "rows": r, "as_of_from": "sheet name"}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
 from microcredit_risk.cli.app import app
+from microcredit_risk.errors import catalogue
 from microcredit_risk.ledger.load import load_ledger
-from microcredit_risk.ledger.problems import LedgerError
+from microcredit_risk.ledger.problems import Issue, LedgerError
 
 HEAD = "as_of,loan_id,customer_id,balance,five_category\n"
 
@@ -73,7 +76,7 @@ def test_blank_grades_dropped_with_a_counted_warning_when_allowed(tmp_path):
     assert w.count == 1 and w.rows == (3,)
     assert w.line() == (f"{path}, column 'five_category': 1 row with a blank five-category grade dropped "
                         "(balance 1,234.50) [W111]")
-    assert w.line("zh") == f"{path}，列“five_category”：剔除了 1 行五级分类为空的贷款（余额 1,234.50） [W111]"
+    assert w.line("zh") == f"{path}，列“five_category”：剔除了 1 笔五级分类为空的贷款（余额 1,234.50） [W111]"
 
 
 def test_blank_grades_option_is_checked(tmp_path):
@@ -109,3 +112,13 @@ def test_analyze_prints_each_warning_with_its_column(tmp_path):
     assert result.exit_code == 0, result.output
     assert (f"warning: {path}, column 'balance': 1 loan row with balance 0 kept but excluded from stock "
             "metrics [W102]") in result.stderr.splitlines()
+
+
+def test_warning_counts_have_thousands_separators_and_one_measure_word() -> None:
+    zero, floor = Issue("W102", 4693), Issue("W107", 12937)
+    assert zero.message("zh") == "4,693 笔贷款余额为 0，保留但不计入存量指标"
+    assert floor.message("zh") == "12,937 笔贷款的五级分类优于逾期天数对应的底线（2023年风险分类办法）"
+    assert zero.message("en") == "4,693 loan rows with balance 0 kept but excluded from stock metrics"
+    assert Issue("W102", 1).message("en") == "1 loan row with balance 0 kept but excluded from stock metrics"
+    rows = [c for c, t in catalogue().items() if re.search(r"\{count\} ?(行|个\S*?(空行|的行))", t.zh)]
+    assert rows == ["W101"]   # blank and subtotal rows are not loans; every other count of ledger rows is 笔

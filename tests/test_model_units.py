@@ -27,7 +27,7 @@ from microcredit_risk.sample.export import export_canonical_csv
 from microcredit_risk.stats.drivers import fit_driver_model
 from microcredit_risk.stats.export import driver_model_text, models_json
 from microcredit_risk.stats.logit import auc_ks
-from microcredit_risk.stats.results import FALLBACK_KINDS, Fallback, Statistics
+from microcredit_risk.stats.results import FALLBACK_KINDS, NOT_FITTED_KINDS, DriverModel, Fallback, Statistics
 
 PUBLISHED = -2.9875   # a paper's coefficient on risk_share_ratio, per 1.0 of the fraction
 RATE = 0.25           # log-odds per percentage point of interest rate
@@ -139,6 +139,73 @@ def test_every_fallback_kind_is_worded_in_both_languages():
     words = tomllib.loads(text)["model_fallbacks"]
     assert sorted(words) == sorted(FALLBACK_KINDS)
     assert all(set(w) == {"zh", "en"} for w in words.values())
+
+
+def test_every_not_fitted_kind_is_worded_in_both_languages():
+    text = resources.files("microcredit_risk").joinpath("data/report_text.toml").read_text("utf-8")
+    words = tomllib.loads(text)["model_not_fitted"]
+    assert sorted(words) == sorted(NOT_FITTED_KINDS)
+    assert all(set(w) == {"zh", "en"} for w in words.values())
+
+
+def _not_fitted(tmp_path, model: DriverModel) -> tuple[str, str]:
+    """The report's sentence on the model, in zh and in en."""
+    run = make_run(tmp_path / "run")
+    run.statistics = Statistics(driver_model=model)
+    zh, en = (render_text(build_context(run, lang, make_catalogue()), "md") for lang in ("zh", "en"))
+    return (next(line for line in zh.splitlines() if line.startswith("违约影响因素模型未能拟合")),
+            next(line for line in en.splitlines() if line.startswith("The default-driver model did not fit")))
+
+
+def test_why_the_model_did_not_fit_is_worded_in_both_languages(tmp_path):
+    few = fit_driver_model(single_snapshot(["normal"] * 46 + ["substandard"] * 4))
+    assert (few.fitted, few.reason_kind, few.reason_params) == (False, "few_events", {"k": 4, "n": 50, "minimum": 10})
+    assert few.reason == "too few events (NPL outcomes): 4 among 50 loans (need at least 10)"
+    assert json.loads(models_json(Statistics(driver_model=few)))["driver_model"]["reason_params"] == few.reason_params
+    assert _not_fitted(tmp_path, few) == (
+        "违约影响因素模型未能拟合：转为不良的贷款过少：50笔中只有4笔（至少需要10笔）",
+        "The default-driver model did not fit: too few events (NPL outcomes): 4 among 50 loans (need at least 10)")
+    lots = DriverModel("npl ~ 1", False, reason="too few non-events: 3 among 12,000 loans (need at least 10)",
+                       reason_kind="few_non_events", reason_params={"k": 3, "n": 12_000, "minimum": 10})
+    assert _not_fitted(tmp_path, lots) == (
+        "违约影响因素模型未能拟合：未转为不良的贷款过少：12,000笔中只有3笔（至少需要10笔）",
+        "The default-driver model did not fit: too few non-events: 3 among 12,000 loans (need at least 10)")
+    none = fit_driver_model(single_snapshot(["normal"] * 30).drop(columns=["guarantee_type", "amount"]))
+    assert (none.reason_kind, none.reason_params["columns"][:2]) == ("no_driver_column", ["guarantee_type", "industry"])
+    assert _not_fitted(tmp_path, none) == (
+        "违约影响因素模型未能拟合：台账中没有可作解释变量的列：担保方式、行业、产品、客户类型、贷款金额、发放日期、到期日期、"
+        "执行利率、是否续贷均缺失或为空",
+        "The default-driver model did not fit: no driver column in the ledger: guarantee type, industry, product, "
+        "customer type, loan amount, origination date, maturity date, interest rate, renewal are all missing or empty")
+    single = DriverModel("npl ~ x", False, reason="no loan to model (NPL at the single annual snapshot 2023-12-31)",
+                         reason_kind="no_loan_single", reason_params={"as_of": "2023-12-31"})
+    assert _not_fitted(tmp_path, single) == (
+        "违约影响因素模型未能拟合：没有可建模的贷款（因变量为唯一年末时点2023年12月31日的不良状态）",
+        "The default-driver model did not fit: no loan to model (NPL at the single annual snapshot 31 Dec 2023)")
+    pooled = DriverModel("npl ~ x", False, reason="no loan to model (…)", reason_kind="no_loan_pooled",
+                         reason_params={"periods": 4, "first": 2019, "last": 2023})
+    assert _not_fitted(tmp_path, pooled) == (
+        "违约影响因素模型未能拟合：没有可建模的贷款（因变量为期初未列入不良的贷款一年后是否转为不良，2019—2023年共4个年度期间合并）",
+        "The default-driver model did not fit: no loan to model (NPL at t1 for loans performing at t0, annual periods: 4, "
+        "2019–2023 pooled)")
+    failed = DriverModel("npl ~ x", False, reason="perfect separation; the penalised fit failed too",
+                         reason_kind="fit_failed", reason_params={"cause": "firth_perfect_separation",
+                                                                  "cause_reason": "perfect separation", "cause_params": {}},
+                         fallbacks=[Fallback("rows_left_out", "7 rows left out", {"count": 7})])
+    assert _not_fitted(tmp_path, failed) == (
+        "违约影响因素模型未能拟合：存在完全分离，改用 Firth 惩罚似然估计；但惩罚似然估计也未能完成；"
+        "7笔贷款因数值缺失或非正（无法取对数）未纳入模型",
+        "The default-driver model did not fit: perfect separation: Firth penalised fit used; the penalised fit failed "
+        "too; 7 loans with a missing or non-positive numeric value left out")
+
+
+def test_a_model_saved_before_reasons_had_kinds_reads_as_its_english(tmp_path):
+    old = DriverModel("npl ~ x", False, reason="too few events (NPL outcomes): 4 among 50 loans (need at least 10)")
+    later = DriverModel("npl ~ x", False, reason="a reason of a later version", reason_kind="not_a_kind_yet")
+    assert _not_fitted(tmp_path, old) == (
+        "违约影响因素模型未能拟合：too few events (NPL outcomes): 4 among 50 loans (need at least 10)",
+        "The default-driver model did not fit: too few events (NPL outcomes): 4 among 50 loans (need at least 10)")
+    assert _not_fitted(tmp_path, later)[0] == "违约影响因素模型未能拟合：a reason of a later version"
 
 
 def test_cli_model_json_records_scale_and_formula_errors_carry_codes(tmp_path):

@@ -14,7 +14,8 @@ from importlib import resources
 from typing import Any
 
 LANGS = ("zh", "en")
-SECTIONS = ("grades", "dimensions", "values", "metrics", "quantities", "families", "bank_kinds", "terms", "problems")
+SECTIONS = ("grades", "dimensions", "values", "metrics", "quantities", "families", "bank_kinds", "terms", "problems",
+            "columns", "profile_facts")
 
 
 @cache
@@ -123,6 +124,11 @@ def currency_word(code: str, lang: str = "zh") -> str:
 
 def scope_label(scope: str, lang: str = "zh") -> str:
     return _pick(vocabulary()["scopes"].get(scope), lang, scope)
+
+
+def profile_fact_label(fact: str, lang: str = "zh") -> str:
+    """资本净额 / Net capital … for a by-year fact of the bank profile (``bank.net_capital``)."""
+    return _pick(vocabulary()["profile_facts"].get(fact), lang, fact)
 
 
 def is_term(name: str) -> bool:

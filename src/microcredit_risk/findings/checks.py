@@ -11,14 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics.table import Skipped
+from ..metrics.table import Skipped, lacks_column
 from .conditions import Context, Hit, Leaf, Outcome, clean, far_past, iso
 from .records import Evidence
 
 
 def _no_tests(what: str, dimension: str, ctx: Context) -> Skipped:
     why = "no statistics were given" if ctx.stats is None else f"no segment tests by {dimension}"
-    return Skipped(what, f"statistics segment tests by {dimension}", why)
+    kind = "no_statistics" if ctx.stats is None else "no_segment_tests"
+    return Skipped(what, f"statistics segment tests by {dimension}", why, kind, {"dimension": dimension})
 
 
 def _lack_column(ctx: Context, column: str) -> bool:
@@ -36,7 +37,7 @@ def hotspot_hits(ctx: Context, dimension: str, code: str) -> Outcome:
     BH-adjusted one-sided Fisher p (fisher_padj) < hotspot_alpha: every value read from the table."""
     what = f"{code}: {dimension}"
     if _lack_column(ctx, dimension):
-        return Outcome("unknown", missing=[Skipped(what, f"column {dimension}", f"the ledger has no {dimension} column")])
+        return Outcome("unknown", missing=[lacks_column(what, dimension)])
     padj = _at(ctx, "fisher_padj", dimension)
     if padj.empty:
         return Outcome("unknown", missing=[_no_tests(what, dimension, ctx)])
@@ -185,7 +186,8 @@ def vintage(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     points.sort()
     if len(points) < 3:
         return Outcome("unknown", missing=[Skipped(what, "three cohorts seen one year after origination",
-                                                   f"cohorts with a value at one year on book: {len(points)}")])
+                                                   f"cohorts with a value at one year on book: {len(points)}",
+                                                   "few_cohorts", {"found": len(points), "needed": 3})])
     *older, newest = points
     mean = sum(p[3] for p in older) / len(older)
     factor, fname = ctx.threshold("vintage_factor")
@@ -228,7 +230,8 @@ def write_off_masking(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
     what = f"{code}: npl_ratio_with_write_offs"
     now, before = ctx.latest, ctx.previous
     if now is None or before is None:
-        return Outcome("unknown", missing=[Skipped(what, "two annual snapshots", "there is no previous annual snapshot")])
+        return Outcome("unknown", missing=[Skipped(what, "two annual snapshots", "there is no previous annual snapshot",
+                                                   "snapshots", {"needed": 2, "found": len(ctx.annual)})])
     latest, prev = ctx.value("npl_ratio", now), ctx.value("npl_ratio", before)
     added = ctx.value("npl_ratio_with_write_offs", now)
     if added == "absent":
@@ -268,7 +271,8 @@ def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
             facts.update(value=share, threshold=limit, metric="validation_warning_share")
         states.append(share > limit)
     else:
-        missing.append(Skipped(f"{code}: validation warnings", "ledger row count", "the number of ledger rows was not given"))
+        missing.append(Skipped(f"{code}: validation warnings", "ledger row count", "the number of ledger rows was not given",
+                               "no_row_count"))
     if ctx.columns is not None:
         gone = [c for c in cond.get("columns", ()) if c not in ctx.columns]
         evidence += [ctx.evidence("column_missing", None, None, segment=c) for c in gone]
@@ -276,7 +280,8 @@ def data_quality(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
             facts.update(segments=", ".join(gone), count=len(gone))
         states.append(bool(gone))
     else:
-        missing.append(Skipped(f"{code}: columns", "the ledger's column list", "the ledger's columns were not given"))
+        missing.append(Skipped(f"{code}: columns", "the ledger's column list", "the ledger's columns were not given",
+                               "no_column_list"))
     if not states:
         return Outcome("unknown", missing=missing)
     if not any(states):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
 
 from ..errors import ProfileError
 from ..ledger.problems import Issue
-from ..metrics.table import Skipped
+from ..metrics.table import Skipped, lacks_column
 from ..profile import BankProfile
 from ..stats.results import Statistics
 from .records import Evidence
@@ -135,11 +135,12 @@ class Context:
     def missing_metric(self, what: str, metric: str, dimension: str | None = None) -> Skipped:
         """Why a metric is absent: the metrics stage's own reason where it gave one."""
         if metric in self.skipped:
-            s = self.skipped[metric]
-            return Skipped(what=what, needs=s.needs, reason=s.reason)
+            return replace(self.skipped[metric], what=what)
         dim = f" by {dimension}" if dimension else ""
+        kind, params = ("metric_missing_by", {"metric": metric, "dimension": dimension}) if dimension else \
+            ("metric_missing", {"metric": metric})
         return Skipped(what=what, needs=f"metric {metric}{dim}",
-                       reason=f"{metric}{dim} is not in the metrics table")
+                       reason=f"{metric}{dim} is not in the metrics table", kind=kind, params=params)
 
     def evidence(self, metric: str, as_of: Any, value: float | None, dimension: str | None = None,
                  segment: str | None = None, threshold: float | None = None,
@@ -167,13 +168,18 @@ def far_past(value: float, op: str, limit: float, base: float, factor: float | N
 
 # -- the metric leaf ------------------------------------------------------------------------------
 
-def _profile_fact(ctx: Context, fact: str) -> tuple[bool, str]:
+def _profile_fact(ctx: Context, fact: str) -> tuple[bool, Skipped | None]:
+    """Whether the profile has ``fact`` for the latest year; if not, why (``what`` to be filled in)."""
     year = ctx.latest.year if ctx.latest is not None else None
     table = {"net_capital": ctx.profile.net_capital, "total_npl_ratio": ctx.profile.total_npl_ratio,
              "total_loans": ctx.profile.total_loans}
     if fact not in table:
         raise ProfileError("E319", where="rules", name=fact, choices=", ".join(table))
-    return (year is not None and year in table[fact]), f"profile bank.{fact}[{year}]"
+    if year is not None and year in table[fact]:
+        return True, None
+    needs = f"profile bank.{fact}[{year}]"
+    return False, Skipped("", needs, f"the bank profile lacks {needs[8:]}", "profile_years",
+                          {"fact": fact, "years": [year] if year is not None else []})
 
 
 def metric_leaf(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
@@ -184,15 +190,16 @@ def metric_leaf(ctx: Context, cond: dict[str, Any], code: str) -> Outcome:
         return Outcome("clear")        # not applicable: the profile has the fact a better test uses
     need = cond.get("needs_profile")
     if need:
-        ok, needs = _profile_fact(ctx, need)
-        if not ok:
-            return Outcome("unknown", missing=[Skipped(what, needs, f"the bank profile lacks {needs[8:]}")])
+        _, lacking = _profile_fact(ctx, need)
+        if lacking is not None:
+            return Outcome("unknown", missing=[replace(lacking, what=what)])
     if ctx.columns is not None:
         gone = [c for c in cond.get("needs_columns", ()) if c not in ctx.columns]
         if gone:
-            return Outcome("unknown", missing=[Skipped(what, f"column {gone[0]}", f"the ledger has no {gone[0]} column")])
+            return Outcome("unknown", missing=[lacks_column(what, gone[0])])
     if ctx.latest is None:
-        return Outcome("unknown", missing=[Skipped(what, "annual snapshots", "the metrics table has no balance series")])
+        return Outcome("unknown", missing=[Skipped(what, "annual snapshots", "the metrics table has no balance series",
+                                                   "no_balance_series")])
     dimension = cond.get("dimension")
     segment = cond.get("segment")
     rows = ctx.rows_of(metric, dimension, segment, any_segment=dimension is not None and segment is None)
@@ -228,7 +235,8 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
         latest = ctx.latest
         if s is None or latest is None or latest not in s.index:
             return Outcome("unknown", missing=[Skipped(what, "a value at the latest annual snapshot",
-                                                       f"{metric} has no value at {iso(latest)}")])
+                                                       f"{metric} has no value at {iso(latest)}", "no_value_at",
+                                                       {"metric": metric, "as_of": iso(latest)})])
         when, v = pd.Timestamp(latest), clean(s.loc[latest])
         compared = v
         if at in ("first", "change_from_first", "change_from_previous", "mean_growth"):
@@ -236,7 +244,8 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
             earlier = known[known.index < when]
             if earlier.empty:
                 return Outcome("unknown", missing=[Skipped(what, "two annual snapshots",
-                                                           f"{metric} has fewer than two annual values")])
+                                                           f"{metric} has fewer than two annual values",
+                                                           "few_values", {"metric": metric, "needed": 2})])
             t0 = earlier.index[-1] if at == "change_from_previous" else earlier.index[0]
             v0 = float(earlier.loc[t0])
             evid.append((t0, v0, metric, segment))
@@ -267,7 +276,8 @@ def _one_series(ctx: Context, cond: dict[str, Any], what: str, metric: str,
         rt = {"latest": ctx.latest, "previous": ctx.previous}.get(ref_at, when)
         if rt is None:
             return Outcome("unknown", missing=[Skipped(what, "two annual snapshots",
-                                                       f"{ref['metric']} has no previous annual value")])
+                                                       f"{ref['metric']} has no previous annual value",
+                                                       "no_previous_value", {"metric": ref["metric"], "needed": 2})])
         r = ctx.value(ref["metric"], rt, ref.get("dimension"), ref.get("segment"))
         if r == "absent":
             return Outcome("unknown", missing=[ctx.missing_metric(what, ref["metric"])])

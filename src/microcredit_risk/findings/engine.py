@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import LANGS, ProfileError, UsageError
 from ..ledger.problems import Issue
-from ..metrics.table import Metrics, Skipped
+from ..metrics.table import Metrics, Skipped, lacks_column
 from ..profile import BankProfile
 from ..snapshots import annual_dates
 from ..stats.results import Statistics
@@ -73,11 +73,11 @@ def _run_rule(ctx: Context, rule: Rule, states: dict[str, str]) -> Outcome:
     if ctx.columns is not None:
         gone = [c for c in rule.needs_columns if c not in ctx.columns]
         if gone:
-            return Outcome("unknown", missing=[Skipped(rule.code, f"column {gone[0]}",
-                                                       f"the ledger has no {gone[0]} column")])
+            return Outcome("unknown", missing=[lacks_column(rule.code, gone[0])])
     for need in rule.requires:
         if states.get(need) == "unknown":
-            return Outcome("unknown", missing=[Skipped(rule.code, f"finding {need}", f"{need} could not run")])
+            return Outcome("unknown", missing=[Skipped(rule.code, f"finding {need}", f"{need} could not run",
+                                                       "finding_not_run", {"code": need})])
         if states.get(need) != "fired":
             return Outcome("clear")
     ctx.escalate_factor = rule.escalate_factor

@@ -45,7 +45,7 @@ def findings_obj(findings: Findings) -> dict[str, Any]:
         "findings": [f.to_json_obj() for f in findings.items],
         "causes": [c.to_json_obj() for c in findings.causes],
         "recommendations": [r.to_json_obj() for r in findings.recommendations],
-        "not_run": [{"what": s.what, "needs": s.needs, "reason": s.reason} for s in findings.not_run],
+        "not_run": [s.to_json_obj() for s in findings.not_run],
         "states": dict(sorted(findings.states.items())),
     })
 
@@ -97,8 +97,7 @@ def findings_from_json(text: str) -> Findings:
         if data.get("schema") != SCHEMA:
             raise AnalysisError("E507", where="findings.json", value=data.get("schema"), expected=SCHEMA)
         return Findings(items=[_finding(d) for d in data["findings"]],
-                        not_run=[Skipped(what=s["what"], needs=s["needs"], reason=s["reason"])
-                                 for s in data.get("not_run", [])],
+                        not_run=[Skipped.from_json_obj(s) for s in data.get("not_run", [])],
                         lang=data.get("lang", "zh"),
                         causes=[_cause(c) for c in data.get("causes", [])],
                         recommendations=[_recommendation(r) for r in data.get("recommendations", [])],

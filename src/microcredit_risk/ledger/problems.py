@@ -29,8 +29,10 @@ class Issue:
         return catalogue()[self.code]
 
     def message(self, lang: str = "en") -> str:
+        """The message in ``lang``; the count with thousands separators (4,693), as every output writes counts."""
         t = self.type
-        return fill(t.template(lang), {"count": self.count, **self.params})
+        count = f"{self.count:,}" if isinstance(self.count, int | float) else self.count
+        return fill(t.template(lang), {"count": count, **self.params})
 
     def line(self, lang: str = "en") -> str:
         """One line naming the place (file, sheet, column), the message and the code, as errors print."""

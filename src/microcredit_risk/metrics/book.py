@@ -17,7 +17,7 @@ import pandas as pd
 from ..engine import Backend
 from ..engine.book_sql import book_means, book_order_statistics
 from .prepare import Base
-from .table import Skipped
+from .table import Skipped, lacks_column
 from .tidy import rows
 
 STATS = ("mean", "p25", "median", "p75")
@@ -31,12 +31,13 @@ def _variables(base: Base) -> tuple[list[tuple[str, str, str]], list[Skipped]]:
     if base.has("origination_date") and base.has("maturity_date"):
         out.append(("loan_term_stat", "term_months", "months"))
     else:
-        skipped.append(Skipped("loan_term_stat", "columns origination_date, maturity_date",
-                               "the ledger has no contractual term"))
+        gone = next(c for c in ("origination_date", "maturity_date") if not base.has(c))
+        skipped.append(lacks_column("loan_term_stat", gone, "the ledger has no contractual term",
+                                    "columns origination_date, maturity_date"))
     if base.has("interest_rate"):
         out.append(("loan_rate_stat", "interest_rate", "ratio"))
     else:
-        skipped.append(Skipped("loan_rate_stat", "column interest_rate", "the ledger has no interest rates"))
+        skipped.append(lacks_column("loan_rate_stat", "interest_rate", "the ledger has no interest rates"))
     return out, skipped
 
 

@@ -17,7 +17,7 @@ from ..engine.concentration_sql import customer_points, largest_group
 from ..profile import BankProfile
 from .prepare import Base
 from .stock import Aggregate
-from .table import Skipped
+from .table import Skipped, lacks_column
 from .tidy import Columns, div, rows
 
 HHI_DIMENSIONS = ("industry", "region", "product", "guarantee_type", "branch")
@@ -102,12 +102,13 @@ def concentration_rows(base: Base, backend: Backend, total: Aggregate, dims: dic
     if lacking:
         need = f"profile bank.net_capital[{', '.join(map(str, lacking))}]"
         for m in ("single_customer_concentration", "top10_customer_concentration", "single_group_concentration"):
-            skipped.append(Skipped(m, need, "ratios to net capital need the bank's net capital for that year"))
+            skipped.append(Skipped(m, need, "ratios to net capital need the bank's net capital for that year",
+                                   "profile_years", {"fact": "net_capital", "years": lacking}))
     if have.any():
         out.append(rows({"single_customer_concentration": (div(top1, capital)[have], "ratio"),
                          "top10_customer_concentration": (div(top10, capital)[have], "ratio")}, dates[have]))
     if not base.has("group_id"):
-        skipped.append(Skipped("single_group_concentration", "column group_id", "the ledger has no group ids"))
+        skipped.append(lacks_column("single_group_concentration", "group_id", "the ledger has no group ids"))
     elif have.any():
         got = backend.query(largest_group())
         gdate = got["date"].to_numpy(dtype=np.int64)

@@ -64,16 +64,15 @@ def metrics_json(metrics: Metrics, ledger_info: Mapping[str, Any] | Ledger) -> s
     body = ",\n  ".join(records)
     ledger = json.dumps(head, ensure_ascii=False, allow_nan=False)
     metrics_part = f"[\n  {body}\n ]" if records else "[]"
-    skipped = json.dumps([{"what": k.what, "needs": k.needs, "reason": k.reason} for k in metrics.skipped],
-                         ensure_ascii=False)
-    # "skipped" (what could not be computed, and the input it needed) follows the contract's three keys
+    skipped = json.dumps([k.to_json_obj() for k in metrics.skipped], ensure_ascii=False)
+    # "skipped" (what could not be computed, and the input it needed): the contract's three keys, and
+    # the kind and params the report words them from
     return f'{{"schema": "{SCHEMA}",\n "ledger": {ledger},\n "metrics": {metrics_part},\n "skipped": {skipped}}}\n'
 
 
 def skipped_from_json(records: Any) -> list[Skipped]:
     """The ``skipped`` records of metrics.json (or models.json) as :class:`Skipped`."""
-    return [Skipped(what=str(r.get("what", "")), needs=str(r.get("needs", "")), reason=str(r.get("reason", "")))
-            for r in records or []]
+    return [Skipped.from_json_obj(r) for r in records or []]
 
 
 def metrics_from_json(obj: dict[str, Any]) -> Metrics:

@@ -19,7 +19,7 @@ from ..engine.inclusive_sql import inclusive_sums
 from ..profile import BankProfile
 from .prepare import NPL_CODE, Base
 from .stock import Aggregate
-from .table import Skipped
+from .table import Skipped, lacks_column
 from .tidy import div, rows
 
 
@@ -47,7 +47,8 @@ def inclusive_rows(base: Base, backend: Backend, total: Aggregate, profile: Bank
     by_type = base.has("customer_type")
     if not by_type:
         notes.append(Skipped("inclusive customer-type filter", "column customer_type",
-                             "without customer_type every loan under the ceiling counts as inclusive (farmers included)"))
+                             "without customer_type every loan under the ceiling counts as inclusive (farmers included)",
+                             "inclusive_unfiltered", {"column": "customer_type"}))
     n_dates = len(base.dates)
     sums = _sums(backend, inclusive_queries(base, profile)[0], n_dates)
     bal, npl, customers = sums["balance"], sums["npl_balance"], sums["customers"]
@@ -62,8 +63,8 @@ def inclusive_rows(base: Base, backend: Backend, total: Aggregate, profile: Bank
         num, den = sums["rate_balance"], sums["rated_balance"]
         out.append(rows({"inclusive_weighted_interest_rate": (div(num, den)[any_stock], "ratio")}, dates[any_stock]))
     else:
-        skipped.append(Skipped("inclusive_weighted_interest_rate", "column interest_rate",
-                               "the ledger has no interest rates"))
+        skipped.append(lacks_column("inclusive_weighted_interest_rate", "interest_rate",
+                                    "the ledger has no interest rates"))
     codes = base.annual_codes
     if len(codes) > 1:
         prev, cur = codes[:-1], codes[1:]
@@ -80,7 +81,8 @@ def inclusive_rows(base: Base, backend: Backend, total: Aggregate, profile: Bank
     lacking = sorted({base.dates[i].year for i in np.flatnonzero(any_stock & np.isnan(bank))})
     if lacking:
         skipped.append(Skipped("inclusive_npl_gap", f"profile bank.total_npl_ratio[{', '.join(map(str, lacking))}]",
-                               "the gap compares with the whole bank's NPL ratio for that year"))
+                               "the gap compares with the whole bank's NPL ratio for that year",
+                               "profile_years", {"fact": "total_npl_ratio", "years": lacking}))
     return out, skipped
 
 
@@ -91,7 +93,8 @@ def _total_loan_growth(base: Base, profile: BankProfile, skipped: list[Skipped])
     have = [k for k in range(1, len(years)) if years[k] in given and years[k - 1] in given]
     if not have:
         skipped.append(Skipped("total_loan_growth", "profile bank.total_loans for two consecutive years",
-                               "the growth of the bank's total loans needs its total loans (bank profile)"))
+                               "the growth of the bank's total loans needs its total loans (bank profile)",
+                               "profile_two_years", {"fact": "total_loans"}))
         return []
     growth = div(np.array([given[years[k]] for k in have]), np.array([given[years[k - 1]] for k in have])) - 1
     when = np.asarray([base.annual[k] for k in have], dtype="datetime64[ns]")

@@ -38,11 +38,12 @@ def migration_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], li
     if len(annual) < 2:
         need = "two annual snapshots"
         why = "migration compares consecutive year-end snapshots"
-        return [], [Skipped(m, need, why) for m in ("migration_rate", "normal_loans_migration_rate",
-                                                   "transition_share", "transition_count_share",
-                                                   "transition_share_pooled", "transition_count_share_pooled",
-                                                   "npl_formation_rate", "npl_cure_rate", "migration_opening",
-                                                   "migration_reduction", "migration_downward")]
+        found = len(annual)
+        return [], [Skipped(m, need, why, "snapshots", {"needed": 2, "found": found})
+                    for m in ("migration_rate", "normal_loans_migration_rate", "transition_share",
+                              "transition_count_share", "transition_share_pooled", "transition_count_share_pooled",
+                              "npl_formation_rate", "npl_cure_rate", "migration_opening", "migration_reduction",
+                              "migration_downward")]
     cells = transition_cells(backend, [int(c) for c in annual])
     out: list[pd.DataFrame] = []
     for k in range(1, len(annual)):

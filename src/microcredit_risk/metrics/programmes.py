@@ -17,16 +17,16 @@ from ..engine import Backend
 from ..engine.programmes_sql import renewal_sums, risk_share_sums
 from ..ledger.contract import GRADES
 from .prepare import Base
-from .table import Skipped
+from .table import Skipped, lacks_column
 from .tidy import rows
 
 
 def renewal_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     names = ("renewed_normal_overdue_count", "renewed_normal_overdue_balance")
     if not base.has("renewal_flag"):
-        return [], [Skipped(m, "column renewal_flag", "the ledger does not flag renewed loans") for m in names]
+        return [], [lacks_column(m, "renewal_flag", "the ledger does not flag renewed loans") for m in names]
     if not base.has("days_past_due"):  # the same test as for every other days-past-due metric
-        return [], [Skipped(m, "column days_past_due", "the ledger has no days past due") for m in names]
+        return [], [lacks_column(m, "days_past_due", "the ledger has no days past due") for m in names]
     sums = backend.query(renewal_sums(GRADES.index("normal")))
     sums = sums.loc[sums["loans"].to_numpy(dtype="float64") > 0]
     dates = np.asarray(base.dates, dtype="datetime64[ns]")[sums["date"].to_numpy(dtype=np.int64)]
@@ -36,8 +36,8 @@ def renewal_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list
 
 def risk_sharing_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     if not base.has("risk_share_ratio"):
-        return [], [Skipped("risk_shared_balance", "column risk_share_ratio",
-                            "the ledger records no third-party risk sharing")]
+        return [], [lacks_column("risk_shared_balance", "risk_share_ratio",
+                                 "the ledger records no third-party risk sharing")]
     seg = base.dims.get("product")
     sums = backend.query(risk_share_sums("product" if seg is not None else None))
     sums = sums.loc[sums["loans"].to_numpy(dtype="float64") > 0]  # every product on the book, 0 if unshared

@@ -25,7 +25,7 @@ from ..engine.aggregates import (
 from ..ledger.contract import GRADES
 from .catalogue import definitions
 from .prepare import NPL_CODE, Base
-from .table import Skipped
+from .table import Skipped, lacks_column
 
 
 @dataclass
@@ -68,14 +68,14 @@ def _inputs(base: Base) -> tuple[StockInputs, bool, list[Skipped]]:
         for m in ("overdue_ratio", "overdue90_balance", "overdue90_ratio", "deviation_ratio",
                   "floor_breach_balance", "floor_breach_count", "floor_breach_ratio", "floor_adjusted_npl_ratio",
                   "overdue_bucket_balance", "overdue_bucket_share"):
-            skipped.append(Skipped(m, "column days_past_due", "the ledger has no days past due"))
+            skipped.append(lacks_column(m, "days_past_due", "the ledger has no days past due"))
     if not prov:
         for m in ("provision_balance", "provision_coverage", "loan_provision_ratio"):
-            skipped.append(Skipped(m, "column provision", "the ledger has no loan-loss provisions"))
+            skipped.append(lacks_column(m, "provision", "the ledger has no loan-loss provisions"))
     if not rate:
-        skipped.append(Skipped("weighted_interest_rate", "column interest_rate", "the ledger has no interest rates"))
+        skipped.append(lacks_column("weighted_interest_rate", "interest_rate", "the ledger has no interest rates"))
     if not wo:
-        skipped += [Skipped(m, "column write_off", "the ledger has no write-offs")
+        skipped += [lacks_column(m, "write_off", "the ledger has no write-offs")
                     for m in ("write_off", "npl_ratio_with_write_offs")]
     inputs = StockInputs(grades=GRADES, npl_code=NPL_CODE, overdue90_days=definitions()["overdue90_days"],
                          days_past_due=dpd, provision=prov, interest_rate=rate)

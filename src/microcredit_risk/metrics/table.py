@@ -20,11 +20,67 @@ TIDY_COLUMNS = ("metric", "as_of", "dimension", "segment", "value", "unit")
 
 @dataclass(frozen=True)
 class Skipped:
-    """An analysis that could not run, and the input it needed (a column or a bank-profile fact)."""
+    """An analysis that could not run, and the input it needed (a column or a bank-profile fact).
+
+    ``kind`` is a stable code (one of :data:`SKIP_KINDS`) and ``params`` fill its words: the report
+    says ``needs`` and ``reason`` in zh or en from them (data/report_text.toml ``[skipped]``,
+    :mod:`.skipped_text`). ``needs`` and ``reason`` are the same in English, kept in every JSON
+    output; a record without a ``kind`` (an older run folder) is shown by them as they are.
+    """
 
     what: str     # metric or analysis name, e.g. "single_customer_concentration"
     needs: str    # e.g. "column customer_id", "profile bank.net_capital[2023]", "two annual snapshots"
     reason: str   # one line for people
+    kind: str = ""
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        """{what, needs, reason, kind, params} (kind and params only when there is a kind)."""
+        obj: dict[str, Any] = {"what": self.what, "needs": self.needs, "reason": self.reason}
+        if self.kind:
+            obj.update(kind=self.kind, params=dict(self.params))
+        return obj
+
+    @classmethod
+    def from_json_obj(cls, obj: Any) -> Skipped:
+        """A record of metrics.json ``skipped``, findings.json ``not_run``, models.json ``skipped`` or
+        run.json's watchlist ``not_run``; one written before kinds existed has none."""
+        params = obj.get("params")
+        return cls(what=str(obj.get("what", "")), needs=str(obj.get("needs", "")), reason=str(obj.get("reason", "")),
+                   kind=str(obj.get("kind") or ""), params=dict(params) if isinstance(params, dict) else {})
+
+
+# Skipped.kind → the form of its ``needs`` (report_text.toml [skipped.needs]); the reason's words are
+# [skipped.reasons.<kind>] (params in brackets; {label}, {fact}, {metric} … are worded by skipped_text)
+SKIP_KINDS: dict[str, str] = {
+    "column": "column",                       # the ledger lacks a column (column)
+    "inclusive_unfiltered": "column",         # no customer_type: every loan under the ceiling is inclusive (column)
+    "profile_years": "profile",               # the bank profile lacks a fact for these years (fact, years)
+    "profile_two_years": "profile_two_years",  # … for two consecutive years (fact)
+    "snapshots": "snapshots",                 # too few annual snapshots (needed, found)
+    "no_previous_grade": "snapshots",         # a single annual snapshot: no earlier grade (needed)
+    "no_transition_matrix": "snapshots",      # no transition matrix to project with (needed)
+    "few_values": "snapshots",                # a metric with fewer than two annual values (metric, needed)
+    "no_previous_value": "snapshots",         # a metric without a previous annual value (metric, needed)
+    "no_balance_series": "annual",            # the metrics table has no annual balance
+    "no_value_at": "latest_value",            # a metric without a value at the latest snapshot (metric, as_of)
+    "metric_missing": "metric",               # a metric absent from the table (metric)
+    "metric_missing_by": "metric_by",         # … by a dimension (metric, dimension)
+    "finding_not_run": "finding",             # the check a rule reads could not run (code)
+    "no_statistics": "segment_tests",         # no statistics were given (dimension)
+    "no_segment_tests": "segment_tests",      # no segment tests by the dimension (dimension)
+    "few_cohorts": "cohorts",                 # too few cohorts a year on book (found, needed)
+    "no_row_count": "row_count",              # the ledger's row count was not given
+    "no_column_list": "column_list",          # the ledger's columns were not given
+    "model_not_fitted": "npl_outcomes",       # the driver model did not fit (DriverModel.reason_kind says why)
+    "error": "column",                        # a catalogued problem (code, column, its params): errors.toml words it
+}
+
+
+def lacks_column(what: str, column: str, reason: str | None = None, needs: str | None = None) -> Skipped:
+    """The ledger has no ``column``: ``reason`` (English) defaults to "the ledger has no X column"."""
+    return Skipped(what, needs or f"column {column}", reason or f"the ledger has no {column} column", "column",
+                   {"column": column})
 
 
 def empty_tidy() -> pd.DataFrame:

@@ -13,14 +13,14 @@ import pandas as pd
 from ..engine import Backend
 from ..engine.vintage_sql import vintage_counts
 from .prepare import NPL_CODE, Base
-from .table import Skipped
+from .table import Skipped, lacks_column
 from .tidy import div, rows
 
 
 def vintage_rows(base: Base, backend: Backend) -> tuple[list[pd.DataFrame], list[Skipped]]:
     seg = base.dims.get("vintage")
     if seg is None:
-        return [], [Skipped(m, "column origination_date", "the ledger has no origination dates")
+        return [], [lacks_column(m, "origination_date", "the ledger has no origination dates")
                     for m in ("vintage_default_rate", "vintage_loans")]
     n_seg, n_annual = len(seg.labels), len(base.annual)
     result = backend.query(vintage_counts([int(c) for c in base.annual_codes], NPL_CODE), order_free=True)

@@ -27,7 +27,7 @@ from ..findings.records import Finding, Findings
 from ..ledger.contract import GRADE_DTYPE, GRADES
 from ..ledger.floor import floor_breaches, floor_codes
 from ..metrics.rows import snapshot_segments
-from ..metrics.table import Skipped
+from ..metrics.table import Skipped, lacks_column
 from ..snapshots import annual_dates
 
 SEP = ";"          # between reason codes in one cell
@@ -81,14 +81,13 @@ class Watchlist:
     def to_json_obj(self) -> dict[str, Any]:
         """What the list's files do not hold (run.json ``watchlist``): its dates and the reasons not run."""
         return {"as_of": self.as_of, "previous": self.previous,
-                "not_run": [{"what": s.what, "needs": s.needs, "reason": s.reason} for s in self.not_run]}
+                "not_run": [s.to_json_obj() for s in self.not_run]}
 
     @classmethod
     def from_json_obj(cls, frame: pd.DataFrame, obj: Mapping[str, Any] | None) -> Watchlist:
         obj = obj or {}
         return cls(frame=frame, as_of=obj.get("as_of"), previous=obj.get("previous"),
-                   not_run=[Skipped(str(s.get("what", "")), str(s.get("needs", "")), str(s.get("reason", "")))
-                            for s in obj.get("not_run") or []])
+                   not_run=[Skipped.from_json_obj(s) for s in obj.get("not_run") or []])
 
 
 def empty_frame() -> pd.DataFrame:
@@ -162,7 +161,7 @@ class _Snapshot:
         states = self.findings.states
         if any(states.get(c) in ("fired", "clear") for c in codes) or self.fired(code):
             return None
-        return Skipped(code, f"finding {codes[0]}", f"{codes[0]} could not run")
+        return Skipped(code, f"finding {codes[0]}", f"{codes[0]} could not run", "finding_not_run", {"code": codes[0]})
 
 
 Reason = Callable[[_Snapshot], "np.ndarray | Skipped"]
@@ -171,7 +170,7 @@ Reason = Callable[[_Snapshot], "np.ndarray | Skipped"]
 def _lacks(s: _Snapshot, code: str, *columns: str) -> Skipped | None:
     for c in columns:
         if not _has(s.snap, c):
-            return Skipped(code, f"column {c}", f"the ledger has no {c} column")
+            return lacks_column(code, c)
     return None
 
 
@@ -184,7 +183,8 @@ def floor_breach(s: _Snapshot) -> np.ndarray | Skipped:
 def downgraded(s: _Snapshot) -> np.ndarray | Skipped:
     """Graded worse than at the previous annual snapshot (the latest period of METRICS.md's migration)."""
     if s.before is None:
-        return Skipped("DOWNGRADED", "two annual snapshots", "the ledger has a single annual snapshot")
+        return Skipped("DOWNGRADED", "two annual snapshots", "the ledger has a single annual snapshot",
+                       "no_previous_grade", {"needed": 2})
     return _grade_codes(s.snap["five_category"]) > s.earlier("grade_code")      # NaN (a new loan) compares False
 
 

@@ -18,6 +18,7 @@ import io
 import math
 import zipfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import plural_form
-from ..metrics.table import Skipped
+from ..metrics.skipped_text import column_heading, skipped_reason
+from ..metrics.table import Skipped, lacks_column
 from ..metrics.workbook import words
 from ..metrics.xlsx import SCALE, money_unit
 from ..output import FORMULA_START, safe_append, splice_rows, workbook_bytes, write_file
@@ -35,7 +37,6 @@ from ..vocabulary import (
     grade_label,
     metric_label,
     segment_label,
-    term_label,
     vocabulary,
 )
 from .sheet_xml import rows_xml, template_styles
@@ -68,30 +69,17 @@ def reason_label(code: str, lang: str, thresholds: Mapping[str, float]) -> str:
 
 
 def needs_text(skipped: Skipped, lang: str) -> str:
-    """Why a reason did not run, in words (its ``needs``: "column X", "finding CODE", "two annual snapshots")."""
-    kind, _, name = skipped.needs.partition(" ")
-    if kind == "column":
-        return word("needs.column", lang, column=column_heading(name, lang))
-    if kind == "finding":
-        return word("needs.finding", lang, code=name)
-    return word("needs.snapshots", lang)
-
-
-def column_heading(column: str, lang: str) -> str:
-    """A list column's name, without a unit (a column no table names reads as itself)."""
-    if column in vocabulary()["watchlist"]["columns"]:
-        return word(f"columns.{column}", lang)
-    if column in ("branch", "loan_officer", "product"):
-        return dimension_label(column, lang)
-    if column == "five_category":
-        return words("headers.grade", lang)
-    if column == "days_past_due":
-        return words("headers.days_past_due", lang)
-    if column in ("risk_share_ratio", "renewal_flag"):   # "Renewal" / 是否续贷, as the model table names it
-        return term_label(column, lang)
-    if column == "balance":
-        return metric_label("balance", lang)
-    return column
+    """Why a reason did not run, in words (its kind; a run.json written before kinds existed: its
+    ``needs``, "column X", "finding CODE" or "two annual snapshots")."""
+    if not skipped.kind:
+        kind, _, name = skipped.needs.partition(" ")
+        if kind == "column":
+            skipped = lacks_column(skipped.what, name)
+        elif kind == "finding":
+            skipped = replace(skipped, kind="finding_not_run", params={"code": name})
+        else:
+            skipped = replace(skipped, kind="no_previous_grade", params={"needed": 2})
+    return skipped_reason(skipped, lang)
 
 
 def money_heading(column: str, lang: str, unit: str) -> str:

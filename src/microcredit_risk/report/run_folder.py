@@ -5,18 +5,21 @@ with :func:`load_run` from the saved files, so a report can be re-rendered witho
 
 Files read from a run folder (all UTF-8 JSON unless said otherwise):
 
-* ``metrics.json`` — schema ``mcr.metrics/1`` (METRICS.md); optional ``skipped``: [{what, needs, reason}].
-* ``findings.json`` — ``{"findings": [Finding…], "not_run": [{what, needs, reason}], "lang": …}``
+* ``metrics.json`` — schema ``mcr.metrics/1`` (METRICS.md); optional ``skipped``: [{what, needs, reason,
+  kind, params}] (``kind`` and ``params`` since the report words them; a record without them is shown
+  by its English ``needs`` and ``reason``).
+* ``findings.json`` — ``{"findings": [Finding…], "not_run": [{what, needs, reason, kind, params}], "lang": …}``
   or a bare list of Finding records (FINDINGS.md).
 * ``models.json`` — ``{"driver_model": {DriverModel fields}, "segment_tests": […], "chi_square": […],
-  "skipped": […]}``; a bare DriverModel object (with ``terms``) is accepted too.
+  "skipped": […]}``; a bare DriverModel object (with ``terms``) is accepted too. A model that did not
+  fit has ``reason`` and, since they exist, ``reason_kind`` and ``reason_params``.
 * ``validation.json`` — ``{"files", "rows", "snapshots", "sources": [SourceInfo], "matches":
   [ColumnMatch], "issues": [Issue.to_json_obj()]}``.
 * ``run.json`` — schema ``mcr.run/1``, written by ``mcr analyze``:
   ``{"schema": "mcr.run/1", "lang": "zh"|"en", "bank": {"name": str|null, "kind": str|null},
   "thresholds": {name: number}, "benchmarks": {metric: {"source", "value", "by_year": {year: number}}},
   "figures": [{"name", "title", "path"}], "watchlist": {"as_of", "previous", "not_run": [{what, needs,
-  reason}]}}`` — ``figures`` is optional (without it, ``figures/*.png`` are listed and titled from
+  reason, kind, params}]}}`` — ``figures`` is optional (without it, ``figures/*.png`` are listed and titled from
   their PNG "Title" text chunk); so is ``watchlist``.
 * ``watchlist.csv`` — the early-warning list (monitor/watchlist_files.py); without it the report has
   no watchlist section.
@@ -161,6 +164,7 @@ def driver_model_from_json(d: dict[str, Any]) -> DriverModel:
         fallbacks=[Fallback(kind=f["kind"], reason=f["reason"], params=dict(f.get("params", {})))
                    for f in d.get("fallbacks", [])],
         sampled=_sampling_from_json(d.get("sampled")),
+        reason_kind=d.get("reason_kind"), reason_params=dict(d.get("reason_params") or {}),
     )
 
 

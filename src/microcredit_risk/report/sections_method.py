@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from ..metrics.skipped_text import skipped_needs, skipped_reason
+from ..metrics.table import Skipped
 from .blocks import Heading, Paragraph, Section
 from .builder import Builder
 from .sections_diagnosis import limitations, ruled_out_blocks
-from .sections_stats import sampling_blocks
+from .sections_stats import not_fitted_text, sampling_blocks
+
+MODEL = "driver_model"   # Skipped.what of the default-driver model (stats/compute.py)
+
+
+def _skipped_row(b: Builder, s: Skipped) -> list[str]:
+    """A skipped analysis or a check not run: what, the input it needed and why, in the report's language."""
+    return [b.texts.opt(f"skipped.what.{s.what}", s.what), skipped_needs(s, b.lang), skipped_reason(s, b.lang)]
 
 
 def method_section(b: Builder) -> Section:
@@ -65,16 +74,18 @@ def appendix_section(b: Builder) -> Section:
         sec.blocks.append(Paragraph(h("sentences.no_issues")))
     not_run = b.run.findings.not_run
     if not_run:
-        rows = [[s.what, s.needs, s.reason] for s in not_run]
+        rows = [_skipped_row(b, s) for s in not_run]
         sec.blocks.append(b.table(h("captions.not_run"), [h("headers.what"), h("headers.needs"), h("headers.reason")],
                                   rows, [False, False, False]))
     else:
         sec.blocks.append(Paragraph(h("sentences.no_not_run")))
-    skipped = [*b.run.metrics.skipped, *b.run.statistics.skipped]
     dm = b.run.statistics.driver_model
-    rows = [[s.what, s.needs, s.reason] for s in skipped]
-    if dm is not None and not dm.fitted:
-        rows.append([h("sections.statistics.model"), f.missing, dm.reason or f.missing])
+    unfitted = dm is not None and not dm.fitted
+    # the model's own row below says why it did not fit: its record among the skipped would repeat it
+    skipped = [*b.run.metrics.skipped, *(s for s in b.run.statistics.skipped if not (unfitted and s.what == MODEL))]
+    rows = [_skipped_row(b, s) for s in skipped]
+    if dm is not None and unfitted:
+        rows.append([h("sections.statistics.model"), f.missing, not_fitted_text(b, dm)])
     if rows:
         sec.blocks.append(b.table(h("captions.skipped"), [h("headers.what"), h("headers.needs"), h("headers.reason")],
                                   rows, [False, False, False]))

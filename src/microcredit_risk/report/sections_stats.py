@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import vocabulary as vocab
 from ..errors import MCRError
+from ..metrics.skipped_text import column_heading
 from ..stats.formula import read_terms
 from ..stats.results import PER_PP, DriverModel, Fallback, ModelTerm
 from .blocks import Bullets, Heading, Line, Paragraph, Ref, Section
@@ -66,6 +67,32 @@ def fallback_text(b: Builder, fallback: Fallback) -> str:
         return b.texts.get(f"model_fallbacks.{fallback.kind}", **params)
     except (MCRError, KeyError, IndexError):   # a kind or parameter this version does not know: its English reason
         return fallback.reason
+
+
+def not_fitted_text(b: Builder, dm: DriverModel) -> str:
+    """Why the model did not fit, in the report's language (its English ``reason`` for a model saved
+    before reasons had kinds, or with a kind this version does not know)."""
+    if not dm.reason_kind:
+        return dm.reason or b.fmt.missing
+    p: dict[str, Any] = dict(dm.reason_params)
+    sep = b.texts.get("sentences.name_sep")
+    for key in ("k", "n", "minimum", "periods"):
+        if key in p:
+            p[key] = b.fmt.count(p[key])
+    if "as_of" in p:
+        p["as_of"] = b.fmt.date(p["as_of"])
+    if "columns" in p:
+        p["columns"] = sep.join(vocab.in_sentence(column_heading(str(c), b.lang), b.lang) for c in p["columns"])
+    if "cause" in p:
+        p["cause"] = fallback_text(b, Fallback(str(p["cause"]), str(p.get("cause_reason", "")),
+                                               dict(p.get("cause_params") or {})))
+    try:
+        text = b.texts.get(f"model_not_fitted.{dm.reason_kind}", **p)
+    except (MCRError, KeyError, IndexError):   # a kind or parameter this version does not know
+        return dm.reason or b.fmt.missing
+    if dm.reason_kind == "fit_failed" and dm.fallbacks:
+        text = b.texts.get("sentences.list_sep").join([text, *(fallback_text(b, f) for f in dm.fallbacks)])
+    return text
 
 
 def model_blocks(b: Builder, terms: list[ModelTerm], fallbacks: list[Fallback]) -> list[Paragraph | Bullets]:
@@ -129,7 +156,7 @@ def statistics_section(b: Builder) -> Section:
     if dm is None:
         sec.blocks.append(Paragraph(t.get("sentences.model_none")))
     elif not dm.fitted:
-        sec.blocks.append(Paragraph(t.get("sentences.model_not_fitted", reason=dm.reason or f.missing)))
+        sec.blocks.append(Paragraph(t.get("sentences.model_not_fitted", reason=not_fitted_text(b, dm))))
     else:
         method = t.opt(f"model_methods.{dm.method}", dm.method)
         sec.blocks.append(Paragraph(t.get("sentences.model_fit", method=method, n=f.count(dm.n),

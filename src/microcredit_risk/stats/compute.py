@@ -66,7 +66,8 @@ def _segment_statistics(out: Statistics, backend: Backend) -> Statistics:
         try:
             out.chi_square.append(chi_square_by_dimension(counts[dim], dim))
         except AnalysisError as exc:
-            out.skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", exc.message()))
+            out.skipped.append(Skipped(f"chi_square[{dim}]", f"column {dim}", exc.message(), "error",
+                                       {"code": exc.code, "column": dim, "params": dict(exc.params)}))
     # the tests findings cite are table rows too (read once, from the one table)
     tests = Metrics.concat([segment_test_rows(out.segment_tests, as_of), group_test_rows(counts, as_of)])
     out.metrics = out.metrics.extend(tests)
@@ -94,5 +95,6 @@ def compute_statistics(ledger_or_frame: Ledger | pd.DataFrame, metrics: Metrics,
                      chi_square=list(table.chi_square), skipped=list(table.skipped))
     out.driver_model = fit_driver_model(frame, formula, profile, backend)
     if not out.driver_model.fitted:
-        out.skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted"))
+        out.skipped.append(Skipped("driver_model", "enough NPL outcomes", out.driver_model.reason or "not fitted",
+                                   "model_not_fitted"))
     return out

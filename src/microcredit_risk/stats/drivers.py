@@ -85,11 +85,14 @@ def _fit(frame: pd.DataFrame, formula: str | None, th: dict[str, float], backend
     terms = resolve_terms(frame.columns, formula, backend)
     text = formula_text(terms)
     if not terms:
-        return DriverModel(text, False, reason="no driver column in the ledger (guarantee_type, industry, amount …)")
+        return DriverModel(text, False).not_fitted(
+            "no_driver_column", "no driver column in the ledger (guarantee_type, industry, amount …)",
+            columns=list(DEFAULT_COLUMNS))
     dtypes = {str(c): t for c, t in frame.dtypes.items()}
     sample = model_sample(backend, dtypes, [t.column for t in terms], th)
     if len(sample.y) == 0:
-        return DriverModel(text, False, reason=f"no loan to model ({sample.description})")
+        return DriverModel(text, False).not_fitted(f"no_loan_{sample.design}", f"no loan to model ({sample.description})",
+                                                   **sample.params)
     if sample.periods > 1:
         text += f" + C({PERIOD})"
     design = build_design(sample, terms, th["model_rare_share"], th["model_rare_events"])
@@ -99,12 +102,12 @@ def _fit(frame: pd.DataFrame, formula: str | None, th: dict[str, float], backend
                         fallbacks=list(design.fallbacks), sampled=sample.sampled)
     min_events = int(th["model_min_events"])
     if n == 0:
-        model.reason = f"no loan to model ({sample.description})"
-        return model
+        return model.not_fitted(f"no_loan_{sample.design}", f"no loan to model ({sample.description})", **sample.params)
     if events < min_events or n - events < min_events:
-        what, k = ("events (NPL outcomes)", events) if events < min_events else ("non-events", n - events)
-        model.reason = f"too few {what}: {k} among {n} loans (need at least {min_events})"
-        return model
+        kind, what, k = (("few_events", "events (NPL outcomes)", events) if events < min_events
+                         else ("few_non_events", "non-events", n - events))
+        return model.not_fitted(kind, f"too few {what}: {k} among {n} loans (need at least {min_events})",
+                                k=k, n=n, minimum=min_events)
     dropped = collinear_columns(X)
     names = list(design.names)
     if dropped:
@@ -131,9 +134,9 @@ def _fit(frame: pd.DataFrame, formula: str | None, th: dict[str, float], backend
         assert why is not None
         fit = fit_firth(X, y, sw=w)
         if fit is None:
-            model.reason = "; ".join([f"{why.reason}; the penalised fit failed too",
-                                      *(f.reason for f in model.fallbacks)])
-            return model
+            return model.not_fitted("fit_failed", "; ".join([f"{why.reason}; the penalised fit failed too",
+                                                             *(f.reason for f in model.fallbacks)]),
+                                    cause=why.kind, cause_reason=why.reason, cause_params=dict(why.params))
         model.fallbacks.append(Fallback(why.kind, f"{why.reason}: Firth-penalised fit", why.params))
     pvalues, low, high = wald(fit)
     eta = X @ fit.params

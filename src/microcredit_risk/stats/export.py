@@ -32,12 +32,15 @@ def _term_record(term: ModelTerm) -> dict[str, Any]:
 
 
 def driver_model_dict(model: DriverModel) -> dict[str, Any]:
-    """The model's record; ``sampled`` only when it was fitted on a sample (so an unsampled
-    models.json is what it was before sampling existed)."""
+    """The model's record; ``sampled`` only when it was fitted on a sample, ``reason_kind`` and
+    ``reason_params`` only when it did not fit (so a fitted, unsampled model's record is what it was
+    before either existed)."""
     record = asdict(model)
     record["terms"] = [_term_record(t) for t in model.terms]
     if record["sampled"] is None:
         del record["sampled"]
+    if record["reason_kind"] is None:
+        del record["reason_kind"], record["reason_params"]
     return record
 
 
@@ -48,7 +51,7 @@ def models_dict(stats: Statistics) -> dict[str, Any]:
         "segment_tests": [asdict(t) for t in stats.segment_tests],
         "chi_square": [asdict(t) for t in stats.chi_square],
         "metrics": stats.metrics.to_records(),
-        "skipped": [asdict(s) for s in stats.skipped],
+        "skipped": [s.to_json_obj() for s in stats.skipped],
     })
 
 

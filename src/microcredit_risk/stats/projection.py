@@ -65,8 +65,11 @@ def project_npl(metrics: Metrics, stress_factor: float) -> Metrics:
     found = transition_matrix(metrics)
     if found is None or shares.empty:
         needs = "a migration period (two annual snapshots)" if found is None else "category_share"
+        kind, params = ("no_transition_matrix", {"needed": 2}) if found is None else ("metric_missing",
+                                                                                     {"metric": "category_share"})
         return Metrics.concat([], [Skipped("projected_npl_ratio", needs,
-                                           "the NPL projection needs the latest transition matrix and grade mix")])
+                                           "the NPL projection needs the latest transition matrix and grade mix",
+                                           kind, params)])
     matrix, _ = found
     last = pd.Timestamp(shares["as_of"].max())
     dist = (shares.loc[shares["as_of"] == last].set_index("segment")["value"]

@@ -62,6 +62,19 @@ FALLBACK_KINDS = (
 )
 
 
+# DriverModel.reason_kind values: why the model did not fit (reason_params in brackets); the report
+# words them from report_text.toml [model_not_fitted]
+NOT_FITTED_KINDS = (
+    "no_driver_column",   # none of the default model's drivers holds a value (columns)
+    "no_loan_single",     # no loan to model at the single annual snapshot (as_of)
+    "no_loan_pooled",     # no loan performing at t0 and seen at t1 (periods, first, last)
+    "few_events",         # too few loans became NPL (k, n, minimum)
+    "few_non_events",     # too few loans stayed performing (k, n, minimum)
+    "fit_failed",         # the maximum-likelihood fit and the Firth fit both failed (cause, cause_reason, cause_params:
+                          # the Fallback that sent it to Firth); DriverModel.fallbacks has the rest
+)
+
+
 @dataclass(frozen=True)
 class SampleStratum:
     """One stratum of the driver model's sample: a period and an outcome."""
@@ -100,7 +113,7 @@ class DriverModel:
 
     formula: str
     fitted: bool
-    reason: str | None = None          # why it did not fit (one line); None when fitted
+    reason: str | None = None          # why it did not fit (one line, English); None when fitted
     method: str = "logit"              # "logit", "penalised logit", …
     n: int = 0
     events: int = 0
@@ -111,6 +124,13 @@ class DriverModel:
     reference: dict[str, str] = field(default_factory=dict)   # factor → reference level
     fallbacks: list[Fallback] = field(default_factory=list)   # what the fit did instead, and why
     sampled: ModelSampling | None = None   # the stratified sample fitted (None: every loan-period)
+    reason_kind: str | None = None     # why it did not fit, as a code (NOT_FITTED_KINDS); None when fitted
+    reason_params: dict[str, Any] = field(default_factory=dict)   # the values reason_kind's words take
+
+    def not_fitted(self, kind: str, reason: str, **params: Any) -> DriverModel:
+        """Mark the model as not fitted, and why (a NOT_FITTED_KINDS code, its English line, its values)."""
+        self.fitted, self.reason, self.reason_kind, self.reason_params = False, reason, kind, dict(params)
+        return self
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ carries the weight stratum population / stratum sample (docs/model.md, "Sampling
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,9 +35,19 @@ class Sample:
     data: pd.DataFrame
     y: np.ndarray
     periods: int                 # number of pooled periods (0 = a single snapshot)
-    description: str
+    design: str = "single"       # "single" (NPL at the one annual snapshot) or "pooled" (NPL at t1, t0 performing)
+    params: dict[str, Any] = field(default_factory=dict)   # single: as_of; pooled: periods, first, last (years)
     weights: np.ndarray | None = None        # per row, stratum population / sample; None: not sampled
     sampled: ModelSampling | None = None
+
+    @property
+    def description(self) -> str:
+        """The design in one English line (report_text.toml [model_not_fitted] words it in zh and en)."""
+        p = self.params
+        if self.design == "single":
+            return f"NPL at the single annual snapshot {p.get('as_of', '—')}"
+        return (f"NPL at t1 for loans performing at t0, annual periods: {p.get('periods')}, "
+                f"{p.get('first')}–{p.get('last')} pooled")
 
 
 def check_columns(columns: Mapping[str, object] | pd.Index) -> None:
@@ -121,7 +131,7 @@ def model_sample(backend: Backend, dtypes: Mapping[str, Any], columns: list[str]
     data = pd.DataFrame({c: rows[f"c{i}"].astype(dtypes[c]) for i, c in enumerate(keep_cols)})
     k = rows[lp.PERIOD_CODE].to_numpy(dtype="int64")
     y = rows[lp.OUTCOME].to_numpy(dtype="float64")
-    sample = Sample(data=data, y=y, periods=0, description="")
+    sample = Sample(data=data, y=y, periods=0)
     if keep is not None:
         sampling = _sampling(spec, population, keep, limit, seed)
         table = np.full((len(spec.years), 2), np.nan)       # weight per period k × outcome y
@@ -130,14 +140,13 @@ def model_sample(backend: Backend, dtypes: Mapping[str, Any], columns: list[str]
         sample.weights = table[k, y.astype("int64")]
         sample.sampled = sampling
     if spec.single:
-        when = annual[0].date().isoformat() if annual else "—"
-        sample.description = f"NPL at the single annual snapshot {when}"
+        sample.params = {"as_of": annual[0].date().isoformat() if annual else "—"}
     else:
         years = pd.Index([str(d.year) for d in annual])
         sample.data = data.assign(**{PERIOD: pd.Categorical.from_codes(k, categories=years)})
         sample.periods = len(np.unique(k))
-        sample.description = (f"NPL at t1 for loans performing at t0, annual periods: {sample.periods}, "
-                              f"{annual[0].year}–{annual[-1].year} pooled")
+        sample.design = "pooled"
+        sample.params = {"periods": sample.periods, "first": annual[0].year, "last": annual[-1].year}
     if "term" in columns and "term" not in sample.data.columns:
         days = (sample.data["maturity_date"] - sample.data["origination_date"]).dt.days
         sample.data = sample.data.assign(term=(days / _DAYS_PER_MONTH).astype("float64"))

@@ -34,7 +34,8 @@ def npl_trend(metrics: Metrics) -> Metrics:
     if len(s) < MIN_POINTS:
         return Metrics.concat([], [Skipped(
             "npl_trend_slope", "three annual snapshots",
-            f"NPL trend needs npl_ratio at {MIN_POINTS} or more annual snapshots; found {len(s)}")])
+            f"NPL trend needs npl_ratio at {MIN_POINTS} or more annual snapshots; found {len(s)}",
+            "snapshots", {"needed": MIN_POINTS, "found": len(s)})])
     years = pd.DatetimeIndex(s.index).year.to_numpy(dtype="float64")
     x = sm.add_constant(years - years.mean())  # centred: a well-conditioned design
     y = s.to_numpy(dtype="float64")
