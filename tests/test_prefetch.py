@@ -57,6 +57,26 @@ def test_a_prefetched_error_is_raised_by_the_query_that_takes_it_and_an_unused_o
     b.close()   # the unused failing one is dropped unseen
 
 
+def test_a_query_that_fails_side_by_side_is_run_again_alone():
+    # a registered frame is the connection's own: a cursor cannot see it, the query alone can. So
+    # side by side this fails (as a query short of memory beside another might), and alone it answers
+    b = DuckDBBackend(cores=2)
+    _rows(b)
+    sql = "SELECT COUNT(*) AS n, SUM(g) AS sg FROM ledger"
+    b.prefetch([sql])
+    got = b.query(sql)
+    assert got["n"].tolist() == [50_000] and b._ahead == {}
+    b.close()
+
+
+def test_close_drops_what_was_never_taken():
+    b = DuckDBBackend(cores=2)
+    _rows(b)
+    b.prefetch(SUMS)
+    b.close()
+    assert b._ahead == {}
+
+
 def test_one_core_prefetches_nothing():
     b = DuckDBBackend(cores=1)
     _rows(b)
@@ -73,3 +93,12 @@ def test_compute_metrics_takes_every_query_it_prefetched():
     compute_metrics(ledger, profile, backend=backend)
     assert backend._ahead == {}
     backend.close()
+
+
+def test_a_streamed_ledger_gets_a_quarter_of_ram_at_least_2gb():
+    import os
+
+    from microcredit_risk.engine.options import stream_memory_limit
+
+    ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    assert stream_memory_limit() == f"{max(2, int(ram_gib / 4))}GB"   # 24 GiB machine: "5GB"

@@ -119,9 +119,9 @@ class Session:
 
         o = self.engine_options
         if self.streamed:
-            from .engine.options import STREAM_MEMORY_LIMIT
+            from .engine.options import stream_memory_limit
 
-            return DuckDBBackend(memory_limit=o.memory_limit or STREAM_MEMORY_LIMIT,
+            return DuckDBBackend(memory_limit=o.memory_limit or stream_memory_limit(),
                                  temp_directory=str(self._workdir / "spill"),
                                  database=str(self._workdir / "ledger.duckdb"))
         return DuckDBBackend(memory_limit=o.memory_limit,

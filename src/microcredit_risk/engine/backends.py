@@ -7,11 +7,14 @@ engine transpiles that text with ``sqlglot.transpile(sql, read="duckdb", write=<
 
 from __future__ import annotations
 
+import atexit
 import os
+import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import CancelledError, Future
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,6 +72,20 @@ def transpile(sql: str, dialect: str) -> str:
 
 
 @dataclass
+class _Ahead:
+    """A prefetched query: its cursor (to interrupt it) and its answer to come."""
+
+    cursor: duckdb.DuckDBPyConnection
+    future: Future[pd.DataFrame]
+
+
+def _interrupt_at_exit(ref: weakref.ref[DuckDBBackend]) -> None:
+    backend = ref()
+    if backend is not None:
+        backend._abandon()
+
+
+@dataclass
 class DuckDBBackend:
     """DuckDB in this process: out-of-core (spills to ``temp_directory`` past ``memory_limit``).
 
@@ -91,8 +108,9 @@ class DuckDBBackend:
     database: str = ":memory:"          # a file: tables (a streamed ledger) live on disk, not in RAM
     _con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
     _search: str = field(init=False, repr=False)
-    _pool: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
-    _ahead: dict[str, deque[Future[pd.DataFrame]]] = field(init=False, repr=False, default_factory=dict)
+    _ahead: dict[str, deque[_Ahead]] = field(init=False, repr=False, default_factory=dict)
+    _slots: threading.Semaphore = field(init=False, repr=False)
+    _hooked: bool = field(init=False, repr=False, default=False)
 
     def __post_init__(self) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {"threads": self.threads}
@@ -100,6 +118,7 @@ class DuckDBBackend:
             config["memory_limit"] = self.memory_limit
         if self.temp_directory is not None:
             config["temp_directory"] = self.temp_directory
+        self._slots = threading.Semaphore(max(self.cores, 1))
         if self.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
         try:
@@ -145,13 +164,13 @@ class DuckDBBackend:
     def query(self, sql: str, order_free: bool = False) -> pd.DataFrame:
         ahead = self._ahead.get(sql)
         if ahead:
-            future = ahead.popleft()
+            job = ahead.popleft()
             if not ahead:
                 del self._ahead[sql]
             try:
-                return future.result()
-            except duckdb.Error as e:
-                raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+                return job.future.result()
+            except duckdb.Error:   # side by side it may fail where alone it would not (memory): alone, once more
+                self._settle()
         try:
             if order_free:
                 with self._on_cores():
@@ -161,28 +180,54 @@ class DuckDBBackend:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
     def prefetch(self, sqls: Sequence[str]) -> None:
-        """Start ``sqls`` on up to ``cores`` cursors of one thread each (see the class docstring)."""
+        """Start ``sqls`` on up to ``cores`` cursors of one thread each (see the class docstring).
+
+        Each runs in a daemon thread: a run that fails meanwhile is not held at exit by a query it
+        no longer wants (:meth:`close`, or the exit hook, interrupts them). A prefetched query that
+        fails is run once more alone by :meth:`query` (two aggregates side by side need more memory
+        than one), so prefetching never changes an answer or an error.
+        """
         if self.cores <= 1 or self.threads != 1:
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.cores, thread_name_prefix="mcr-duckdb")
+        if not self._hooked:
+            atexit.register(_interrupt_at_exit, weakref.ref(self))
+            self._hooked = True
         for sql in sqls:
-            cursor = self._con.cursor()   # made here, on the connection's own thread
-            self._ahead.setdefault(sql, deque()).append(self._pool.submit(self._on_cursor, cursor, sql))
+            job = _Ahead(self._con.cursor(), Future())   # the cursor made here, on the connection's thread
+            self._ahead.setdefault(sql, deque()).append(job)
+            threading.Thread(target=self._on_cursor, args=(job, sql), name="mcr-duckdb", daemon=True).start()
 
-    def _on_cursor(self, cursor: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-        try:
-            cursor.execute(f"SET search_path = '{self._search}'")
-            return cursor.execute(sql).df()
-        finally:
-            cursor.close()
+    def _on_cursor(self, job: _Ahead, sql: str) -> None:
+        with self._slots:   # at most ``cores`` at once
+            if not job.future.set_running_or_notify_cancel():
+                job.cursor.close()
+                return
+            try:
+                job.cursor.execute(f"SET search_path = '{self._search}'")
+                job.future.set_result(job.cursor.execute(sql).df())
+            except BaseException as e:   # kept for the query that takes it
+                job.future.set_exception(e)
+            finally:
+                job.cursor.close()
 
     def _settle(self) -> None:
         """Wait for the queries in flight (their answers stay for ``query``) before a statement that
         changes a table they read, or the thread count they run on."""
-        for futures in self._ahead.values():
-            for f in futures:
-                f.exception()   # waits; an error stays with the future, for the query that takes it
+        for jobs in self._ahead.values():
+            for job in jobs:
+                job.future.exception()   # waits; an error stays with the future, for the query that takes it
+
+    def _abandon(self) -> None:
+        """Drop every prefetched query: those not started are cancelled, those running interrupted."""
+        jobs = [job for queue in self._ahead.values() for job in queue]
+        self._ahead.clear()
+        for job in jobs:
+            if not job.future.cancel() and not job.future.done():
+                with suppress(duckdb.Error):   # it may have ended (and closed its cursor) just now
+                    job.cursor.interrupt()
+        for job in jobs:
+            with suppress(CancelledError):
+                job.future.exception()
 
     @contextmanager
     def _on_cores(self) -> Iterator[None]:
@@ -250,8 +295,5 @@ class DuckDBBackend:
                                       [table]).fetchall()[0][0])
 
     def close(self) -> None:
-        self._settle()
-        self._ahead.clear()
-        if self._pool is not None:
-            self._pool.shutdown()
+        self._abandon()
         self._con.close()
