@@ -95,10 +95,14 @@ def test_compute_metrics_takes_every_query_it_prefetched():
     backend.close()
 
 
-def test_a_streamed_ledger_gets_a_quarter_of_ram_at_least_2gb():
+def test_a_streamed_ledger_gets_2gb_per_10m_rows_at_least_2gb_at_most_a_quarter_of_ram():
     import os
 
     from microcredit_risk.engine.options import stream_memory_limit
 
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    assert stream_memory_limit() == f"{max(2, int(ram_gib / 4))}GB"   # 24 GiB machine: "5GB"
+    cap = max(2, int(ram_gib / 4))                      # 24 GiB machine: 5
+    assert stream_memory_limit(3_000_000) == "2GB"      # the floor
+    assert stream_memory_limit(10_000_000) == "2GB"     # 2GB per 10M rows
+    assert stream_memory_limit(20_000_000) == f"{max(2, min(4, cap))}GB"
+    assert stream_memory_limit(100_000_000) == f"{max(2, min(20, cap))}GB"

@@ -92,12 +92,18 @@ class Session:
         """Whether the ledger is streamed into an on-disk DuckDB (engine/options.py) instead of pandas.
         A loan tape (``--snapshots annual``) is turned into snapshots in pandas, so it is never streamed."""
         from .engine.options import should_stream
-        from .ledger.schema import load_column_map
-        from .ledger.sources import expand_sources
 
         if self.snapshots is not None or "ledger" in self.__dict__:
             return False
-        return should_stream(self.engine_options, expand_sources(self.inputs, load_column_map(self.columns)))
+        return should_stream(self.engine_options, self._sources)
+
+    @cached_property
+    def _sources(self) -> list:
+        """The ledger's files and database sources, expanded (folders, globs, Hive partitions)."""
+        from .ledger.schema import load_column_map
+        from .ledger.sources import expand_sources
+
+        return list(expand_sources(self.inputs, load_column_map(self.columns)))
 
     @cached_property
     def _workdir(self) -> Path:
@@ -119,9 +125,10 @@ class Session:
 
         o = self.engine_options
         if self.streamed:
-            from .engine.options import stream_memory_limit
+            from .engine.options import estimated_rows, stream_memory_limit
 
-            return DuckDBBackend(memory_limit=o.memory_limit or stream_memory_limit(),
+            limit = o.memory_limit or stream_memory_limit(estimated_rows(self._sources))
+            return DuckDBBackend(memory_limit=limit,
                                  temp_directory=str(self._workdir / "spill"),
                                  database=str(self._workdir / "ledger.duckdb"))
         return DuckDBBackend(memory_limit=o.memory_limit,

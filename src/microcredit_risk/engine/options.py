@@ -20,21 +20,23 @@ from typing import Any
 ENGINES = ("duckdb", "spark")
 STREAM_ROWS = 3_000_000       # more rows than this: stream the ledger into the engine
 CSV_BYTES_PER_ROW = 150       # a conservative estimate for a canonical CSV row (the 1M-row sample: ~170)
-# DuckDB's memory for a streamed ledger unless --memory-limit says otherwise: DuckDB would take 80 % of
-# RAM; past this it spills to the temp folder, so the whole run (with the ingest workers) stays within
-# about half the machine. A quarter of RAM, at least 2GB: a fixed 2GB ran out on 100M rows (one hash
-# table asked for 1 GiB with 1.4 of 1.8 GiB in use), and the aggregates run two side by side
-STREAM_MEMORY_SHARE = 0.25
+# DuckDB's memory for a streamed ledger unless --memory-limit says otherwise (DuckDB would take 80 % of
+# RAM; past the limit it spills to the temp folder): 2GB per 10M rows, at least 2GB, at most a quarter
+# of RAM. A fixed 2GB ran out on 100M rows (one hash table asked for 1 GiB with 1.4 of 1.8 GiB in
+# use); a quarter of RAM for every ledger took the 10M-row run from 3.3 to 5.4 GB peak, past its 4 GB
 STREAM_MEMORY_MIN_GB = 2
+STREAM_MEMORY_GB_PER_ROW = 2 / 10_000_000
+STREAM_MEMORY_SHARE = 0.25
 
 
-def stream_memory_limit() -> str:
-    """DuckDB's default memory limit for a streamed ledger: a quarter of physical RAM, at least 2GB."""
+def stream_memory_limit(rows: int) -> str:
+    """DuckDB's default memory limit for a streamed ledger of about ``rows`` rows (see above)."""
+    want = max(STREAM_MEMORY_MIN_GB, int(rows * STREAM_MEMORY_GB_PER_ROW))
     try:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):   # no sysconf (Windows): the floor
-        return f"{STREAM_MEMORY_MIN_GB}GB"
-    return f"{max(STREAM_MEMORY_MIN_GB, int(ram * STREAM_MEMORY_SHARE / 2**30))}GB"
+    except (AttributeError, OSError, ValueError):   # no sysconf (Windows): no cap but the floor's
+        return f"{want}GB"
+    return f"{max(STREAM_MEMORY_MIN_GB, min(want, int(ram * STREAM_MEMORY_SHARE / 2**30)))}GB"
 
 
 @dataclass(frozen=True)
