@@ -48,12 +48,14 @@ class Backend(Protocol):
         text never queried is dropped unseen, and an engine may ignore the call."""
         ...
 
-    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False,
+               pieces: Sequence[str] = ()) -> None:
         """Keep the result of ``sql`` (a SELECT, DuckDB dialect) as table ``name``, computed once, for
         repeated aggregation. ``order_by``: a column whose order the stored rows keep where the engine's
         sums follow storage order (DuckDB, one thread); an engine whose sums do not may ignore it.
         ``order_free``: neither the rows nor their order depend on threads (a key table: distinct
-        keys, each coded by its rank), so every core may make it."""
+        keys, each coded by its rank), so every core may make it. ``pieces``: SELECTs whose rows, each
+        sorted by ``order_by`` and appended in turn, are ``sql``'s (an engine may make it so)."""
         ...
 
 
@@ -137,18 +139,31 @@ class DuckDBBackend:
         self._con.execute(f"DROP TABLE IF EXISTS {WORK}.main.{name}")   # one made by :meth:`create` under that name
         self._con.register(name, frame)
 
-    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False,
+               pieces: Sequence[str] = ()) -> None:
         """A table, not a view: the aggregates scan it again and again (a view of the
         derivation would redo its joins in every aggregate, ≈ 50× slower on the 1M-row ledger).
 
         ``order_by`` is checked rather than sorted for: on one thread a join of the ledger with small
         key tables keeps the ledger's order, though DuckDB does not promise it for joins; a sort of the
         whole ledger_rows would cost ≈ 40 % of making it. Only if the check fails is it sorted.
+
+        ``pieces`` (with ``order_by``): made piece by piece, each on every core and sorted alone (a
+        few snapshots in memory), appended in order. Why: on one thread the joins were the longest
+        step of a 10M-row run, and one sort of 100M rows spills; a total order makes the result the
+        same on any number of threads.
         """
         self._settle()
         table = f"{WORK}.main.{name}"
         try:
             self._con.unregister(name)   # a registered frame of that name (a no-op if there is none)
+            if pieces and order_by is not None:
+                with self._on_cores():
+                    for i, piece in enumerate(pieces):
+                        head = f"CREATE OR REPLACE TABLE {table} AS" if i == 0 else f"INSERT INTO {table}"
+                        self._con.execute(f"{head} SELECT * FROM ({piece}) ORDER BY {order_by}")
+                    self._con.execute(f"CHECKPOINT {WORK}")
+                return
             # one thread unless order_free: a parallel join loses the ledger's order (10M rows:
             # always), and the sort that would then restore it costs more than the second core saves
             if order_free:
@@ -158,6 +173,7 @@ class DuckDBBackend:
                 self._con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
             if order_by is not None and self._con.execute(out_of_order_sql(table, order_by)).fetchall() != [(0,)]:
                 self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({sql}) ORDER BY {order_by}")
+            self._con.execute(f"CHECKPOINT {WORK}")
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
@@ -252,7 +268,11 @@ class DuckDBBackend:
 
     def columns(self, table: str) -> list[str]:
         """The column names of ``table``, in order."""
-        return [str(r[0]) for r in self._con.execute(f'DESCRIBE "{table}"').fetchall()]
+        return list(self.types(table))
+
+    def types(self, table: str) -> dict[str, str]:
+        """The columns of ``table``, in order, with their SQL types."""
+        return {str(r[0]): str(r[1]) for r in self._con.execute(f'DESCRIBE "{table}"').fetchall()}
 
     def append(self, table: str, frame: pd.DataFrame) -> None:
         """Append ``frame``'s rows to ``table`` (created from the first frame), matching columns by name.

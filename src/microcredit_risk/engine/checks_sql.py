@@ -29,9 +29,11 @@ def _location(sources: list[SourceInfo], headers: dict[tuple[int, str], str], sr
 
 
 def _duplicates(backend: DuckDBBackend, table: str, sources: list[SourceInfo],
-                headers: dict[tuple[int, str], str]) -> None:
-    found = backend.query(f"SELECT 1 AS hit FROM {table} GROUP BY as_of, loan_id HAVING COUNT(*) > 1 LIMIT 1")
-    if found.empty:
+                headers: dict[tuple[int, str], str], runs: list[str]) -> None:
+    """E005 at the first repeat in reading order. Looked for run by run (each a small grouping in
+    memory; a repeat cannot span two runs), and located over the whole table only when found."""
+    if all(backend.query(f"SELECT 1 AS hit FROM {run} GROUP BY as_of, loan_id HAVING COUNT(*) > 1 LIMIT 1").empty
+           for run in runs):
         return
     hit = backend.query(
         f"WITH r AS (SELECT _seq, _src, _row, as_of, loan_id, "
@@ -60,10 +62,13 @@ def _warn(backend: DuckDBBackend, table: str, code: str, condition: str, column:
 
 def whole_ledger_checks(backend: DuckDBBackend, table: str, present: set[str], sources: list[SourceInfo],
                         headers: dict[tuple[int, str], str], thresholds: dict[str, float],
-                        collector: Collector) -> str | None:
+                        collector: Collector, runs: list[str] | None = None) -> str | None:
     """Raise E005 on a duplicate loan; count the warnings. Without a grade column, the SQL that derives
-    the grade from days past due (W109), which the caller selects as ``five_category``; else None."""
-    _duplicates(backend, table, sources, headers)
+    the grade from days past due (W109), which the caller selects as ``five_category``; else None.
+
+    ``runs``: relations that split ``table`` into snapshot-disjoint groups (engine/ledger_order.py),
+    where repeats are looked for; default the whole table."""
+    _duplicates(backend, table, sources, headers, runs or [table])
 
     def warn(code: str, condition: str, column: str) -> None:
         _warn(backend, table, code, condition, column, sources, headers, collector)

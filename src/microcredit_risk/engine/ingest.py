@@ -40,12 +40,14 @@ from ..profile import BankProfile, default_thresholds
 from ..snapshots import annual_dates
 from .backends import DuckDBBackend
 from .checks_sql import whole_ledger_checks
+from .ledger_order import Part, offsets_sql, parts_sql, pieces
 
 RAW = "ledger_parts"      # the canonical parts, a view over their Parquet files (with _src, _row, _seq)
 SORTED = "ledger_sorted"  # the canonical ledger stored in ledger order
 LEDGER = "ledger"         # the same with ``row``, its position in ledger order
 BATCH_ROWS = 2_000_000    # a Parquet file is read in batches of at most this many rows
 MAX_JOBS = 4              # worker processes that canonicalise files side by side
+PIECE_ROWS = 4_000_000    # rows sorted into ledger order at a time (ledger_order.py)
 
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[RawTable] | None:
@@ -83,7 +85,7 @@ def _tables(path: Path, cmap: ColumnMap, batch_rows: int) -> Iterator[RawTable]:
 class _FileDone:
     """One file canonicalised (in a worker): its parts as Parquet, and what reading it found."""
 
-    parts: list[tuple[str, int]]   # (Parquet file, rows)
+    parts: list[tuple[str, int, str, str, tuple[str, ...]]]   # (Parquet file, rows, first/last as_of ISO, columns)
     sources: list[SourceInfo]
     matches: list[ColumnMatch]
     headers: dict[tuple[int, str], str]
@@ -124,7 +126,9 @@ def _canonical_file(source: LedgerFile | DatabaseSource, cmap: ColumnMap, forced
             if len(part):
                 target = out / f"{uuid.uuid4().hex}.parquet"
                 _write_part(part, target)
-                done.parts.append((str(target), len(part)))
+                days = part["as_of"]
+                done.parts.append((str(target), len(part), str(days.min().date()), str(days.max().date()),
+                                   tuple(map(str, part.columns))))
             del part
         if database and done.sources:   # the whole result's E017, on what every chunk held
             probe = pd.DataFrame({"balance": [1.0 if held["balance"] else 0.0],
@@ -132,20 +136,6 @@ def _canonical_file(source: LedgerFile | DatabaseSource, cmap: ColumnMap, forced
             check_not_empty(probe, done.sources[0], 0, done.headers)
         done.issues, done.explains = collector.as_list(), collector.explains
         return done
-
-
-def _parts_view(backend: DuckDBBackend, parts: list[tuple[str, int, int]]) -> None:
-    """``ledger_parts``: every part's rows (columns by name, a column a part lacks NULL), ``_src`` and
-    ``_seq`` made global through a small table of the parts' offsets."""
-    values = ", ".join(f"('{p.replace(chr(39), chr(39) * 2)}', {o}, {q})" for p, o, q in parts)
-    backend.execute(f"CREATE OR REPLACE TEMP TABLE _part_offsets AS SELECT * FROM (VALUES {values}) "
-                    f"AS t(file, src_offset, seq_start)")
-    files = ", ".join(f"'{p.replace(chr(39), chr(39) * 2)}'" for p, _, _ in parts)
-    backend.execute(
-        f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT p.* EXCLUDE (_lseq, filename, _src), "
-        f"CAST(p._src + o.src_offset AS INTEGER) AS _src, CAST(p._lseq + o.seq_start AS BIGINT) AS _seq "
-        f"FROM read_parquet([{files}], union_by_name = true, filename = true) AS p "
-        f"JOIN _part_offsets AS o ON p.filename = o.file")
 
 
 def _write_part(part: pd.DataFrame, target: Path) -> None:
@@ -285,7 +275,7 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
     headers: dict[tuple[int, str], str] = {}
     seq = 0
     files = expand_sources(paths, cmap)
-    parts: list[tuple[str, int, int]] = []   # (Parquet part, global index of its first source, its first _seq)
+    parts: list[Part] = []
     for done in _canonical_files(files, cmap, forced, batch_rows, jobs, workdir):
         for issue in done.issues:   # merged in file order: the same counts and first rows as one pass
             collector.add(issue.code, issue.count, issue.location, list(issue.rows), **issue.params)
@@ -294,8 +284,8 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
         sources.extend(done.sources)
         matches.extend(done.matches)
         headers.update({(offset + i, c): h for (i, c), h in done.headers.items()})
-        for part, n in done.parts:
-            parts.append((part, offset, seq))
+        for part, n, first, last, held in done.parts:
+            parts.append(Part(part, offset, seq, n, first, last, held))
             seq += n
     if seq == 0:
         s = sources[0] if sources else None
@@ -303,18 +293,25 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
     # the checks and the sort give the same answer on any number of threads (counts, keys unique by
     # _seq, a total order): they use every core; the aggregates after them run on one (docs/engine.md)
     backend.execute(f"SET threads = {max(os.cpu_count() or 1, 1)}")
-    _parts_view(backend, parts)
-    present = set(backend.columns(RAW))
-    derive = whole_ledger_checks(backend, RAW, present, sources, headers, thresholds, collector)
+    backend.execute(f"CREATE OR REPLACE TEMP TABLE _part_offsets AS {offsets_sql(parts)}")
+    backend.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS {parts_sql(parts, '_part_offsets')}")
+    types = backend.types(RAW)
+    groups = [f"({parts_sql(piece, '_part_offsets', types)})" for piece in pieces(parts, PIECE_ROWS)]
+    present = set(types)
+    derive = whole_ledger_checks(backend, RAW, present, sources, headers, thresholds, collector, runs=groups)
     canonical = [c for c in CANONICAL_NAMES if c in present or (c == "five_category" and derive)]
     extras = [c for c in backend.columns(RAW) if c not in canonical and c not in ("_src", "_row", "_seq")]
     cols = ", ".join(f'{derive} AS five_category' if c == "five_category" and derive else f'"{c}"'
                      for c in [*canonical, *extras])
-    # a parallel sort (a window over the whole table would run on one thread: 3x slower on 10M rows);
-    # the table keeps the sorted order, so its rowid is the row's position in ledger order
-    backend.execute(f"CREATE OR REPLACE TABLE {SORTED} AS SELECT {cols} FROM {RAW} ORDER BY as_of, loan_id, _seq")
+    # each piece sorted on its own (ledger_order.py), appended in as_of order: the table keeps that
+    # order, so its rowid is the row's position in ledger order (a window over the whole table would
+    # run on one thread; one sort of it spilled 30 GB on 100M rows)
+    for i, group in enumerate(groups):
+        head = f"CREATE OR REPLACE TABLE {SORTED} AS" if i == 0 else f"INSERT INTO {SORTED}"
+        backend.execute(f"{head} SELECT {cols} FROM {group} ORDER BY as_of, loan_id, _seq")
     backend.execute(f"CREATE OR REPLACE VIEW {LEDGER} AS SELECT *, CAST(rowid AS BIGINT) AS row FROM {SORTED}")
     backend.execute(f"DROP VIEW {RAW}")
+    backend.execute("DROP TABLE _part_offsets")
     backend.execute(f"SET threads = {backend.threads}")
     n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}", order_free=True)["n"].iloc[0])
     days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of", order_free=True)["as_of"]

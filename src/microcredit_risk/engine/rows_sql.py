@@ -89,13 +89,19 @@ def has_term(columns: Collection[str]) -> bool:
     return "origination_date" in columns and "maturity_date" in columns
 
 
-def source_sql(columns: Collection[str]) -> str:
+def source_sql(columns: Collection[str], days: tuple[str, str] | None = None) -> str:
     """``ledger AS l`` with the per-row values two rules share, computed once: ``__size`` and, with both
-    dates, ``__term_months`` (the size bucket and ``size``; the term bucket and ``term_months``)."""
+    dates, ``__term_months`` (the size bucket and ``size``; the term bucket and ``term_months``).
+    ``days``: only the snapshots from the first ISO day to the second (a range on ``as_of``, which a
+    stored ledger in as_of order skips to)."""
     shared = [f"{size_sql('amount' in columns)} AS __size"]
     if has_term(columns):
         shared.append(f"{months_sql('origination_date', 'maturity_date')} AS __term_months")
-    return f"(SELECT *, {', '.join(shared)} FROM {LEDGER}) AS l"
+    where = ""
+    if days is not None:
+        where = (f" WHERE as_of >= CAST(DATE '{days[0]}' AS TIMESTAMP)"
+                 f" AND as_of < CAST(DATE '{days[1]}' + INTERVAL 1 DAY AS TIMESTAMP)")
+    return f"(SELECT *, {', '.join(shared)} FROM {LEDGER}{where}) AS l"
 
 
 @dataclass(frozen=True)
@@ -190,11 +196,13 @@ def _value_columns(plan: RowPlan) -> dict[str, str]:
     return cols
 
 
-def ledger_rows_sql(plan: RowPlan, segments: Sequence[str], segments_only: bool = False) -> str:
+def ledger_rows_sql(plan: RowPlan, segments: Sequence[str], segments_only: bool = False,
+                    only: tuple[str, str] | None = None) -> str:
     """``ledger_rows`` (engine/aggregates.ROW_COLUMNS): one SELECT over ``ledger``, the snapshot days and
     the key tables, to be kept in ledger order (``Backend.create(ROWS, …, order_by="row")``);
     ``segments``: the dimensions, in report order. ``segments_only``: row, date, period, stock, loan_id
-    and the segment codes, nothing else (the watchlist's names of a snapshot's loans)."""
+    and the segment codes, nothing else (the watchlist's names of a snapshot's loans). ``only``: the
+    rows of the snapshots from one ISO day to another (:func:`source_sql`), a piece of the whole."""
     cols = {"date": "d.date", "period": "d.period", "stock": "COALESCE(l.balance, 0.0) > 0"}
     cols.update({"loan_id": "CAST(l.loan_id AS VARCHAR)"} if segments_only else _value_columns(plan))
     for dim in segments:
@@ -208,7 +216,7 @@ def ledger_rows_sql(plan: RowPlan, segments: Sequence[str], segments_only: bool 
     body = ", ".join(f"{expr} AS {name}" for name, expr in cols.items())
     joins = "".join(f" LEFT JOIN {key_table(name)} AS k_{name} ON k_{name}.key = {key}"
                     for name, key in plan.keys.items())
-    return (f"SELECT l.row AS row, {body} FROM {source_sql(plan.columns)}"
+    return (f"SELECT l.row AS row, {body} FROM {source_sql(plan.columns, only)}"
             f" JOIN (VALUES {days}) AS d(day, date, period) ON d.day = CAST(l.as_of AS DATE){joins}")
 
 

@@ -143,8 +143,9 @@ class SparkBackend:
     def prefetch(self, sqls: Sequence[str]) -> None:
         """Nothing: each query already runs on every executor, and its answer is not cached."""
 
-    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False) -> None:
-        """A cached DataFrame as temp view ``name``. ``order_by`` and ``order_free`` are ignored: Spark
+    def create(self, name: str, sql: str, order_by: str | None = None, order_free: bool = False,
+               pieces: Sequence[str] = ()) -> None:
+        """A cached DataFrame as temp view ``name``. ``order_by``, ``order_free`` and ``pieces`` are ignored: Spark
         adds a sum per partition whatever the stored order, and a global sort of the ledger is a full
         shuffle.
 

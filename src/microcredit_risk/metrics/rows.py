@@ -162,8 +162,23 @@ def _days(backend: Backend) -> tuple[list[pd.Timestamp], list[pd.Timestamp], lis
 def derive(backend: Backend, thresholds: Mapping[str, float]) -> Derived:
     """``ledger_rows`` made in the backend from the registered ``ledger``; the small facts about it."""
     got = _plan(backend, thresholds)
-    backend.create(ROWS, ledger_rows_sql(got.plan, list(got.labels)), order_by="row")
+    segments = list(got.labels)
+    backend.create(ROWS, ledger_rows_sql(got.plan, segments), order_by="row",
+                   pieces=[ledger_rows_sql(got.plan, segments, only=d) for d in _pieces(got)])
     return got
+
+
+PIECE_ROWS = 2_000_000   # rows of ledger_rows made at a time on a big ledger (Backend.create's pieces)
+
+
+def _pieces(got: Derived) -> list[tuple[str, str]]:
+    """Consecutive snapshots of about :data:`PIECE_ROWS` rows together, as (first, last) ISO days; none
+    for a ledger of a few pieces (one statement is as quick, and a registered frame has no zone maps)."""
+    days = [day for day, _, _ in got.plan.days]
+    if got.n_rows <= 2 * PIECE_ROWS or len(days) < 2:
+        return []
+    per = max(1, round(len(days) * PIECE_ROWS / got.n_rows))
+    return [(days[i], days[min(i + per, len(days)) - 1]) for i in range(0, len(days), per)]
 
 
 def _plan(backend: Backend, thresholds: Mapping[str, float], segments_only: bool = False,
