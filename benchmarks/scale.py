@@ -24,6 +24,7 @@ from pathlib import Path
 from _ledgers import CACHE
 
 ROOT = Path(__file__).resolve().parents[1]
+MEMORY: list[tuple[float, int]] = []
 
 
 def _tree_rss(pid: int) -> int:
@@ -50,7 +51,8 @@ def _tree_rss(pid: int) -> int:
 
 
 def run(cmd: list[str]) -> tuple[float, float, list[tuple[float, str]]]:
-    """(seconds, peak GB of the process tree, timestamped stderr lines) of one command."""
+    """(seconds, peak GB of the process tree, timestamped stderr lines) of one command; ``MEMORY``
+    gets the (seconds, bytes) samples, for the peak of each stage."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg",
@@ -60,7 +62,9 @@ def run(cmd: list[str]) -> tuple[float, float, list[tuple[float, str]]]:
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            now = _tree_rss(proc.pid)
+            MEMORY.append((time.perf_counter() - t0, now))
+            peak[0] = max(peak[0], now)
             time.sleep(0.2)
 
     def read() -> None:
@@ -96,11 +100,12 @@ def main(loans: int, kind: str, extra: list[str]) -> None:
     secs, gb, lines = run(cmd)
     print(f"analyze {rows:,} rows ({loans:,} loans × 60 month-ends, {' '.join(extra) or 'defaults'}): "
           f"{secs:.0f} s, peak {gb:.2f} GB (process tree)")
-    last = 0.0
-    for at, text in lines:
-        print(f"  {at - last:7.1f} s before  {text[:100]}")
-        last = at
-    print(f"  {secs - last:7.1f} s to the end")
+    # each progress line starts a stage: its seconds and the tree's peak while it ran
+    starts = [(at, text) for at, text in lines if text.endswith("…") and not text.startswith("warning")]
+    ends = [at for at, _ in starts[1:]] + [secs]
+    for (at, text), end in zip(starts, ends, strict=True):
+        top = max((b for t, b in MEMORY if at <= t <= end), default=0)
+        print(f"  {end - at:7.1f} s  peak {top / 1e9:5.2f} GB  {text[:90]}")
 
 
 if __name__ == "__main__":

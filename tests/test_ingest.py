@@ -69,6 +69,44 @@ def test_partition_folder_streams_to_the_same_ledger(monthly: Path, tmp_path: Pa
     assert "W107" in codes  # the sample grades some overdue loans better than their floor: counted in SQL
 
 
+def _split_a_month(monthly: Path, out: Path, duplicate: bool = False) -> Path:
+    """A copy of the monthly folder whose 2021-06-30 snapshot is two files, alternate rows in each (the
+    two parts of one run, sorted together); ``duplicate``: the second file repeats a loan of the first."""
+    import shutil
+
+    shutil.copytree(monthly, out)
+    folder = out / "as_of=2021-06-30"
+    (only,) = folder.glob("*.parquet")
+    month = pd.read_parquet(only)
+    only.unlink()
+    first, second = month.iloc[::2], month.iloc[1::2]
+    if duplicate:
+        second = pd.concat([second, first.iloc[[3]]])
+    first.to_parquet(folder / "a.parquet")
+    second.to_parquet(folder / "b.parquet")
+    return out
+
+
+def test_small_pieces_and_a_month_in_two_files_give_the_same_ledger(monthly: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import microcredit_risk.engine.ingest as ingest
+
+    split = _split_a_month(monthly, tmp_path / "split")
+    monkeypatch.setattr(ingest, "PIECE_ROWS", 500)   # ≈ 5 snapshots a piece: many pieces, one of two files
+    stored = _same([split], tmp_path / "db")
+    assert len(stored.sources) == 61 and len(stored.snapshots) == 60
+
+
+def test_a_loan_twice_in_two_files_of_one_month_is_e005_streamed(monthly: Path, tmp_path: Path) -> None:
+    split = _split_a_month(monthly, tmp_path / "split", duplicate=True)
+    with pytest.raises(LedgerError) as memory:
+        load_ledger([split])
+    with pytest.raises(LedgerError) as stored:
+        ingest_ledger([split], _store(tmp_path))
+    assert stored.value.code == "E005" and str(stored.value) == str(memory.value)
+    assert "b.parquet" in str(stored.value) and "a.parquet, row" in str(stored.value)
+
+
 def test_a_big_parquet_file_is_read_in_batches_with_its_row_numbers(tmp_path: Path) -> None:
     frame = load_ledger(SAMPLE / "village_bank.xlsx").frame
     frame["five_category"] = frame["five_category"].astype(str)
@@ -118,6 +156,17 @@ def test_stream_and_memory_print_the_same_metrics(monthly: Path) -> None:
     b = CliRunner().invoke(app, ["metrics", str(monthly), "-f", "json", "--no-stream"])
     assert a.exit_code == 0 and b.exit_code == 0
     assert a.stdout == b.stdout and '"metric": "npl_ratio"' in a.stdout
+
+
+def test_ledger_rows_made_in_pieces_give_the_same_metrics_byte_for_byte(monthly: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import microcredit_risk.metrics.rows as rows
+
+    whole = CliRunner().invoke(app, ["metrics", str(monthly), "-f", "json", "--stream"])
+    monkeypatch.setattr(rows, "PIECE_ROWS", 400)   # ≈ 3 snapshots a piece, each made on every core
+    pieced = CliRunner().invoke(app, ["metrics", str(monthly), "-f", "json", "--stream"])
+    assert whole.exit_code == 0 and pieced.exit_code == 0
+    assert pieced.stdout == whole.stdout
 
 
 @pytest.mark.parametrize(("args", "line"), [
