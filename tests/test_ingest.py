@@ -195,3 +195,39 @@ def test_a_database_table_streams_to_the_same_ledger_in_chunks(tmp_path: Path,
     monkeypatch.setattr(database, "BATCH_ROWS", 300)
     stored = _same([url], tmp_path / "store")   # type: ignore[list-item]
     assert len(stored.sources) == 1 and stored.sources[0].file == url
+
+
+def _memory_setting(stored: StoredLedger) -> float:
+    """DuckDB's memory limit as it reports it, in GiB."""
+    text = str(stored.backend.query("SELECT current_setting('memory_limit') AS m")["m"].iloc[0])
+    value, unit = text.split()
+    return float(value) * {"MiB": 1 / 1024, "GiB": 1.0}[unit]
+
+
+def test_a_streamed_run_gives_duckdb_memory_back_once_the_aggregates_are_made(monthly: Path) -> None:
+    from microcredit_risk.engine.options import EngineOptions
+    from microcredit_risk.pipeline import Session
+
+    session = Session([monthly], engine=EngineOptions(stream=True))
+    _ = session.metrics
+    stored = session.ledger
+    assert isinstance(stored, StoredLedger) and stored.backend.memory_limit == "2GB"   # the floor, while aggregating
+    stored.backend.set_memory_limit("3GB")   # as a bigger ledger's default would be
+    assert 2.7 <= _memory_setting(stored) <= 2.8   # 3 GB = 2.79 GiB, shown as "2.7 GiB"
+    _ = session.findings
+    assert stored.backend.memory_limit == "2GB" and 1.8 <= _memory_setting(stored) <= 1.87   # 2 GB = 1.86 GiB
+    assert stored._per_snapshot is not None   # validation's whole-ledger counts made before
+    chosen = Session([monthly], engine=EngineOptions(stream=True, memory_limit="3GB"))
+    _ = chosen.findings
+    assert chosen.ledger.backend.memory_limit == "3GB"   # the user's --memory-limit is kept
+
+
+def test_a_few_columns_of_a_snapshot_are_the_same_streamed(monthly: Path, tmp_path: Path) -> None:
+    memory = load_ledger([monthly])
+    stored = ingest_ledger([monthly], _store(tmp_path))
+    days = memory.annual_snapshots[-2:]
+    wanted = ["loan_id", "five_category", "balance", "no_such_column"]
+    got = stored.at(days, columns=wanted)
+    assert list(got.columns) == ["loan_id", "five_category", "balance"]
+    pd.testing.assert_frame_equal(got, memory.at(days, columns=wanted))
+    assert len(got) == int(memory.frame["as_of"].isin(days).sum())

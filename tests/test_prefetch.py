@@ -95,13 +95,13 @@ def test_compute_metrics_takes_every_query_it_prefetched():
     backend.close()
 
 
-def test_a_streamed_ledger_gets_2gb_per_10m_rows_at_least_2gb_at_most_a_quarter_of_ram():
+def test_a_streamed_ledger_gets_2gb_per_10m_rows_at_least_2gb_at_most_a_third_of_ram():
     import os
 
     from microcredit_risk.engine.options import stream_memory_limit
 
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    cap = max(2, int(ram_gib / 4))                      # 24 GiB machine: 5
+    cap = max(2, int(ram_gib / 3))                      # 23.5 GiB machine: 7
     assert stream_memory_limit(3_000_000) == "2GB"      # the floor
     assert stream_memory_limit(10_000_000) == "2GB"     # 2GB per 10M rows
     assert stream_memory_limit(20_000_000) == f"{max(2, min(4, cap))}GB"

@@ -202,10 +202,24 @@ class Session:
         from .findings.engine import diagnose
 
         metrics, stats = self.metrics, self.statistics
+        self._aggregates_done()
         self._say("diagnosing")
         return diagnose(metrics, stats, self.profile, columns=set(self.ledger.columns),
                         issues=self.ledger.issues, rows=self.ledger.warning_rows, lang=self.lang,
                         rules_path=self.rules, currency=self.ledger.currency)
+
+    def _aggregates_done(self) -> None:
+        """A streamed ledger's aggregates are made: its last whole-ledger query (validation's counts per
+        snapshot) now, then DuckDB down to its output memory (engine/options.py), unless the user set
+        ``--memory-limit``. What is left reads a few snapshots into pandas, which needs the memory."""
+        from .engine.ingest import StoredLedger
+        from .engine.options import STREAM_OUTPUT_MEMORY_GB
+
+        ledger = self.ledger
+        if not isinstance(ledger, StoredLedger) or self.engine_options.memory_limit:
+            return
+        ledger.per_snapshot()
+        ledger.backend.set_memory_limit(f"{STREAM_OUTPUT_MEMORY_GB}GB")
 
     @cached_property
     def loan_state(self) -> LoanState:

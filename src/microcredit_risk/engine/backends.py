@@ -266,6 +266,16 @@ class DuckDBBackend:
         except duckdb.Error as e:
             raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
 
+    def set_memory_limit(self, limit: str) -> None:
+        """DuckDB's memory limit from now on; a lower one gives memory back at once (DuckDB evicts
+        to the temp folder what no longer fits, and frees it)."""
+        self._settle()
+        try:
+            self._con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error as e:
+            raise AnalysisError("E716", engine=self.name, detail=str(e).splitlines()[0]) from e
+        self.memory_limit = limit
+
     def columns(self, table: str) -> list[str]:
         """The column names of ``table``, in order."""
         return list(self.types(table))

@@ -189,6 +189,7 @@ class StoredLedger(Ledger):
         self.currency, self.conversions = currency, conversions
         self.counted_rows = None
         self._present: frozenset[str] | None = None
+        self._per_snapshot: pd.DataFrame | None = None
 
     @property
     def frame(self) -> pd.DataFrame:  # type: ignore[override]
@@ -198,11 +199,14 @@ class StoredLedger(Ledger):
     def columns(self) -> list[str]:
         return list(self.column_names)
 
-    def at(self, dates: Sequence[pd.Timestamp]) -> pd.DataFrame:
-        """The canonical rows of the given snapshots, in ledger order."""
+    def at(self, dates: Sequence[pd.Timestamp], columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The canonical rows of the given snapshots, in ledger order; ``columns``: only those of them
+        the ledger has (the loan state's four of 2M loans, not all 25)."""
         days = ", ".join(f"TIMESTAMP '{pd.Timestamp(d).strftime('%Y-%m-%d')}'" for d in dates) or "NULL"
+        cols = "* EXCLUDE (row)" if columns is None else ", ".join(
+            '"' + c.replace('"', '""') + '"' for c in dict.fromkeys(columns) if c in self.column_names)
         return self._typed(self.backend.query(
-            f"SELECT * EXCLUDE (row) FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row", order_free=True))
+            f"SELECT {cols} FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row", order_free=True))
 
     def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Back to the contract's dtypes (ledger/contract.py): what the engine holds as ENUM/VARCHAR."""
@@ -224,10 +228,15 @@ class StoredLedger(Ledger):
         return self.n_rows
 
     def per_snapshot(self) -> pd.DataFrame:
+        """Rows, customers and balance per snapshot (validation.json); kept once made, a whole-ledger
+        distinct count (pipeline.Session makes it before giving DuckDB's memory back)."""
+        if self._per_snapshot is not None:
+            return self._per_snapshot.copy()
         out = self.backend.query(f"SELECT strftime(as_of, '%Y-%m-%d') AS as_of, COUNT(*) AS rows, "
                                  f"COUNT(DISTINCT customer_id) AS customers, SUM(balance) AS balance "
                                  f"FROM {LEDGER} GROUP BY as_of ORDER BY as_of")
-        return out.set_index("as_of")
+        self._per_snapshot = out.set_index("as_of")
+        return self._per_snapshot.copy()
 
     @property
     def snapshots(self) -> list[pd.Timestamp]:

@@ -21,16 +21,21 @@ ENGINES = ("duckdb", "spark")
 STREAM_ROWS = 3_000_000       # more rows than this: stream the ledger into the engine
 CSV_BYTES_PER_ROW = 150       # a conservative estimate for a canonical CSV row (the 1M-row sample: ~170)
 # DuckDB's memory for a streamed ledger unless --memory-limit says otherwise (DuckDB would take 80 % of
-# RAM; past the limit it spills to the temp folder): 2GB per 10M rows, at least 2GB, at most a quarter
-# of RAM. A fixed 2GB ran out on 100M rows (one hash table asked for 1 GiB with 1.4 of 1.8 GiB in
-# use); a quarter of RAM for every ledger took the 10M-row run from 3.3 to 5.4 GB peak, past its 4 GB
+# RAM; past the limit it spills to the temp folder): 2GB per 10M rows, at least 2GB, at most a third
+# of RAM, while the aggregates run; then STREAM_OUTPUT_MEMORY_GB for the outputs, which read a few
+# snapshots and need the memory in pandas (pipeline.Session.findings). A fixed 2GB ran out on 100M rows
+# (one hash table asked for 1 GiB with 1.4 of 1.8 GiB in use); a quarter of RAM for every ledger took
+# the 10M-row run from 3.3 to 5.4 GB peak, past its 4 GB target; on 100M rows the peak (11.9 GB) came
+# while the watchlist was built, DuckDB still holding its 5 GB: now given back before.
 STREAM_MEMORY_MIN_GB = 2
 STREAM_MEMORY_GB_PER_ROW = 2 / 10_000_000
-STREAM_MEMORY_SHARE = 0.25
+STREAM_MEMORY_SHARE = 1 / 3
+STREAM_OUTPUT_MEMORY_GB = 2
 
 
 def stream_memory_limit(rows: int) -> str:
-    """DuckDB's default memory limit for a streamed ledger of about ``rows`` rows (see above)."""
+    """DuckDB's default memory limit for a streamed ledger of about ``rows`` rows, while the aggregates
+    run (see above)."""
     want = max(STREAM_MEMORY_MIN_GB, int(rows * STREAM_MEMORY_GB_PER_ROW))
     try:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

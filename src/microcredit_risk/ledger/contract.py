@@ -17,6 +17,7 @@ under their (trimmed) original header.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -155,10 +156,14 @@ class Ledger:
         """The canonical columns the ledger has, then its extras (the stages ask this, not ``frame``)."""
         return list(self.frame.columns)
 
-    def at(self, dates: list[pd.Timestamp]) -> pd.DataFrame:
-        """The rows of the given snapshots, in ledger order (a streamed ledger fetches only these)."""
+    def at(self, dates: list[pd.Timestamp], columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows of the given snapshots, in ledger order (a streamed ledger fetches only these);
+        ``columns``: only those of them the ledger has."""
         f = self.frame
-        return f.loc[f["as_of"].isin(list(dates))].reset_index(drop=True)
+        if columns is not None:
+            f = f[[c for c in dict.fromkeys(["as_of", *columns]) if c in f.columns]]
+        out = f.loc[f["as_of"].isin(list(dates))].reset_index(drop=True)
+        return out if columns is None or "as_of" in columns else out.drop(columns="as_of")
 
 
 def annual_snapshots(frame: pd.DataFrame) -> list[pd.Timestamp]:

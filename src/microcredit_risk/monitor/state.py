@@ -37,7 +37,7 @@ class LoanState:
 def loan_state(ledger: Ledger, anonymized: bool = False) -> LoanState:
     """The latest snapshot's loans of ``ledger`` (already pseudonymised when the run is)."""
     latest = ledger.snapshots[-1]
-    f = ledger.at([latest])
+    f = ledger.at([latest], columns=COLUMNS)
     rows = f.loc[:, [c for c in COLUMNS if c in f.columns]]
     pseudonyms = None
     if anonymized:
