@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import AnalysisError
+from .ledger_order import sorted_pieces_sql
 
 SOURCE_DIALECT = "duckdb"  # the dialect every aggregate is written in
 WORK = "mcr_work"         # DuckDB: the in-memory catalog of the tables ``create`` keeps
@@ -159,9 +160,8 @@ class DuckDBBackend:
             self._con.unregister(name)   # a registered frame of that name (a no-op if there is none)
             if pieces and order_by is not None:
                 with self._on_cores():
-                    for i, piece in enumerate(pieces):
-                        head = f"CREATE OR REPLACE TABLE {table} AS" if i == 0 else f"INSERT INTO {table}"
-                        self._con.execute(f"{head} SELECT * FROM ({piece}) ORDER BY {order_by}")
+                    for statement in sorted_pieces_sql(table, [f"({p})" for p in pieces], order_by):
+                        self._con.execute(statement)
                 self._compress()
                 return
             # one thread unless order_free: a parallel join loses the ledger's order (10M rows:

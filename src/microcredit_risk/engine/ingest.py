@@ -40,11 +40,13 @@ from ..profile import BankProfile, default_thresholds
 from ..snapshots import annual_dates
 from .backends import DuckDBBackend
 from .checks_sql import whole_ledger_checks
-from .ledger_order import Part, offsets_sql, parts_sql, pieces
+from .ledger_order import Part, offsets_sql, parts_sql, pieces, sorted_pieces_sql
+from .rows_sql import ident
 
 RAW = "ledger_parts"      # the canonical parts, a view over their Parquet files (with _src, _row, _seq)
 SORTED = "ledger_sorted"  # the canonical ledger stored in ledger order
 LEDGER = "ledger"         # the same with ``row``, its position in ledger order
+OFFSETS = "_part_offsets"  # each part's first source and first _seq (ledger_order.offsets_sql)
 BATCH_ROWS = 2_000_000    # a Parquet file is read in batches of at most this many rows
 MAX_JOBS = 4              # worker processes that canonicalise files side by side
 PIECE_ROWS = 4_000_000    # rows sorted into ledger order at a time (ledger_order.py)
@@ -204,7 +206,7 @@ class StoredLedger(Ledger):
         the ledger has (the loan state's four of 2M loans, not all 25)."""
         days = ", ".join(f"TIMESTAMP '{pd.Timestamp(d).strftime('%Y-%m-%d')}'" for d in dates) or "NULL"
         cols = "* EXCLUDE (row)" if columns is None else ", ".join(
-            '"' + c.replace('"', '""') + '"' for c in dict.fromkeys(columns) if c in self.column_names)
+            ident(c) for c in dict.fromkeys(columns) if c in self.column_names)
         return self._typed(self.backend.query(
             f"SELECT {cols} FROM {LEDGER} WHERE as_of IN ({days}) ORDER BY row", order_free=True))
 
@@ -302,25 +304,23 @@ def _ingest(paths: Sequence[str | Path], backend: DuckDBBackend, columns: str | 
     # the checks and the sort give the same answer on any number of threads (counts, keys unique by
     # _seq, a total order): they use every core; the aggregates after them run on one (docs/engine.md)
     backend.execute(f"SET threads = {max(os.cpu_count() or 1, 1)}")
-    backend.execute(f"CREATE OR REPLACE TEMP TABLE _part_offsets AS {offsets_sql(parts)}")
-    backend.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS {parts_sql(parts, '_part_offsets')}")
+    backend.execute(f"CREATE OR REPLACE TEMP TABLE {OFFSETS} AS {offsets_sql(parts)}")
+    backend.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS {parts_sql(parts, OFFSETS)}")
     types = backend.types(RAW)
-    groups = [f"({parts_sql(piece, '_part_offsets', types)})" for piece in pieces(parts, PIECE_ROWS)]
-    present = set(types)
-    derive = whole_ledger_checks(backend, RAW, present, sources, headers, thresholds, collector, runs=groups)
-    canonical = [c for c in CANONICAL_NAMES if c in present or (c == "five_category" and derive)]
-    extras = [c for c in backend.columns(RAW) if c not in canonical and c not in ("_src", "_row", "_seq")]
-    cols = ", ".join(f'{derive} AS five_category' if c == "five_category" and derive else f'"{c}"'
+    piece_sqls = [f"({parts_sql(piece, OFFSETS, types)})" for piece in pieces(parts, PIECE_ROWS)]
+    derive = whole_ledger_checks(backend, RAW, set(types), sources, headers, thresholds, collector, runs=piece_sqls)
+    canonical = [c for c in CANONICAL_NAMES if c in types or (c == "five_category" and derive)]
+    extras = [c for c in types if c not in canonical and c not in ("_src", "_row", "_seq")]
+    cols = ", ".join(f'{derive} AS five_category' if c == "five_category" and derive else ident(c)
                      for c in [*canonical, *extras])
     # each piece sorted on its own (ledger_order.py), appended in as_of order: the table keeps that
     # order, so its rowid is the row's position in ledger order (a window over the whole table would
     # run on one thread; one sort of it spilled 30 GB on 100M rows)
-    for i, group in enumerate(groups):
-        head = f"CREATE OR REPLACE TABLE {SORTED} AS" if i == 0 else f"INSERT INTO {SORTED}"
-        backend.execute(f"{head} SELECT {cols} FROM {group} ORDER BY as_of, loan_id, _seq")
+    for statement in sorted_pieces_sql(SORTED, piece_sqls, "as_of, loan_id, _seq", select=cols):
+        backend.execute(statement)
     backend.execute(f"CREATE OR REPLACE VIEW {LEDGER} AS SELECT *, CAST(rowid AS BIGINT) AS row FROM {SORTED}")
     backend.execute(f"DROP VIEW {RAW}")
-    backend.execute("DROP TABLE _part_offsets")
+    backend.execute(f"DROP TABLE {OFFSETS}")
     backend.execute(f"SET threads = {backend.threads}")
     n = int(backend.query(f"SELECT COUNT(*) AS n FROM {LEDGER}", order_free=True)["n"].iloc[0])
     days = backend.query(f"SELECT DISTINCT as_of FROM {LEDGER} ORDER BY as_of", order_free=True)["as_of"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .rows_sql import ident, text
+
 
 @dataclass(frozen=True)
 class Part:
@@ -57,13 +59,17 @@ def pieces(parts: list[Part], max_rows: int) -> list[list[Part]]:
     return out
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def sorted_pieces_sql(table: str, pieces: list[str], order_by: str, select: str = "*") -> list[str]:
+    """The statements that make ``table`` from ``pieces`` (relations: a table, or a SELECT in
+    parentheses), each's ``select`` sorted by ``order_by`` and appended in turn: the table keeps that
+    order (the ingest's ledger; ``Backend.create``'s pieces)."""
+    return [f"{f'CREATE OR REPLACE TABLE {table} AS' if i == 0 else f'INSERT INTO {table}'} "
+            f"SELECT {select} FROM {piece} ORDER BY {order_by}" for i, piece in enumerate(pieces)]
 
 
 def offsets_sql(parts: list[Part]) -> str:
-    """The small table of every part's offsets that :func:`parts_sql` joins (``_part_offsets``)."""
-    values = ", ".join(f"({_quoted(p.file)}, {p.src_offset}, {p.seq_start})" for p in parts)
+    """The small table of every part's offsets that :func:`parts_sql` joins."""
+    values = ", ".join(f"({text(p.file)}, {p.src_offset}, {p.seq_start})" for p in parts)
     return f"SELECT * FROM (VALUES {values}) AS t(file, src_offset, seq_start)"
 
 
@@ -71,12 +77,12 @@ def parts_sql(parts: list[Part], offsets: str, types: dict[str, str] | None = No
     """The rows of ``parts`` with global ``_src`` and ``_seq``. With ``types`` (every column of the whole
     ledger → its type), exactly those columns, NULL where these parts lack one: so every run has the
     same columns while reading only its own files. One part needs no join for its offsets."""
-    files = ", ".join(_quoted(p.file) for p in parts)
+    files = ", ".join(text(p.file) for p in parts)
     held = {c for p in parts for c in p.columns}
     if types is None:
         cols = "p.* EXCLUDE (_lseq, filename, _src)" if len(parts) > 1 else "p.* EXCLUDE (_lseq, _src)"
     else:
-        cols = ", ".join(f"p.{_ident(c)}" if c in held else f"CAST(NULL AS {t}) AS {_ident(c)}"
+        cols = ", ".join(f"p.{ident(c)}" if c in held else f"CAST(NULL AS {t}) AS {ident(c)}"
                          for c, t in types.items() if c not in ("_src", "_seq"))
     if len(parts) == 1:
         p = parts[0]
@@ -86,7 +92,3 @@ def parts_sql(parts: list[Part], offsets: str, types: dict[str, str] | None = No
             f"CAST(p._lseq + o.seq_start AS BIGINT) AS _seq "
             f"FROM read_parquet([{files}], union_by_name = true, filename = true) AS p "
             f"JOIN {offsets} AS o ON p.filename = o.file")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
