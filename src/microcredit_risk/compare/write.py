@@ -17,7 +17,7 @@ import pandas as pd
 from ..figures import save_figures
 from ..output import COMPARE_SCHEMA, GENERATOR, atomic_folder, write_file
 from ..report.docx import write_docx
-from ..report.render import render_text
+from ..report.render import render_text, shared_characters
 from ..report.run_folder import FigureRef
 from ..report.texts import Texts
 from .context import build_compare_context
@@ -68,9 +68,10 @@ def write_comparison(units: Sequence[Unit], folder: Path, *, lang: str, dimensio
     for f in rendered.figures:
         f.figure.clear()
     ctx = build_compare_context(units, rows, refs, lang, dimension, folder)
-    write_file(folder / "compare.html", render_text(ctx, "html"))
+    doc, chars = shared_characters(ctx, ("html", "docx"))
+    write_file(folder / "compare.html", render_text(ctx, "html", chars=chars))
     write_file(folder / "compare.md", render_text(ctx, "md"))
-    write_docx(ctx, folder / "compare.docx")
+    write_docx(ctx, folder / "compare.docx", doc=doc, chars=chars)
     write_file(folder / "compare.xlsx", compare_xlsx_bytes(units, rows, lang, dimension))
     write_file(folder / "compare.json", compare_json(units, rows, lang, dimension))
     return folder

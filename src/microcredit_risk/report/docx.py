@@ -135,9 +135,25 @@ class _Writer:
             self._styles[name] = self.doc.styles[name]
         return self._styles[name]
 
+    def styled(self, p: Any, name: str) -> Any:
+        """``p`` in style ``name``, its w:pStyle written directly: python-docx's ``paragraph.style``
+        setter also scans every style for the default one on each call (another third of a report).
+        None of the styles used here is the default (Normal), so the XML is the same."""
+        p._p.style = self.style(name).style_id
+        return p
+
+    def para(self, text: str = "", style: str | None = None) -> Any:
+        """A new paragraph with ``text``, in ``style`` if given."""
+        p = self.doc.add_paragraph(text)
+        return p if style is None else self.styled(p, style)
+
+    def add_heading(self, text: str = "", level: int = 1) -> Any:
+        """``Document.add_heading`` without its style-name scan: the title is level 0."""
+        return self.para(text, "Title" if level == 0 else f"Heading {level}")
+
     # -- text ---------------------------------------------------------------------------------
     def line(self, line: Line, style: str | None = "List Bullet") -> None:
-        p = self.doc.add_paragraph(style=None if style is None else self.style(style))
+        p = self.para(style=style)
         if line.badge:
             run = p.add_run(f"[{line.badge}] ")
             run.bold = True
@@ -153,14 +169,14 @@ class _Writer:
                 p.add_run(ref.label)
 
     def heading(self, text: str, level: int, anchor: str | None) -> Any:
-        p = self.doc.add_heading(text, level=level)
+        p = self.add_heading(text, level=level)
         if anchor and anchor in self.targets:
             self.marks.wrap(p, anchor)
         return p
 
     def caption(self, text: str, anchor: str) -> Any:
         """The numbered caption as written by the builder, inside a bookmark the text links to."""
-        p = self.doc.add_paragraph(text, style=self.style("Caption"))
+        p = self.para(text, "Caption")
         self.marks.wrap(p, anchor)
         return p
 
@@ -178,7 +194,7 @@ class _Writer:
         widths = [Twips(int(w * 20)) for w in plan.widths_pt]  # rounded down: the sum stays within the page
         for col, width in zip(table.columns, widths, strict=True):
             col.width = width  # w:gridCol (LibreOffice reads these; Word the w:tcW below)
-        style = self.style("Table Text" if plan.size_pt == TABLE_PT else "Table Text Small")
+        style = "Table Text" if plan.size_pt == TABLE_PT else "Table Text Small"
         # walk rows once: table.cell(r, c) rescans the whole grid on every call (quadratic in python-docx)
         for r, (row, cells) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
             for c, cell in enumerate(row.cells):
@@ -187,7 +203,7 @@ class _Writer:
                     no_wrap(cell)
             for c, (cell, text) in enumerate(zip(row.cells, cells, strict=False)):
                 para = cell.paragraphs[0]
-                para.style = style
+                self.styled(para, style)
                 run = para.add_run(text)
                 if r == 0:
                     run.bold = True
@@ -196,7 +212,7 @@ class _Writer:
         fixed_table_width(table, sum(widths), Pt(CELL_MARGIN_PT))
         three_line_table(table)
         if t.note:
-            note = self.doc.add_paragraph(style=style)
+            note = self.para(style=style)
             note.add_run(t.note).italic = True
 
     def orient(self, *, landscape: bool) -> None:
@@ -223,7 +239,7 @@ class _Writer:
         self.caption(f.caption, f.id)
 
     def finding(self, f: FindingCard) -> None:
-        p = self.doc.add_heading(level=3)
+        p = self.add_heading(level=3)
         badge = p.add_run(f"[{f.badge}] ")
         badge.font.color.rgb = SEVERITY_COLOUR.get(f.badge_class, BLACK)
         p.add_run(f.title)
@@ -236,13 +252,13 @@ class _Writer:
         if f.causes:
             self.doc.add_paragraph().add_run(f.causes_title).bold = True
             for c in f.causes:
-                self.doc.add_paragraph(c, style=self.style("List Bullet"))
+                self.para(c, "List Bullet")
 
     def block(self, b: object) -> None:
         if not isinstance(b, Table):
             self.orient(landscape=False)
         if isinstance(b, Paragraph):
-            self.doc.add_paragraph(b.text, style=self.style("Body Text"))
+            self.para(b.text, "Body Text")
         elif isinstance(b, Bullets):
             for line in b.items:
                 self.line(line)
@@ -258,7 +274,7 @@ class _Writer:
     # -- whole document -----------------------------------------------------------------------
     def toc(self) -> None:
         """A TOC field; its cached entries (chapters and subsections, linked) show until Word updates it."""
-        title = self.doc.add_paragraph(self.ctx.toc_title, style="TOC Heading")
+        title = self.para(self.ctx.toc_title, "TOC Heading")
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         entries = [(lvl, a, t) for s in self.ctx.sections for lvl, a, t in
                    [(1, s.id, s.title)] + [(2, b.id, b.title) for b in s.blocks
@@ -275,7 +291,7 @@ class _Writer:
 
     def footer(self) -> None:
         p = self.doc.sections[0].footer.paragraphs[0]
-        p.style = "Footer"
+        self.styled(p, "Footer")
         simple_field(p, "PAGE", "1")
 
     def build(self) -> Any:
@@ -291,7 +307,7 @@ class _Writer:
         if lang is not None:
             lang.set(qn("w:eastAsia"), "zh-CN")
         self.footer()
-        doc.add_heading(ctx.title, level=0)
+        self.add_heading(ctx.title, level=0)
         sub = doc.add_paragraph(ctx.subtitle)
         sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for label, value in ctx.facts:
@@ -331,10 +347,11 @@ def build_document(ctx: ReportContext) -> Any:
     return _Writer(ctx).build()
 
 
-def write_docx(ctx: ReportContext, path: Path) -> Path:
+def write_docx(ctx: ReportContext, path: Path, *, doc: Any = None, chars: str = "") -> Path:
+    """report.docx of ``ctx`` (or of ``doc``, already built from it), its fonts cut to its text and ``chars``."""
     buf = io.BytesIO()
-    doc = build_document(ctx)
-    embed_fonts(doc, FALLBACK)
+    doc = build_document(ctx) if doc is None else doc
+    embed_fonts(doc, FALLBACK, chars)
     doc.save(buf)
     Path(path).write_bytes(fixed_zip_times(buf.getvalue()))
     return Path(path)

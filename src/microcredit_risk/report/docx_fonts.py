@@ -27,7 +27,7 @@ from docx.oxml.ns import qn
 
 from ..figures.fonts import noto_dir
 from .docx_xml import el
-from .webfont import subset_font
+from .webfont import merge_characters, subset_font
 
 OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 # shipped family → its file in pylopdf-fonts-zh-cn
@@ -85,14 +85,15 @@ def embedded_fonts(chars: str, fallbacks: dict[str, str]) -> list[EmbeddedFont]:
     return out
 
 
-def embed_fonts(doc: Any, fallbacks: dict[str, str]) -> list[EmbeddedFont]:
+def embed_fonts(doc: Any, fallbacks: dict[str, str], chars: str = "") -> list[EmbeddedFont]:
     """Embed, under each thesis font's entry (宋体 → Noto Serif SC subset), the shipped font cut to the text.
 
-    Call after the text is final. The data goes on the entry the runs name (w:font w:name="宋体"):
-    LibreOffice 7.4 registers an embedded font under its font-table name and does not follow
-    w:altName, so a separate "Noto Serif SC" entry left the Chinese as boxes (tried).
+    Call after the text is final; ``chars`` adds characters (report.html's, to share its subset). The
+    data goes on the entry the runs name (w:font w:name="宋体"): LibreOffice 7.4 registers an embedded
+    font under its font-table name and does not follow w:altName, so a separate "Noto Serif SC" entry
+    left the Chinese as boxes (tried).
     """
-    fonts = embedded_fonts(document_characters(doc), fallbacks)
+    fonts = embedded_fonts(merge_characters(document_characters(doc), chars), fallbacks)
     if not fonts:
         return fonts
     table = doc.part.part_related_by(RT.FONT_TABLE)

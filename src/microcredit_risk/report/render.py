@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -16,32 +18,52 @@ from ..errors import UsageError
 from .blocks import Figure, ReportContext
 from .catalogue import Catalogue
 from .context import build_context
-from .docx import write_docx
+from .docx import build_document, write_docx
+from .docx_fonts import document_characters
 from .pdf import write_pdf
 from .run_folder import RunResults, load_run
 from .templates import environment
-from .webfont import font_face_css, text_characters, web_fonts
+from .webfont import font_face_css, merge_characters, text_characters, web_fonts
 
 FORMATS = ("html", "md", "docx")          # written by default
 ALL_FORMATS = (*FORMATS, "pdf")            # pdf on request (--pdf): it needs a second or two more
-__all__ = ["ALL_FORMATS", "FORMATS", "load_run", "render_report", "render_text"]
+__all__ = ["ALL_FORMATS", "FORMATS", "load_run", "render_report", "render_text", "shared_characters"]
 
 
-def render_text(ctx: ReportContext, kind: str, templates: Path | None = None) -> str:
+def render_text(ctx: ReportContext, kind: str, templates: Path | None = None, *, chars: str = "") -> str:
     """The HTML or Markdown text of the report.
 
     HTML is rendered twice: first to learn which characters it shows, then with those characters'
-    glyphs of the shipped Noto SC fonts embedded (webfont.py), so it needs no Chinese system font.
+    glyphs (and ``chars``: those of report.docx, so both share one subset) of the shipped Noto SC
+    fonts embedded (webfont.py), so it needs no Chinese system font.
     """
     template = environment(kind, templates).get_template(f"report.{kind}.j2")
     if kind == "html":
-        draft = template.render(ctx=ctx, webfonts="")
-        css = font_face_css(web_fonts(text_characters(draft)))
+        css = font_face_css(web_fonts(merge_characters(html_characters(ctx, templates), chars)))
         return template.render(ctx=ctx, webfonts=Markup(css))
     text = template.render(ctx=ctx)
     if kind == "md":
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return text
+
+
+def html_characters(ctx: ReportContext, templates: Path | None = None) -> str:
+    """The characters report.html shows (its draft rendered without fonts)."""
+    draft = environment("html", templates).get_template("report.html.j2").render(ctx=ctx, webfonts="")
+    return text_characters(draft)
+
+
+def shared_characters(ctx: ReportContext, formats: Sequence[str],
+                      templates: Path | None = None) -> tuple[Any, str]:
+    """(report.docx's document, built, or None; the characters of report.html and report.docx together).
+
+    With both formats, the fonts are cut once for the two: subsetting a CJK font costs about a second
+    and the union is only a few glyphs more for each file.
+    """
+    doc = build_document(ctx) if "docx" in formats else None
+    if doc is None or "html" not in formats:
+        return doc, ""
+    return doc, merge_characters(html_characters(ctx, templates), document_characters(doc))
 
 
 def _figures(ctx: ReportContext) -> list[Figure]:
@@ -58,14 +80,15 @@ def render_report(run: RunResults, out_dir: Path, *, lang: str = "zh", templates
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    doc, chars = shared_characters(ctx, formats, templates)
     for kind in formats:
         path = out_dir / f"report.{kind}"
         if kind == "docx":
-            write_docx(ctx, path)
+            write_docx(ctx, path, doc=doc, chars=chars)
         elif kind == "pdf":
             write_pdf(ctx, path)
         else:
-            path.write_text(render_text(ctx, kind, templates), encoding="utf-8")
+            path.write_text(render_text(ctx, kind, templates, chars=chars), encoding="utf-8")
         written.append(path)
     if "md" in formats:
         _copy_figures(ctx, out_dir)

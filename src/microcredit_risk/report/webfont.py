@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..figures.fonts import noto_dir
 
@@ -40,10 +41,13 @@ def text_characters(page: str) -> str:
     return "".join(sorted(chars))
 
 
-@lru_cache(maxsize=8)
-def subset_font(font: Path, chars: str, flavor: str | None = "woff") -> bytes:
-    """``font`` cut down to ``chars`` (plus .notdef), as WOFF (the HTML) or, with ``flavor=None``, a plain
-    OpenType file (the fonts embedded in report.docx); same input, same bytes."""
+def merge_characters(*texts: str) -> str:
+    """The characters of all ``texts``, sorted, once each: one font subset serves report.html and
+    report.docx (subsetting a CJK font costs about a second; the union is a few glyphs more)."""
+    return "".join(sorted(set().union(*texts)))
+
+
+def _options(flavor: str | None) -> Any:
     from fontTools import subset
 
     options = subset.Options()
@@ -52,13 +56,32 @@ def subset_font(font: Path, chars: str, flavor: str | None = "woff") -> bytes:
     options.desubroutinize = True    # smaller after compression
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the licence-relevant names (copyright, family, version)
     options.notdef_outline = True
+    return options
+
+
+@lru_cache(maxsize=4)
+def _subset(font: Path, chars: str) -> Any:
+    """The font cut down to ``chars``, kept to be saved in either flavour (saving twice gives the same
+    bytes as two separate subsets: checked in tests/test_webfont.py)."""
+    from fontTools import subset
+
+    options = _options(None)
     loaded = subset.load_font(str(font), options, dontLoadGlyphNames=True)
     loaded.recalcTimestamp = False   # else head.modified is "now" and the bytes differ on every run
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(loaded)
+    return loaded
+
+
+@lru_cache(maxsize=8)
+def subset_font(font: Path, chars: str, flavor: str | None = "woff") -> bytes:
+    """``font`` cut down to ``chars`` (plus .notdef), as WOFF (the HTML) or, with ``flavor=None``, a plain
+    OpenType file (the fonts embedded in report.docx); same input, same bytes."""
+    from fontTools import subset
+
     buf = io.BytesIO()
-    subset.save_font(loaded, buf, options)
+    subset.save_font(_subset(font, chars), buf, _options(flavor))
     return buf.getvalue()
 
 
