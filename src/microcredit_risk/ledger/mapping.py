@@ -25,6 +25,7 @@ from .sources import Partition
 from .tape import TAPE_REQUIRED
 from .values import (
     _map_uniques,
+    _texts,
     blank,
     parse_dates,
     parse_flags,
@@ -383,8 +384,7 @@ def _convert(canonical: str, raw: pd.Series, rows: pd.Series, scale: float, cmap
         return values
     values = parse_text(raw)
     if extra:
-        mapped, _ = _map_uniques(values, lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)
-        values = mapped.astype("str").where(mapped.notna())
+        values = _texts(_map_uniques(values, lambda v: extra.get(normalise(v), v) if isinstance(v, str) else v)[0])
     return values
 
 
