@@ -214,3 +214,10 @@ def make_run(folder: Path) -> RunResults:
     return RunResults(ledger=ledger, metrics=metrics, findings=make_findings(), statistics=make_statistics(),
                       figures=figures, bank=BankFacts(name="示例村镇银行", kind="village_bank"),
                       thresholds=dict(THRESHOLDS), lang="zh", base_dir=folder)
+
+
+def deobfuscate(data: bytes, key: str) -> bytes:
+    """An embedded .docx font back to plain OpenType (written from the standard, not from our code)."""
+    digits = key.strip("{}").replace("-", "")
+    k = bytes.fromhex(digits)[::-1]                      # ECMA-376 Part 1 §17.8.1: bytes in reverse order
+    return bytes(b ^ k[i % 16] for i, b in enumerate(data[:32])) + data[32:]

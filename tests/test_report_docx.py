@@ -10,7 +10,7 @@ from io import BytesIO
 
 import pytest
 from lxml import etree
-from report_sample import make_catalogue, make_run
+from report_sample import deobfuscate, make_catalogue, make_run
 
 from microcredit_risk.figures.fonts import noto_dir
 from microcredit_risk.report.blocks import Table
@@ -107,12 +107,6 @@ def test_wide_tables_go_to_xiaowu_then_landscape(parts):
     assert doc.count('w:orient="landscape"') == 1       # the two wide tables share one landscape section
 
 
-def _deobfuscate(data: bytes, key: str) -> bytes:
-    digits = key.strip("{}").replace("-", "")
-    k = bytes.fromhex(digits)[::-1]                      # ECMA-376 Part 1 §17.8.1: bytes in reverse order
-    return bytes(b ^ k[i % 16] for i, b in enumerate(data[:32])) + data[32:]
-
-
 def test_noto_subsets_are_embedded_and_cover_every_chinese_character(parts):
     from fontTools.ttLib import TTFont
 
@@ -127,7 +121,7 @@ def test_noto_subsets_are_embedded_and_cover_every_chinese_character(parts):
         if embed is not None:
             data = parts["word/" + rels[embed.get(f"{R}id")]]
             assert data[:4] not in (b"OTTO", b"\0\1\0\0")                      # obfuscated
-            plain = TTFont(BytesIO(_deobfuscate(data, embed.get(f"{W}fontKey"))))
+            plain = TTFont(BytesIO(deobfuscate(data, embed.get(f"{W}fontKey"))))
             embedded[font.get(f"{W}name")] = plain
             assert cjk <= {chr(c) for c in plain.getBestCmap()}, font.get(f"{W}name")
             assert len(data) < 1_000_000                                        # a subset, not 8–12 MB

@@ -9,7 +9,7 @@ import zipfile
 from io import BytesIO
 
 import pytest
-from report_sample import make_catalogue, make_run
+from report_sample import deobfuscate, make_catalogue, make_run
 
 from microcredit_risk.figures.fonts import noto_dir
 from microcredit_risk.report import webfont
@@ -40,11 +40,6 @@ def test_one_subset_saved_in_both_flavours_equals_two_subsets():
     assert woff[:4] == b"wOFF" and otf[:4] == b"OTTO"
 
 
-def _deobfuscate(data: bytes, key: str) -> bytes:
-    k = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
-    return bytes(b ^ k[i % 16] for i, b in enumerate(data[:32])) + data[32:]
-
-
 def test_html_and_docx_carry_the_same_glyphs_covering_both_texts(tmp_path):
     from fontTools.ttLib import TTFont
 
@@ -61,7 +56,7 @@ def test_html_and_docx_carry_the_same_glyphs_covering_both_texts(tmp_path):
     keys = dict(re.findall(r'r:id="(rId\d+)" w:fontKey="(\{[^}]+\})"', table))
     rels = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
                            zipfile.ZipFile(docx_path).read("word/_rels/fontTable.xml.rels").decode()))
-    plain = [TTFont(BytesIO(_deobfuscate(fonts["word/" + rels[r]], k))) for r, k in keys.items()]
+    plain = [TTFont(BytesIO(deobfuscate(fonts["word/" + rels[r]], k))) for r, k in keys.items()]
     embedded = {f["name"].getDebugName(1): f for f in plain}
     assert set(woffs) == {"mcr Noto Serif SC", "mcr Noto Sans SC"}
     assert set(embedded) == {"Noto Serif SC", "Noto Sans SC"}

@@ -23,17 +23,25 @@ _DATE_RE = r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8, "千": 1e3, "%": 0.01, "元": 1.0}
 
 
+def _arrow_text(s: pd.Series) -> Any:
+    """The Arrow array under an Arrow-backed text column (a CSV's or Parquet file's), else None."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    return pa.chunked_array(pa.array(s.array)).combine_chunks()
+
+
 def blank(s: pd.Series) -> pd.Series:
     """Cells that hold nothing (NaN/None or only spaces)."""
     if s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.BooleanDtype):
         return s.isna()
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+    arr = _arrow_text(s)
+    if arr is not None:
         # Arrow's kernels straight, no trimmed copy: null, empty or only (Unicode) white space; the same
         # cells as ``str.strip() == ""`` (checked for every code point below U+3100), 5× faster
-        import pyarrow as pa
         import pyarrow.compute as pc
 
-        arr = pa.chunked_array(pa.array(s.array))
         empty = pc.or_kleene(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
         return pd.Series(pc.fill_null(empty, True).to_numpy(zero_copy_only=False), index=s.index)
     if isinstance(s.dtype, pd.StringDtype):
@@ -79,12 +87,13 @@ def _plain_numbers(s: pd.Series) -> pd.Series:
     through Arrow's C++ cast, 13× pandas' ``to_numeric`` on a 1M-row column and the same doubles
     (both round correctly: checked on every column of the benchmark ledger and 300k random decimals);
     the cast is all or nothing, so a column with any other cell (``1.2万``, `` 12``) takes ``to_numeric``."""
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+    arr = _arrow_text(s)
+    if arr is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         try:
-            values = pc.cast(pa.chunked_array(pa.array(s.array)).combine_chunks(), pa.float64())
+            values = pc.cast(arr, pa.float64())
         except pa.ArrowInvalid:
             pass
         else:
@@ -195,21 +204,18 @@ def _map_uniques(s: pd.Series, lookup: Callable[[Any], Any]) -> tuple[pd.Series,
     A ``None`` from ``lookup`` is a missing value, and ``bad`` where the cell held something.
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    mapped_u = [lookup(u) for u in uniques]              # one call per distinct value
-    found = [m for m in mapped_u if m is not None]
-    values = pd.Index(pd.unique(np.array(found, dtype=object)) if found else [], dtype=object)
-    to_value = np.array([-1 if m is None else values.get_loc(m) for m in mapped_u] + [-1], dtype=np.intp)
-    out = pd.Series(pd.Categorical.from_codes(to_value[codes], categories=values), index=s.index)
+    mapped_u = np.array([lookup(u) for u in uniques], dtype=object)   # one call per distinct value
+    to_value, found = pd.factorize(mapped_u, use_na_sentinel=True)    # None → -1
+    values = pd.Index(found, dtype=object)
+    out = pd.Series(pd.Categorical.from_codes(np.append(to_value, -1)[codes], categories=values),
+                    index=s.index)
     bad = out.isna() & ~blank(s)
     return out, bad
 
 
 def _texts(out: pd.Series) -> pd.Series:
     """A categorical from :func:`_map_uniques` as text (missing stays missing)."""
-    cats = out.cat.categories
-    if not len(cats):
-        return pd.Series(np.nan, index=out.index, dtype="str")
-    text = pd.array(np.asarray(cats.astype("str"), dtype=object), dtype="str")
+    text = pd.array(np.asarray(out.cat.categories.astype("str"), dtype=object), dtype="str")
     return pd.Series(text.take(out.cat.codes.to_numpy(), allow_fill=True), index=out.index)
 
 

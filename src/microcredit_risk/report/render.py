@@ -33,13 +33,13 @@ __all__ = ["ALL_FORMATS", "FORMATS", "load_run", "render_report", "render_text",
 def render_text(ctx: ReportContext, kind: str, templates: Path | None = None, *, chars: str = "") -> str:
     """The HTML or Markdown text of the report.
 
-    HTML is rendered twice: first to learn which characters it shows, then with those characters'
-    glyphs (and ``chars``: those of report.docx, so both share one subset) of the shipped Noto SC
-    fonts embedded (webfont.py), so it needs no Chinese system font.
+    HTML carries the glyphs it shows of the shipped Noto SC fonts (webfont.py), so it needs no Chinese
+    system font: those of ``chars`` when given (which must include the page's own: see
+    :func:`shared_characters`), else of a draft rendered first to learn them.
     """
     template = environment(kind, templates).get_template(f"report.{kind}.j2")
     if kind == "html":
-        css = font_face_css(web_fonts(merge_characters(html_characters(ctx, templates), chars)))
+        css = font_face_css(web_fonts(chars or html_characters(ctx, templates)))
         return template.render(ctx=ctx, webfonts=Markup(css))
     text = template.render(ctx=ctx)
     if kind == "md":
