@@ -110,12 +110,11 @@ def mean_growth_rows(base: Base, agg: Aggregate) -> list[pd.DataFrame]:
     bal = agg.sums["balance"][codes]
     years = np.array([d.year for d in base.annual], dtype="float64")
     span = years[1:] - years[0]
-    ok = (bal[0] > 0) & (bal[1:] >= 0) & (span > 0)
-    ratio = div(bal[1:], np.full(len(span), bal[0]))
+    first = float(bal[0])
     # math.pow (the C library's), one call per year: np.power's last bits depend on the CPU (AVX-512
     # machines take NumPy's SIMD pow, others libm), and a metric must not change with the machine
-    growth = np.array([math.pow(r, 1.0 / n) - 1 if good else np.nan
-                       for r, n, good in zip(ratio.tolist(), span.tolist(), ok.tolist(), strict=True)], dtype="float64")
+    growth = np.array([math.pow(b / first, 1.0 / n) - 1 if first > 0 and b >= 0 and n > 0 else np.nan
+                       for b, n in zip(bal[1:].tolist(), span.tolist(), strict=True)], dtype="float64")
     return [rows({"balance_mean_growth": (growth, "ratio")}, np.asarray(base.annual[1:], dtype="datetime64[ns]"))]
 
 
