@@ -28,6 +28,7 @@ from engine_probes import (
     pandas_migration_cells,
     segment_stock,
 )
+from spark_session import spark_backend
 from test_concentration_engine import check_expected
 
 from microcredit_risk.engine.aggregates import ROWS
@@ -48,7 +49,6 @@ from microcredit_risk.stats.compute import table_statistics
 
 duckdb = pytest.importorskip("duckdb")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "sme_bank.xlsx"
-NO_SPARK = spark_missing()
 # pyspark 4.0's toPandas passes copy= to astype, which pandas 3 deprecates: theirs, not ours
 pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 
@@ -112,12 +112,7 @@ def sample() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkBackend]:
-    if NO_SPARK:
-        pytest.skip(f"Spark tests need pyspark and Java: {NO_SPARK}")
-    backend = SparkBackend(conf={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
-                                 "spark.driver.memory": "1g", "spark.ui.showConsoleProgress": "false"})
-    yield backend
-    backend.stop()
+    yield from spark_backend()
 
 
 def answers(backend: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from report_sample import make_catalogue, make_run
+from spark_session import spark_backend
 from stats_fixtures import canonical, simulated_panel
 
 from microcredit_risk.engine import DuckDBBackend
-from microcredit_risk.engine.spark import SparkBackend, spark_missing
+from microcredit_risk.engine.spark import SparkBackend
 from microcredit_risk.metrics.prepare import prepare
 from microcredit_risk.metrics.rows import register_rows
 from microcredit_risk.profile import BankProfile
@@ -136,13 +137,7 @@ def test_a_single_snapshot_is_stratified_by_outcome() -> None:
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkBackend]:
-    why = spark_missing()
-    if why:
-        pytest.skip(f"Spark tests need pyspark and Java: {why}")
-    backend = SparkBackend(conf={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
-                                 "spark.driver.memory": "1g", "spark.ui.showConsoleProgress": "false"})
-    yield backend
-    backend.stop()
+    yield from spark_backend()
 
 
 @pytest.mark.parametrize("profile", [LOW, BankProfile()], ids=["sampled", "whole"])
