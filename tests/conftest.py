@@ -13,6 +13,7 @@ pytest no longer reads: pytest-dev/pytest-xdist#1386).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,14 @@ FIRST = ("spark",)   # the longest unit, started first so that no worker waits o
 @pytest.fixture
 def corpus() -> Path:
     return CORPUS
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One SparkSession per module of the ``spark`` unit (tests/spark_session.py's conf), stopped after it."""
+    from spark_session import spark_backend
+
+    yield from spark_backend()
 
 
 def unit_of(nodeid: str) -> str:

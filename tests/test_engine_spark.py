@@ -10,7 +10,6 @@ pyspark or a Java runtime is absent. Values agree within 1e-9 relative, rows and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ from engine_probes import (
     pandas_migration_cells,
     segment_stock,
 )
-from spark_session import spark_backend
 from test_concentration_engine import check_expected
 
 from microcredit_risk.engine.aggregates import ROWS
@@ -108,11 +106,6 @@ MIGRATION_COLUMNS = ["as_of", "grade_t0", "grade_t1", "loans", "opening", "reduc
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
     return load_ledger(SAMPLE).frame
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkBackend]:
-    yield from spark_backend()
 
 
 def answers(backend: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

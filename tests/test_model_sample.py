@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from contextlib import closing
 
 import numpy as np
@@ -19,7 +18,6 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from report_sample import make_catalogue, make_run
-from spark_session import spark_backend
 from stats_fixtures import canonical, simulated_panel
 
 from microcredit_risk.engine import DuckDBBackend
@@ -133,11 +131,6 @@ def test_a_single_snapshot_is_stratified_by_outcome() -> None:
     assert s.periods == 0 and "period" not in s.data
     assert s.sampled is not None and [(x.period, x.npl, x.population, x.sample) for x in s.sampled.strata] == [
         ("2021", False, 46, 8), ("2021", True, 1, 1)]   # non-events: 9 of room less 1 stratum row = 8
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkBackend]:
-    yield from spark_backend()
 
 
 @pytest.mark.parametrize("profile", [LOW, BankProfile()], ids=["sampled", "whole"])
