@@ -264,7 +264,7 @@ def test_money_scale_keeps_scaled_values_at_least_one(largest, lang):
 
 
 def test_format_list_is_checked():
-    from microcredit_risk.figures.registry import parse_formats
+    from microcredit_risk.figures.saving import parse_formats
 
     assert parse_formats("png, svg,png") == ("png", "svg")
     with pytest.raises(UsageError) as info:

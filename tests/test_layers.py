@@ -1,7 +1,7 @@
 """No import runs back up the pipeline: a stage imports only itself and the stages before it.
 
 ledger → engine → metrics → stats → findings → monitor → figures → report → pipeline → cli, with the shared base
-(errors, output, profile, vocabulary, anonymize) below them all and `sample` beside the ledger.
+(errors, output, workers, profile, vocabulary, anonymize) below them all and `sample` beside the ledger.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "microcredit_risk"
 
 RANK = {
-    "errors": 0, "output": 0, "vocabulary": 0, "snapshots": 0, "profile": 1, "ledger": 2, "anonymize": 3, "sample": 3, "engine": 3.5,
+    "errors": 0, "output": 0, "vocabulary": 0, "snapshots": 0, "workers": 0, "profile": 1, "ledger": 2, "anonymize": 3, "sample": 3, "engine": 3.5,
     "metrics": 4, "stats": 5, "findings": 6, "monitor": 6.5, "figures": 7, "report": 8, "templates": 8, "compare": 8.5,
     "pipeline": 9, "grouped": 9.5,
     "cli": 10, "__init__": 0, "__main__": 11,

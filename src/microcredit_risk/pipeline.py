@@ -303,7 +303,10 @@ class Session:
 
         ``pdf``: also typeset report.pdf (report/pdf.py).
         """
-        from .figures import save_figures
+        from contextlib import closing
+
+        from .figures.aside import figure_worker
+        from .figures.saving import figure_file, parse_formats
         from .metrics.export import write_metrics_xlsx
         from .monitor.state import STATE_FILE, write_loan_state
         from .monitor.watchlist_files import write_watchlist
@@ -311,35 +314,41 @@ class Session:
         from .report.render import FORMATS, render_report
         from .report.run_folder import BankFacts, FigureRef, LedgerSummary, RunResults, save_run
 
-        self.run()
         target = Path(out_dir)
-        with atomic_folder(target) as tmp:
-            rendered = self.figures()
-            saved = save_figures(rendered, tmp / "figures", formats=tuple(figure_formats), dpi=dpi)
-            figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{saved[f.name]['png'].name}")
-                       for f in rendered.figures if "png" in saved.get(f.name, {})]
-            for f in rendered.figures:
-                f.figure.clear()  # free the canvas memory; the files are written
-            listed = self.watchlist          # built (and said) before the files are written
-            self._say("writing the watchlist")
-            watchlist = write_watchlist(listed, tmp, lang=self.lang, currency=self.ledger.currency,
-                                        thresholds=self.profile.thresholds)
-            results = RunResults(
-                ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,
-                findings=self.findings, statistics=self.statistics, figures=figures,
-                bank=BankFacts(name=self.profile.name, kind=self.profile.kind, scope=self.profile.scope),
-                thresholds=self.profile.thresholds, benchmarks=self.profile.benchmarks, lang=self.lang, base_dir=tmp,
-                changes=self.changes,
-                watchlist=watchlist,
-            )
-            self._say("writing tables")
-            save_run(results, tmp, validation=self.validation_json())
-            write_loan_state(self.loan_state, tmp / STATE_FILE)
-            write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang, currency=self.ledger.currency,
-                               benchmarks=self.profile.benchmarks)
-            self._say("rendering report")
-            render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None,
-                          formats=(*FORMATS, "pdf") if pdf else FORMATS)
+        # started first: its imports overlap the computing (figures/aside.py); ended (closing) before
+        # the folder is kept or discarded, so that nothing writes into it after
+        with figure_worker() as worker:
+            self.run()     # a bad input fails here, before anything is written
+            with atomic_folder(target) as tmp, closing(worker):
+                rendered = self.figures()
+                formats = parse_formats(figure_formats)
+                figures = [FigureRef(name=f.name, title=f.title, path=f"figures/{figure_file(f.name, 'png')}")
+                           for f in rendered.figures] if "png" in formats else []
+                # saved in the worker while the other files are written; the report, which embeds them, waits
+                worker.save(rendered, tmp / "figures", formats, dpi)
+                for f in rendered.figures:
+                    f.figure.clear()  # free the canvas memory; the worker has its own copy
+                listed = self.watchlist          # built (and said) before the files are written
+                self._say("writing the watchlist")
+                watchlist = write_watchlist(listed, tmp, lang=self.lang, currency=self.ledger.currency,
+                                            thresholds=self.profile.thresholds)
+                results = RunResults(
+                    ledger=LedgerSummary.from_ledger(self.ledger, self.lang), metrics=self.metrics,
+                    findings=self.findings, statistics=self.statistics, figures=figures,
+                    bank=BankFacts(name=self.profile.name, kind=self.profile.kind, scope=self.profile.scope),
+                    thresholds=self.profile.thresholds, benchmarks=self.profile.benchmarks, lang=self.lang,
+                    base_dir=tmp, changes=self.changes, watchlist=watchlist,
+                )
+                self._say("writing tables")
+                save_run(results, tmp, validation=self.validation_json())
+                write_loan_state(self.loan_state, tmp / STATE_FILE)
+                write_metrics_xlsx(self.metrics, tmp / "metrics.xlsx", lang=self.lang,
+                                   currency=self.ledger.currency, benchmarks=self.profile.benchmarks)
+                worker.wait("png")    # the report embeds the PNGs; the SVGs go on being written meanwhile
+                self._say("rendering report")
+                render_report(results, tmp, lang=self.lang, templates=Path(templates) if templates else None,
+                              formats=(*FORMATS, "pdf") if pdf else FORMATS)
+                worker.result()
         return target
 
 

@@ -31,7 +31,7 @@ from .warnings import print_warnings
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from ..figures.registry import parse_formats
+    from ..figures.saving import parse_formats
 
     return parse_formats(text)
 

@@ -12,9 +12,7 @@ metadata as a :class:`~..ledger.contract.Ledger`, its rows in the engine.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import tempfile
 import uuid
 import warnings
@@ -38,6 +36,7 @@ from ..ledger.schema import ColumnMap, load_column_map
 from ..ledger.sources import LedgerFile, expand_sources
 from ..profile import BankProfile, default_thresholds
 from ..snapshots import annual_dates
+from ..workers import worker_context
 from .backends import DuckDBBackend
 from .checks_sql import whole_ledger_checks
 from .ledger_order import Part, offsets_sql, parts_sql, pieces, sorted_pieces_sql
@@ -163,11 +162,7 @@ def _canonical_files(files: Sequence[LedgerFile | DatabaseSource], cmap: ColumnM
         for f in files:
             yield _canonical_file(f, cmap, forced, batch_rows, out)
         return
-    # forkserver on Linux: workers fork from a clean server process, not from this one — a fork of a
-    # process running threads (a JVM, pyarrow's pools) segfaulted a worker in CI; elsewhere spawn. Both
-    # re-import the caller's main module: a script must guard with if __name__ == "__main__"
-    ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context()) as pool:
         pending: deque[Future[_FileDone]] = deque()
         for f in files:
             pending.append(pool.submit(_canonical_file, f, cmap, forced, batch_rows, out))

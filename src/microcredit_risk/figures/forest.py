@@ -8,7 +8,7 @@ import unicodedata
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import vocabulary as vocab
 from ..metrics.table import Metrics
@@ -16,12 +16,14 @@ from ..stats.results import PER_PP, ModelTerm, Statistics
 from .base import FigureOptions, MissingInput, figure, new_figure, row_positions
 from .style import BLUE, GREY, VERMILION
 from .texts import FigureTexts
+from .ticks import general_tick
 
 _FACTOR = re.compile(r"^(?:C\()?(?P<factor>[A-Za-z_]\w*)\)?(?:\[(?:T\.)?(?P<level>.*)\])?$")
 _CLIP = 50.0      # the odds-ratio axis spans at most 1/50 … 50
 _LABEL_COLUMNS = 44  # a term label longer than this wraps (the GB/T 4754 sections in English)
 _NOTE_COLUMNS = 66   # a line of the reference note fits above the axes even beside long term labels
 _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
+
 
 
 def term_label(term: str, t: FigureTexts, unit: str | None = None) -> str:
@@ -107,8 +109,8 @@ def driver_forest(metrics: Metrics, stats: Statistics | None, opts: FigureOption
     ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1, label=t.label("no_effect"))
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
+    ax.xaxis.set_major_formatter(FuncFormatter(general_tick))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(x_min, x_max)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()

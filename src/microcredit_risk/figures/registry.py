@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from .base import FigureFunc, figure_options
 from .cohorts import officer_funnel, vintage
 from .forest import driver_forest
 from .migration import migration_heatmap
+from .saving import save_all
 from .structure import (
     concentration,
     structure_guarantee_type,
@@ -24,7 +25,6 @@ from .structure import (
     structure_product,
     structure_region,
 )
-from .style import save_metadata, styled
 from .trend import category_mix, deviation, npl_trend, projection
 
 FIGURES: dict[str, FigureFunc] = {
@@ -42,9 +42,6 @@ FIGURES: dict[str, FigureFunc] = {
     "projection": projection,
     "driver_forest": driver_forest,
 }
-
-FORMATS = ("png", "svg", "pdf")
-
 
 @dataclass
 class RenderedFigure:
@@ -70,16 +67,6 @@ def check_names(only: Sequence[str]) -> list[str]:
     return list(only)
 
 
-def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"png, svg"`` → ("png", "svg"): known formats, each once; an unknown one is a usage error."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise UsageError("E714", where="--format", value=", ".join(bad) or "''", choices=", ".join(FORMATS))
-    return formats
-
-
 def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Findings | None, lang: str = "zh",
                    thresholds: dict[str, float], only: Sequence[str] | None = None,
                    currency: str = "CNY", benchmarks: Mapping[str, Benchmark] | None = None) -> RenderedFigures:
@@ -103,24 +90,6 @@ def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Find
 
 
 def save_figures(rendered: RenderedFigures, outdir: str | Path, formats: Sequence[str] = ("png", "svg"),
-                 dpi: int = 300) -> dict[str, dict[str, Path]]:
-    """Write each figure as NAME.FORMAT; byte-identical for the same input (no dates, fixed hash salt)."""
-    formats = parse_formats(formats)
-    folder = Path(outdir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: dict[str, dict[str, Path]] = {}
-    for item in rendered.figures:
-        paths: dict[str, Path] = {}
-        engine = item.figure.get_layout_engine()
-        try:
-            with styled(item.lang):
-                for k, fmt in enumerate(formats):
-                    path = folder / f"{item.name}.{fmt}"
-                    item.figure.savefig(path, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
-                    paths[fmt] = path
-                    if k == 0:  # the layout is in figure units: lay out once, not once per format
-                        item.figure.set_layout_engine("none")
-        finally:
-            item.figure.set_layout_engine(engine)
-        written[item.name] = paths
-    return written
+                 dpi: int = 300, done: Callable[[str], None] | None = None) -> dict[str, dict[str, Path]]:
+    """Write each figure as NAME.FORMAT, byte-identical for the same input (figures/saving.py)."""
+    return save_all([(f.name, f.lang, f.figure) for f in rendered.figures], outdir, formats, dpi, done)
