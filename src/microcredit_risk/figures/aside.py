@@ -45,13 +45,17 @@ def _serve(conn: Connection) -> None:
     try:
         saved = save_all(figures, outdir, formats=formats, dpi=dpi, done=lambda fmt: send("done", fmt))
     except BaseException as e:   # raised again in the run's process, where it is reported
-        send("error", e)
+        try:
+            send("error", e)
+        except Exception:   # an exception that does not pickle: its type and text
+            send("error", RuntimeError(f"{type(e).__name__}: {e}"))
         return
     send("ok", saved)
 
 
 class FigureWorker:
-    """A process that saves one figure set; ``None`` of it when the figures are saved inline."""
+    """A process that saves one figure set, started at once; none (the figures are saved here, by
+    :meth:`save`) with one core or inside a worker process."""
 
     def __init__(self) -> None:
         self._conn: Connection | None = None
