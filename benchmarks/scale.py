@@ -75,7 +75,11 @@ def run(cmd: list[str]) -> tuple[float, float, list[tuple[float, str]]]:
     threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=read, daemon=True)]
     for t in threads:
         t.start()
-    out, _ = proc.communicate()
+    # not communicate(): it would read stderr too, racing the reader thread for the progress lines
+    # (seen: lines lost or run together once the figure worker's process shared the pipe)
+    assert proc.stdout is not None
+    proc.stdout.read()
+    proc.wait()
     for t in threads:
         t.join()
     if proc.returncode not in (0, 3):
