@@ -25,7 +25,6 @@ _NOTE_COLUMNS = 66   # a line of the reference note fits above the axes even bes
 _FUNCTION = re.compile(r"^(?P<fn>np\.log|log)\((?P<var>\w+)\)$")
 
 
-
 def term_label(term: str, t: FigureTexts, unit: str | None = None) -> str:
     """``guarantee_type[credit]`` → 担保方式：信用; ``log(amount)`` → log(贷款金额); a rate entered in
     percentage points (``unit`` "pp") → 利率（每个百分点）; else as given."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +90,6 @@ def render_figures(metrics: Metrics, stats: Statistics | None, *, findings: Find
 
 
 def save_figures(rendered: RenderedFigures, outdir: str | Path, formats: Sequence[str] = ("png", "svg"),
-                 dpi: int = 300, done: Callable[[str], None] | None = None) -> dict[str, dict[str, Path]]:
+                 dpi: int = 300) -> dict[str, dict[str, Path]]:
     """Write each figure as NAME.FORMAT, byte-identical for the same input (figures/saving.py)."""
-    return save_all([(f.name, f.lang, f.figure) for f in rendered.figures], outdir, formats, dpi, done)
+    return save_all([(f.name, f.lang, f.figure) for f in rendered.figures], outdir, formats, dpi)
