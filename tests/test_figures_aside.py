@@ -4,6 +4,7 @@ no worker left behind whether the run succeeds or fails."""
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from figure_fixtures import THRESHOLDS, findings, metrics, statistics
 
 from microcredit_risk.errors import UsageError
 from microcredit_risk.figures import render_figures, save_figures
-from microcredit_risk.figures.aside import FigureWorker, figure_worker
+from microcredit_risk.figures.aside import FigureWorker
 
 
 def _rendered(lang: str = "zh"):
@@ -35,7 +36,7 @@ def test_the_worker_writes_the_same_bytes_as_saving_here(lang, tmp_path):
     rendered = _rendered(lang)
     assert len(rendered.figures) >= 8
     here = save_figures(rendered, tmp_path / "here", formats=("png", "svg"), dpi=60)
-    with figure_worker() as worker:
+    with closing(FigureWorker()) as worker:
         assert worker._proc is not None   # a real worker process, not the inline path
         worker.save(_rendered(lang), tmp_path / "there", formats=("png", "svg"), dpi=60)
         worker.wait("png")
@@ -51,13 +52,13 @@ def test_the_worker_writes_the_same_bytes_as_saving_here(lang, tmp_path):
 def test_an_error_in_the_worker_is_raised_here(tmp_path):
     blocked = tmp_path / "a_file"
     blocked.write_text("not a folder")
-    with figure_worker() as worker, pytest.raises(FileExistsError):
+    with closing(FigureWorker()) as worker, pytest.raises(FileExistsError):
         worker.save(_rendered(), blocked, formats=("png",), dpi=50)
         worker.result()
 
 
 def test_a_bad_format_fails_before_any_work(tmp_path):
-    with figure_worker() as worker, pytest.raises(UsageError) as e:
+    with closing(FigureWorker()) as worker, pytest.raises(UsageError) as e:
         worker.save(_rendered(), tmp_path / "f", formats=("png", "bmp"), dpi=50)
     assert e.value.code == "E714"
     assert not (tmp_path / "f").exists()
@@ -86,7 +87,7 @@ def test_a_worker_that_answered_ends_by_itself(tmp_path):
 def test_with_one_core_the_figures_are_saved_here_with_the_same_bytes(tmp_path, monkeypatch):
     here = save_figures(_rendered(), tmp_path / "here", formats=("png", "svg"), dpi=50)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    with figure_worker() as worker:
+    with closing(FigureWorker()) as worker:
         assert worker._proc is None
         worker.save(_rendered(), tmp_path / "inline", formats=("png", "svg"), dpi=50)
         worker.wait("png")

@@ -305,7 +305,7 @@ class Session:
         """
         from contextlib import closing
 
-        from .figures.aside import figure_worker
+        from .figures.aside import FigureWorker
         from .figures.saving import figure_file, parse_formats
         from .metrics.export import write_metrics_xlsx
         from .monitor.state import STATE_FILE, write_loan_state
@@ -316,8 +316,8 @@ class Session:
 
         target = Path(out_dir)
         # started first: its imports overlap the computing (figures/aside.py); ended (closing) before
-        # the folder is kept or discarded, so that nothing writes into it after
-        with figure_worker() as worker:
+        # the folder is kept or discarded, so that nothing writes into it after (close twice: nothing)
+        with closing(FigureWorker()) as worker:
             self.run()     # a bad input fails here, before anything is written
             with atomic_folder(target) as tmp, closing(worker):
                 rendered = self.figures()

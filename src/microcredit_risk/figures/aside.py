@@ -16,9 +16,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +55,11 @@ def _serve(conn: Connection) -> None:
 
 class FigureWorker:
     """A process that saves one figure set, started at once; none (the figures are saved here, by
-    :meth:`save`) with one core or inside a worker process."""
+    :meth:`save`) with one core or inside a worker process. Use it under ``contextlib.closing``."""
 
     def __init__(self) -> None:
         self._conn: Connection | None = None
-        self._proc: Any = None
+        self._proc: BaseProcess | None = None
         self._saved: Saved | None = None
         self._done: set[str] = set()
         if (os.cpu_count() or 1) < 2 or multiprocessing.parent_process() is not None:
@@ -96,7 +96,8 @@ class FigureWorker:
         try:
             kind, value = pickle.loads(self._conn.recv_bytes())
         except EOFError:
-            raise RuntimeError(f"the figure worker ended without an answer (exit code {self._proc.exitcode})") from None
+            code = self._proc.exitcode if self._proc is not None else None
+            raise RuntimeError(f"the figure worker ended without an answer (exit code {code})") from None
         if kind == "error":
             raise value
         if kind == "done":
@@ -116,12 +117,3 @@ class FigureWorker:
         self._proc.join()
         self._proc.close()
         self._proc = None
-
-
-@contextmanager
-def figure_worker() -> Iterator[FigureWorker]:
-    worker = FigureWorker()
-    try:
-        yield worker
-    finally:
-        worker.close()
