@@ -13,7 +13,7 @@ from microcredit_risk.figures import figure_options, render_figures
 from microcredit_risk.figures.cohorts import MAX_COHORTS, vintage
 from microcredit_risk.figures.forest import driver_forest
 from microcredit_risk.figures.structure import concentration, structure_industry
-from microcredit_risk.figures.trend import category_mix, npl_trend, projection
+from microcredit_risk.figures.trend import category_mix, deviation, npl_trend, projection
 from microcredit_risk.findings.records import Evidence, Finding
 from microcredit_risk.metrics.table import Metrics
 from microcredit_risk.stats.results import DriverModel, ModelTerm, Statistics
@@ -203,3 +203,48 @@ def test_close_projections_print_apart_and_the_limit_value_moves_left():
     limit = next(t for t in ax.texts if t.get_text() == "5%")
     assert limit.get_position()[0] < 0.1 and limit.get_ha() == "left"
     assert np.isfinite(limit.get_position()[1])
+
+
+def _limit_label(fig, text: str):
+    ax2 = fig.axes[1]
+    (label,) = [t for t in ax2.texts if t.get_text() == text]
+    return label
+
+
+def _ratios(values: list[float]) -> Metrics:
+    rows = []
+    for k, v in enumerate(values):
+        when = pd.Timestamp(f"{2019 + k}-12-31")
+        rows += [r("balance", when, 1e8, unit="yuan"), r("npl_balance", when, 1e8 * v, unit="yuan"),
+                 r("npl_ratio", when, v), r("overdue90_balance", when, 1e8 * v, unit="yuan"),
+                 r("deviation_ratio", when, v * 20)]
+    return Metrics.concat([pd.DataFrame(rows)])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_limit_value_moves_left_off_the_latest_years_label(lang):
+    # the SBA tape: 3.87 % in the latest of many years printed under the 5 % limit's "5%" at the right
+    # end (five years leave room between the latest point and the axes' end: see the next test)
+    fig = npl_trend(_ratios([0.9, 0.8, *[0.02] * 17, 0.0387]), None, figure_options(lang, THRESHOLDS))
+    fig.draw_without_rendering()
+    label = _limit_label(fig, "5%")
+    assert (label.get_position()[0], label.get_ha(), label.get_va()) == (0.005, "left", "bottom")
+    values = [t for t in fig.axes[1].texts if t.get_text().endswith("%") and t is not label]
+    assert [t.get_text() for t in values][-1] == "3.87%"
+    assert_apart(extents([label, *values]))
+
+
+def test_the_limit_value_stays_at_the_right_end_when_nothing_is_there():
+    fig = npl_trend(_ratios([0.9, 0.2, 0.01, 0.02, 0.0387]), None, figure_options("en", THRESHOLDS))
+    label = _limit_label(fig, "5%")
+    assert (label.get_position()[0], label.get_ha(), label.get_va()) == (0.995, "right", "bottom")
+
+
+def test_the_deviation_line_value_keeps_clear_too():
+    # deviation ratios (20 × the NPL ratios): the latest, 92 %, sits just under the 100 % line's "100%"
+    fig = deviation(_ratios([0.1, 0.09, *[0.02] * 17, 0.046]), None, figure_options("en", THRESHOLDS))
+    fig.draw_without_rendering()
+    label = _limit_label(fig, "100%")
+    assert label.get_position()[0] == 0.005
+    values = [t for t in fig.axes[1].texts if t is not label]
+    assert_apart(extents([label, *values]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,13 +126,54 @@ def ratio_twin(ax: Any, colour: str) -> Any:
     return ax2
 
 
-def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--", left: bool = False) -> Any:
+def limit_line(ax: Any, value: float, colour: str, text: str, linestyle: str = "--",
+               left: bool = False) -> tuple[Any, Any]:
     """A limit drawn on the axis it refers to, its value printed at the right end on that axis (at the
-    left end with ``left``, where the right end holds other labels)."""
+    left end with ``left``, where the right end holds other labels). Returns the line (the legend's
+    handle) and the printed value (for :func:`clear_of`)."""
     line = ax.axhline(value, color=colour, linestyle=linestyle, linewidth=1)
-    ax.text(0.005 if left else 0.995, value, text, transform=ax.get_yaxis_transform(), ha="left" if left else "right",
-            va="bottom", fontsize=7, color=colour, bbox=LABEL_BOX)
-    return line
+    label = ax.text(0.005 if left else 0.995, value, text, transform=ax.get_yaxis_transform(),
+                    ha="left" if left else "right", va="bottom", fontsize=7, color=colour, bbox=LABEL_BOX)
+    return line, label
+
+
+LIMIT_GAP_PT = 3.0   # a limit's printed value closer than this to a value label counts as touching it
+# where a limit's printed value may go, in order: above the line at the right end, at the left end,
+# then below the line at the right end and at the left end (x in axes fraction, ha, va)
+LIMIT_PLACES = ((0.995, "right", "bottom"), (0.005, "left", "bottom"), (0.995, "right", "top"), (0.005, "left", "top"))
+
+
+def clear_of(fig: Figure, label: Any, others: list[Any]) -> None:
+    """Move a limit's printed value to the first of :data:`LIMIT_PLACES` where it overlaps none of
+    ``others`` (the figure's value labels) nor comes within :data:`LIMIT_GAP_PT` of one, measured on
+    the laid-out figure; where every place overlaps, it stays at the first. Why: the latest year's
+    value label sits at the right end too, and a value near the limit printed the two over each other
+    (the SBA tape's 3.87 % under "5%")."""
+    if not others:
+        return
+    # the layout pass moves the axes, and the save's own pass would then start from there (other
+    # bytes for every figure): their positions are put back after measuring
+    positions = [(ax, ax.get_position(original=True), ax.get_position(original=False), ax.get_in_layout())
+                 for ax in fig.axes]
+    fig.draw_without_rendering()
+    renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()   # new_figure's canvas
+    gap = renderer.points_to_pixels(LIMIT_GAP_PT)
+    boxes = [o.get_window_extent(renderer).padded(gap) for o in others if o.get_visible()]
+    place = LIMIT_PLACES[0]
+    for x, ha, va in LIMIT_PLACES:
+        label.set_x(x)
+        label.set_ha(ha)
+        label.set_va(va)
+        if not any(label.get_window_extent(renderer).overlaps(b) for b in boxes):
+            place = (x, ha, va)
+            break
+    label.set_x(place[0])
+    label.set_ha(place[1])
+    label.set_va(place[2])
+    for ax, original, active, in_layout in positions:
+        ax.set_position(original, which="original")
+        ax.set_position(active, which="active")
+        ax.set_in_layout(in_layout)   # set_position takes an axes out of the layout
 
 
 def row_positions(labels: list[str], extra_line: float = 0.7) -> np.ndarray:

@@ -16,6 +16,7 @@ from .base import (
     FigureOptions,
     MissingInput,
     annual,
+    clear_of,
     figure,
     legend_above,
     limit_line,
@@ -59,14 +60,14 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     money_axis(ax.yaxis, divisor)
     ax2 = ratio_twin(ax, VERMILION)
     (line,) = ax2.plot(x, ratio.to_numpy(), color=VERMILION, marker="o", label=t.metric("npl_ratio"))
-    for xi, v in zip(x, ratio.to_numpy(), strict=True):
-        if np.isfinite(v) and xi in shown:
-            ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
-                         fontsize=7, color=VERMILION, bbox=LABEL_BOX)
+    values = [ax2.annotate(pct(v, 2), (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
+                           fontsize=7, color=VERMILION, bbox=LABEL_BOX)
+              for xi, v in zip(x, ratio.to_numpy(), strict=True) if np.isfinite(v) and xi in shown]
     handles, labels = [b1, b2, line], [t.metric("balance"), t.metric("npl_balance"), t.metric("npl_ratio")]
     limit = opts.threshold("npl_ratio_max")
+    limit_label = None
     if limit is not None:
-        lim = limit_line(ax2, limit, LIMIT_COLOUR, threshold_text(limit))
+        lim, limit_label = limit_line(ax2, limit, LIMIT_COLOUR, threshold_text(limit))
         handles.append(lim)
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     top = np.nanmax([*ratio.to_numpy(), limit or 0.0])
@@ -76,6 +77,8 @@ def npl_trend(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     add_peers(ax2, ("npl_ratio",), opts, x, balance.index, handles, labels)
     add_peers(ax, ("balance", "npl_balance"), opts, x, balance.index, handles, labels)
     legend_above(ax, handles, labels, ncol=peer_columns(handles, labels))
+    if limit_label is not None:
+        clear_of(fig, limit_label, values)
     return fig
 
 
@@ -141,18 +144,20 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
     money_axis(ax.yaxis, divisor)
     handles: list[Any] = [b1, b2]
     labels = [t.metric("overdue90_balance"), t.metric("npl_balance")]
+    limit_label = None
+    values: list[Any] = []
     if ratio.notna().any():
         ax2 = ratio_twin(ax, DARK)
         (line,) = ax2.plot(x, ratio.to_numpy(), color=DARK, marker="D", label=t.metric("deviation_ratio"))
-        for xi, v in zip(x, ratio.to_numpy(), strict=True):
-            if np.isfinite(v) and xi in shown:
-                ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
-                             fontsize=7, color=DARK, bbox=LABEL_BOX)
+        values = [ax2.annotate(f"{v:.0%}", (xi, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                               fontsize=7, color=DARK, bbox=LABEL_BOX)
+                  for xi, v in zip(x, ratio.to_numpy(), strict=True) if np.isfinite(v) and xi in shown]
         handles.append(line)
         labels.append(t.metric("deviation_ratio"))
         line_at = opts.threshold("deviation_max")
         if line_at is not None:
-            handles.append(limit_line(ax2, line_at, LIMIT_COLOUR, f"{line_at:.0%}"))
+            lim, limit_label = limit_line(ax2, line_at, LIMIT_COLOUR, f"{line_at:.0%}")
+            handles.append(lim)
             labels.append(t.label("deviation_line", value=f"{line_at:.0%}"))
         top = np.nanmax([*ratio.to_numpy(), line_at or 0.0])
         ax2.set_ylim(0, top * 1.35 if top > 0 else 1.0)
@@ -161,6 +166,8 @@ def deviation(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) -
         add_peers(ax2, ("deviation_ratio",), opts, x, od.index, handles, labels)
     add_peers(ax, ("overdue90_balance", "npl_balance"), opts, x, od.index, handles, labels)
     legend_above(ax, handles, labels, ncol=2)   # four long labels do not fit on one row in English
+    if limit_label is not None:
+        clear_of(fig, limit_label, values)
     return fig
 
 
@@ -199,7 +206,7 @@ def projection(metrics: Metrics, stats: Statistics | None, opts: FigureOptions) 
     limit = opts.threshold("npl_ratio_max")
     if limit is not None:
         # its value at the left end: the right end holds the projected values
-        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":", left=True))
+        handles.append(limit_line(ax, limit, LIMIT_COLOUR, threshold_text(limit), linestyle=":", left=True)[0])
         labels.append(t.limit("npl_ratio", threshold_text(limit)))
     ticks = sorted({*pd.DatetimeIndex(hist.index), *(w for w, _ in proj.values())})
     year_axis(ax, ticks, ticks, fit=False)
