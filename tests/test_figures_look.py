@@ -248,3 +248,21 @@ def test_the_deviation_line_value_keeps_clear_too():
     assert label.get_position()[0] == 0.005
     values = [t for t in fig.axes[1].texts if t is not label]
     assert_apart(extents([label, *values]))
+
+
+def test_measuring_the_limit_value_moves_nothing_else(monkeypatch):
+    # the measurement lays the figure out once; the axes are put back, so a figure whose limit value
+    # stays where it was saves the same bytes as one never measured
+    from io import BytesIO
+
+    from microcredit_risk.figures import trend
+
+    def png(fig) -> bytes:
+        out = BytesIO()
+        fig.savefig(out, format="png", dpi=100)
+        return out.getvalue()
+
+    metrics = _ratios([0.9, 0.2, 0.01, 0.02, 0.0387])
+    measured = png(npl_trend(metrics, None, figure_options("en", THRESHOLDS)))
+    monkeypatch.setattr(trend, "clear_of", lambda *args: None)
+    assert png(npl_trend(metrics, None, figure_options("en", THRESHOLDS))) == measured
