@@ -159,17 +159,13 @@ def clear_of(fig: Figure, label: Any, others: list[Any]) -> None:
     renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()   # new_figure's canvas
     gap = renderer.points_to_pixels(LIMIT_GAP_PT)
     boxes = [o.get_window_extent(renderer).padded(gap) for o in others if o.get_visible()]
-    place = LIMIT_PLACES[0]
-    for x, ha, va in LIMIT_PLACES:
-        label.set_x(x)
-        label.set_ha(ha)
-        label.set_va(va)
-        if not any(label.get_window_extent(renderer).overlaps(b) for b in boxes):
-            place = (x, ha, va)
-            break
-    label.set_x(place[0])
-    label.set_ha(place[1])
-    label.set_va(place[2])
+
+    def clear(place: tuple[float, str, str]) -> bool:
+        label.set(x=place[0], ha=place[1], va=place[2])
+        return not any(label.get_window_extent(renderer).overlaps(b) for b in boxes)
+
+    place = next((p for p in LIMIT_PLACES if clear(p)), LIMIT_PLACES[0])
+    label.set(x=place[0], ha=place[1], va=place[2])
     for ax, original, active, in_layout in positions:
         ax.set_position(original, which="original")
         ax.set_position(active, which="active")
